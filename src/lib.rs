@@ -1,0 +1,9 @@
+//! Vigie: the on-call console of a small hosting cooperative.
+//!
+//! Layers (see docs/ARCHITECTURE.md): `model` (pure domain), `config`
+//! (TOML to model), `store` (SQLite), `sources` (talk to the world),
+//! `engine` (runs sources), `ui` (Elm-style console), `demo` (the embedded
+//! fleet), `cli` (one file per subcommand).
+
+pub mod model;
+pub mod ui;

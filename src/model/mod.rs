@@ -1,0 +1,10 @@
+//! The domain: plain types and pure rules. No I/O, no async, no clock reads:
+//! the current time is always a parameter.
+
+pub mod fleet;
+pub mod hours;
+pub mod status;
+
+pub use fleet::*;
+pub use hours::{DayHours, OpeningHours, SupportHours, TimeOfDay};
+pub use status::Status;

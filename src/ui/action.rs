@@ -1,0 +1,177 @@
+//! Named actions: what a key can ask for. Keymaps bind keys to these names,
+//! the help overlay lists them, and read-only modes judge them here, in one
+//! place, whatever key or command produced them.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a binding applies: everywhere, or only when a pane has focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Context {
+    Global,
+    Health,
+    Backups,
+    Tickets,
+    Maintenance,
+    Pos,
+}
+
+impl Context {
+    pub const ALL: [Context; 6] = [
+        Context::Global,
+        Context::Health,
+        Context::Backups,
+        Context::Tickets,
+        Context::Maintenance,
+        Context::Pos,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::Health => "health",
+            Context::Backups => "backups",
+            Context::Tickets => "tickets",
+            Context::Maintenance => "maintenance",
+            Context::Pos => "pos",
+        }
+    }
+}
+
+/// Everything an operator can ask of the console by key or by command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    Help,
+    CommandLine,
+    Filter,
+    Back,
+    FocusNext,
+    FocusPrev,
+    FocusHealth,
+    FocusBackups,
+    FocusTickets,
+    FocusMaintenance,
+    FocusPos,
+    Zoom,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Select,
+    Refresh,
+}
+
+impl Action {
+    pub const ALL: [Action; 21] = [
+        Action::Quit,
+        Action::Help,
+        Action::CommandLine,
+        Action::Filter,
+        Action::Back,
+        Action::FocusNext,
+        Action::FocusPrev,
+        Action::FocusHealth,
+        Action::FocusBackups,
+        Action::FocusTickets,
+        Action::FocusMaintenance,
+        Action::FocusPos,
+        Action::Zoom,
+        Action::Up,
+        Action::Down,
+        Action::PageUp,
+        Action::PageDown,
+        Action::Top,
+        Action::Bottom,
+        Action::Select,
+        Action::Refresh,
+    ];
+
+    /// The name used in keymap files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Help => "help",
+            Action::CommandLine => "command_line",
+            Action::Filter => "filter",
+            Action::Back => "back",
+            Action::FocusNext => "focus_next",
+            Action::FocusPrev => "focus_prev",
+            Action::FocusHealth => "focus_health",
+            Action::FocusBackups => "focus_backups",
+            Action::FocusTickets => "focus_tickets",
+            Action::FocusMaintenance => "focus_maintenance",
+            Action::FocusPos => "focus_pos",
+            Action::Zoom => "zoom",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::PageUp => "page_up",
+            Action::PageDown => "page_down",
+            Action::Top => "top",
+            Action::Bottom => "bottom",
+            Action::Select => "select",
+            Action::Refresh => "refresh",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// One line for the help overlay.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Quit => "quit Vigie",
+            Action::Help => "show this help",
+            Action::CommandLine => "command line (:health, :q ...)",
+            Action::Filter => "filter the focused list",
+            Action::Back => "back out (close, clear filter, unzoom)",
+            Action::FocusNext => "focus next pane",
+            Action::FocusPrev => "focus previous pane",
+            Action::FocusHealth => "focus Health",
+            Action::FocusBackups => "focus Backups",
+            Action::FocusTickets => "focus Tickets",
+            Action::FocusMaintenance => "focus Maintenance",
+            Action::FocusPos => "focus POS",
+            Action::Zoom => "zoom the focused pane",
+            Action::Up => "move up",
+            Action::Down => "move down",
+            Action::PageUp => "page up",
+            Action::PageDown => "page down",
+            Action::Top => "first row",
+            Action::Bottom => "last row",
+            Action::Select => "open the selected row",
+            Action::Refresh => "refresh now",
+        }
+    }
+
+    /// Whether the action changes anything outside the screen (a timer, a
+    /// note, a window, a remote system). Read-only and wall modes refuse
+    /// these where actions are dispatched.
+    pub fn mutates(self) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for a in Action::ALL {
+            assert_eq!(Action::from_name(a.name()), Some(a));
+        }
+    }
+
+    #[test]
+    fn serde_names_match_keymap_names() {
+        for a in Action::ALL {
+            let json = serde_json::to_string(&a).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", a.name()));
+        }
+    }
+}

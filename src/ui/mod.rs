@@ -1,0 +1,3 @@
+//! The console: Elm-style state, update and pure render.
+
+pub mod action;
