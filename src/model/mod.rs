@@ -1,10 +1,12 @@
 //! The domain: plain types and pure rules. No I/O, no async, no clock reads:
 //! the current time is always a parameter.
 
+pub mod check;
 pub mod fleet;
 pub mod hours;
 pub mod status;
 
+pub use check::CheckResult;
 pub use fleet::*;
 pub use hours::{DayHours, OpeningHours, SupportHours, TimeOfDay};
 pub use status::Status;
