@@ -5,5 +5,9 @@
 //! `engine` (runs sources), `ui` (Elm-style console), `demo` (the embedded
 //! fleet), `cli` (one file per subcommand).
 
+pub mod demo;
+pub mod engine;
 pub mod model;
+pub mod sanitize;
+pub mod sources;
 pub mod ui;

@@ -28,7 +28,9 @@ impl Fleet {
 
     /// Every check of every host, with the host it belongs to.
     pub fn checks(&self) -> impl Iterator<Item = (&Host, &Check)> {
-        self.hosts.iter().flat_map(|h| h.checks.iter().map(move |c| (h, c)))
+        self.hosts
+            .iter()
+            .flat_map(|h| h.checks.iter().map(move |c| (h, c)))
     }
 
     /// The clients (and their environment) that use a host; a mutualised
@@ -120,7 +122,10 @@ pub struct Host {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckKind {
     /// GET a URL and expect one of the listed status codes.
-    Http { url: String, expect_status: Vec<u16> },
+    Http {
+        url: String,
+        expect_status: Vec<u16>,
+    },
     /// Scrape a prometheus-node-exporter text endpoint.
     NodeExporter { url: String },
     /// Open a TCP connection.

@@ -12,7 +12,9 @@ impl TimeOfDay {
     pub fn new(hour: u16, minute: u16) -> Option<TimeOfDay> {
         // 24:00 is allowed as the end of a day.
         if (hour < 24 && minute < 60) || (hour == 24 && minute == 0) {
-            Some(TimeOfDay { minutes: hour * 60 + minute })
+            Some(TimeOfDay {
+                minutes: hour * 60 + minute,
+            })
         } else {
             None
         }
@@ -57,7 +59,9 @@ pub struct OpeningHours {
 
 impl OpeningHours {
     pub fn always_closed() -> OpeningHours {
-        OpeningHours { days: [DayHours::Closed; 7] }
+        OpeningHours {
+            days: [DayHours::Closed; 7],
+        }
     }
 
     pub fn on(&self, day: Weekday) -> DayHours {
@@ -77,7 +81,13 @@ pub struct SupportHours {
 impl Default for SupportHours {
     fn default() -> Self {
         SupportHours {
-            days: vec![Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri],
+            days: vec![
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+            ],
             start: TimeOfDay { minutes: 9 * 60 },
             end: TimeOfDay { minutes: 18 * 60 },
         }

@@ -83,7 +83,13 @@ mod tests {
 
     #[test]
     fn codes_round_trip() {
-        for s in [Status::Up, Status::Maintenance, Status::Unknown, Status::Degraded, Status::Down] {
+        for s in [
+            Status::Up,
+            Status::Maintenance,
+            Status::Unknown,
+            Status::Degraded,
+            Status::Down,
+        ] {
             assert_eq!(Status::from_code(s.code()), s);
         }
     }
