@@ -5,5 +5,6 @@
 //! `engine` (runs sources), `ui` (Elm-style console), `demo` (the embedded
 //! fleet), `cli` (one file per subcommand).
 
+pub mod config;
 pub mod model;
 pub mod ui;
