@@ -1,0 +1,148 @@
+//! The configuration file as written: serde structs that mirror the TOML,
+//! with spans kept where a later check needs to point at a value. Every
+//! struct denies unknown keys. `validate` turns these into model types.
+//!
+//! Adding a key: one field here, one line in `assets/vigie.example.toml`,
+//! and its checks in `validate`.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::values::{
+    DayValue, DurationValue, EnvKindValue, OrderedMap, TimeValue, TimezoneValue, WeekdayValue,
+};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    #[serde(default)]
+    pub console: RawConsole,
+    #[serde(default)]
+    pub contracts: OrderedMap<String, RawContract>,
+    #[serde(default)]
+    pub clients: OrderedMap<String, RawClient>,
+    #[serde(default)]
+    pub hosts: OrderedMap<String, RawHost>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConsole {
+    pub theme: Option<String>,
+    pub keymap: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawContract {
+    pub support_hours: Option<RawSupportHours>,
+    pub intervention: OrderedMap<String, DurationValue>,
+    #[serde(default)]
+    pub restoration: OrderedMap<String, DurationValue>,
+    pub calls_per_year: Option<u32>,
+    pub hourly_rate: Spanned<f64>,
+    pub currency: Option<Spanned<String>>,
+    pub monthly_fee: Spanned<f64>,
+    pub diagnosis_warning: Option<DurationValue>,
+    #[serde(default)]
+    pub tiers: Vec<RawTier>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSupportHours {
+    pub days: Spanned<Vec<Spanned<WeekdayValue>>>,
+    pub start: Spanned<TimeValue>,
+    pub end: Spanned<TimeValue>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTier {
+    pub below: Spanned<f64>,
+    pub credit_percent: Spanned<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawClient {
+    pub name: String,
+    pub timezone: TimezoneValue,
+    pub contract: Spanned<String>,
+    #[serde(default)]
+    pub environments: OrderedMap<EnvKindValue, RawEnvironment>,
+    #[serde(default)]
+    pub sites: OrderedMap<String, RawSite>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawEnvironment {
+    pub hosts: Spanned<Vec<Spanned<String>>>,
+    pub tint: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSite {
+    pub name: String,
+    pub timezone: Option<TimezoneValue>,
+    pub hours: RawOpeningHours,
+}
+
+/// A week of opening hours; a day left out is closed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOpeningHours {
+    pub mon: Option<DayValue>,
+    pub tue: Option<DayValue>,
+    pub wed: Option<DayValue>,
+    pub thu: Option<DayValue>,
+    pub fri: Option<DayValue>,
+    pub sat: Option<DayValue>,
+    pub sun: Option<DayValue>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHost {
+    pub address: Spanned<String>,
+    pub ssh_user: Option<String>,
+    pub ssh_port: Option<Spanned<u16>>,
+    #[serde(default)]
+    pub checks: Vec<RawCheck>,
+}
+
+/// The kinds of check; adding one is a variant here and an arm in
+/// `validate::check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RawCheckKind {
+    Http,
+    Tcp,
+    NodeExporter,
+}
+
+impl RawCheckKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            RawCheckKind::Http => "http",
+            RawCheckKind::Tcp => "tcp",
+            RawCheckKind::NodeExporter => "node_exporter",
+        }
+    }
+}
+
+/// One check, flat: the keys of every kind are optional here and
+/// `validate::check` requires or refuses them according to `kind`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCheck {
+    pub name: Spanned<String>,
+    pub kind: Spanned<RawCheckKind>,
+    pub url: Option<Spanned<String>>,
+    pub expect_status: Option<Spanned<Vec<Spanned<u16>>>>,
+    pub address: Option<Spanned<String>>,
+    pub interval: Option<Spanned<DurationValue>>,
+    pub timeout: Option<Spanned<DurationValue>>,
+}

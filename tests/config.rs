@@ -1,0 +1,330 @@
+//! The configuration loader against files: every file in
+//! `tests/valid_configs` loads, every file in `tests/invalid_configs` fails
+//! with exactly the diagnostics of the `.err` file beside it (one
+//! `line:column: message` per line), and the shipped example loads.
+//!
+//! To write the `.err` file of a new invalid config, run the tests with
+//! `VIGIE_BLESS=1` and review what it wrote.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use vigie::config::{self, ConfigError, Diagnostic};
+use vigie::model::{CheckKind, DayHours, EnvKind, TimeOfDay};
+
+fn files(dir: &str, ext: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(dir);
+    let mut out: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    out.sort();
+    assert!(!out.is_empty(), "no .{ext} files in {}", dir.display());
+    out
+}
+
+fn example_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/vigie.example.toml")
+}
+
+fn render(diagnostics: &[Diagnostic]) -> String {
+    diagnostics.iter().map(|d| format!("{d}\n")).collect()
+}
+
+#[test]
+fn every_valid_config_loads() {
+    for path in files("valid_configs", "toml") {
+        if let Err(e) = config::load(&path) {
+            panic!("{} should load:\n{e}", path.display());
+        }
+    }
+}
+
+#[test]
+fn every_invalid_config_fails_with_its_expected_diagnostics() {
+    let bless = std::env::var_os("VIGIE_BLESS").is_some();
+    let mut failures = Vec::new();
+    for path in files("invalid_configs", "toml") {
+        let actual = match config::load(&path) {
+            Ok(_) => "(loaded without error)\n".to_string(),
+            Err(ConfigError::Invalid { diagnostics, .. }) => render(&diagnostics),
+            Err(e) => format!("(not an Invalid error: {e})\n"),
+        };
+        let err_path = path.with_extension("err");
+        if bless {
+            fs::write(&err_path, &actual).unwrap();
+            continue;
+        }
+        let expected = fs::read_to_string(&err_path).unwrap_or_default();
+        if actual != expected {
+            failures.push(format!(
+                "{}\n  expected:\n{}  actual:\n{}",
+                path.display(),
+                indent(&expected),
+                indent(&actual)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("    {l}\n")).collect()
+}
+
+#[test]
+fn every_invalid_config_has_an_expected_error_file() {
+    for path in files("invalid_configs", "toml") {
+        assert!(
+            path.with_extension("err").is_file(),
+            "{} has no .err file",
+            path.display()
+        );
+    }
+    for err in files("invalid_configs", "err") {
+        assert!(
+            err.with_extension("toml").is_file(),
+            "{} has no .toml file",
+            err.display()
+        );
+    }
+}
+
+#[test]
+fn invalid_config_display_names_the_file_on_every_line() {
+    let path = Path::new("tests/invalid_configs/several_problems.toml");
+    let err = config::load(path).unwrap_err();
+    let text = err.to_string();
+    assert!(text.lines().count() > 1);
+    for line in text.lines() {
+        assert!(
+            line.starts_with("tests/invalid_configs/several_problems.toml:"),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn parse_uses_the_given_path_in_messages() {
+    let err = config::parse("[nope]\n", Path::new("<demo>")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "<demo>:1:2: unknown key `nope`, expected one of `console`, `contracts`, `clients`, `hosts`"
+    );
+}
+
+#[test]
+fn the_example_loads_with_its_documented_values() {
+    let cfg = config::load(&example_path()).unwrap();
+    assert_eq!(cfg.path, example_path());
+    assert_eq!(cfg.console.theme.as_deref(), Some("dark"));
+    assert_eq!(cfg.console.keymap.as_deref(), Some("default"));
+
+    let fleet = &cfg.fleet;
+    let ids: Vec<&str> = fleet.clients.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["coop", "asso"], "clients keep the file's order");
+    let hosts: Vec<&str> = fleet.hosts.iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(
+        hosts,
+        ["odoo-prod", "odoo-test", "shared-1"],
+        "hosts keep the file's order"
+    );
+
+    let standard = &fleet.contracts["standard"];
+    assert_eq!(
+        standard.intervention["urgent"],
+        Duration::from_secs(2 * 3600)
+    );
+    assert_eq!(standard.intervention["normal"], Duration::from_secs(86_400));
+    assert_eq!(
+        standard.restoration["urgent"],
+        Duration::from_secs(8 * 3600)
+    );
+    assert_eq!(standard.calls_per_year, Some(24));
+    assert_eq!(standard.tiers.len(), 2);
+    assert_eq!(standard.tiers[1].credit_percent, 50.0);
+
+    let basic = &fleet.contracts["basic"];
+    assert_eq!(basic.currency, "EUR");
+    assert_eq!(basic.diagnosis_warning, Duration::from_secs(3600));
+    assert_eq!(basic.support_hours, vigie::model::SupportHours::default());
+    assert!(basic.restoration.is_empty() && basic.tiers.is_empty());
+    assert_eq!(basic.hourly_rate, 90.0);
+
+    let coop = fleet.client("coop").unwrap();
+    assert_eq!(coop.timezone, chrono_tz::Europe::Paris);
+    let envs: Vec<(EnvKind, bool)> = coop.environments.iter().map(|e| (e.kind, e.tint)).collect();
+    assert_eq!(
+        envs,
+        [
+            (EnvKind::Prod, true),
+            (EnvKind::Preprod, false),
+            (EnvKind::Dev, false)
+        ]
+    );
+    let store = &coop.sites[0];
+    assert_eq!(store.hours.on(chrono::Weekday::Mon), DayHours::Closed);
+    assert_eq!(
+        store.hours.on(chrono::Weekday::Sat),
+        DayHours::Open {
+            open: TimeOfDay::new(9, 0).unwrap(),
+            close: TimeOfDay::new(19, 0).unwrap()
+        }
+    );
+
+    let prod = fleet.host("odoo-prod").unwrap();
+    assert_eq!(prod.ssh_user.as_deref(), Some("ops"));
+    let checks: Vec<&str> = prod.checks.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(
+        checks,
+        ["odoo-prod/web", "odoo-prod/postgres", "odoo-prod/metrics"]
+    );
+    let web = &prod.checks[0];
+    assert_eq!(
+        (web.interval, web.timeout),
+        (Duration::from_secs(30), Duration::from_secs(5))
+    );
+    let db = &prod.checks[1];
+    assert_eq!(
+        db.kind,
+        CheckKind::Tcp {
+            address: "10.0.0.5:5432".into()
+        }
+    );
+    assert_eq!(
+        (db.interval, db.timeout),
+        (Duration::from_secs(60), Duration::from_secs(10))
+    );
+
+    assert_eq!(fleet.host("odoo-test").unwrap().ssh_port, 2222);
+    assert_eq!(fleet.host("shared-1").unwrap().ssh_port, 22);
+    let shared_web = &fleet.host("shared-1").unwrap().checks[0];
+    assert_eq!(
+        shared_web.kind,
+        CheckKind::Http {
+            url: "https://amis.example.org/web/health".into(),
+            expect_status: vec![200]
+        }
+    );
+}
+
+#[test]
+fn a_site_without_timezone_takes_the_clients() {
+    let cfg = config::load(Path::new("tests/valid_configs/inline_tables.toml")).unwrap();
+    let b = cfg.fleet.client("b").unwrap();
+    assert_eq!(b.sites[0].timezone, chrono_tz::UTC);
+    assert_eq!(
+        b.sites[0].hours.on(chrono::Weekday::Sun),
+        DayHours::Closed,
+        "a day left out is closed"
+    );
+    let a = cfg.fleet.client("a").unwrap();
+    let envs: Vec<(EnvKind, bool)> = a.environments.iter().map(|e| (e.kind, e.tint)).collect();
+    assert_eq!(
+        envs,
+        [(EnvKind::Dev, false), (EnvKind::Prod, false)],
+        "environments keep the file's order"
+    );
+}
+
+#[test]
+fn a_missing_file_is_not_found_and_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let err = config::load(&path).unwrap_err();
+    assert!(matches!(&err, ConfigError::NotFound { path: p } if *p == path));
+    let text = err.to_string();
+    assert!(text.contains(&path.display().to_string()), "{text}");
+    assert!(
+        text.contains("assets/vigie.example.toml")
+            && text.contains("--config")
+            && text.contains("vigie demo")
+    );
+}
+
+#[test]
+fn a_directory_is_unreadable() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = config::load(dir.path()).unwrap_err();
+    assert!(matches!(err, ConfigError::Unreadable { .. }), "{err:?}");
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_invalid_where_it_stops_being_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    fs::write(&path, b"[console]\ntheme = \"d\xe9\"\n").unwrap();
+    match config::load(&path).unwrap_err() {
+        ConfigError::Invalid { diagnostics, .. } => {
+            assert_eq!(
+                render(&diagnostics),
+                "2:11: invalid UTF-8, expected a file saved as UTF-8 text\n"
+            );
+        }
+        e => panic!("{e:?}"),
+    }
+}
+
+fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |name| map.get(name).cloned()
+}
+
+#[test]
+fn resolve_path_prefers_flag_then_vigie_config_then_xdg_then_home() {
+    let all = env(&[
+        ("VIGIE_CONFIG", "/etc/vigie.toml"),
+        ("XDG_CONFIG_HOME", "/xdg"),
+        ("HOME", "/home/op"),
+    ]);
+    let flag = Path::new("cli.toml");
+    assert_eq!(
+        config::resolve_path(Some(flag), &all),
+        Some(PathBuf::from("cli.toml"))
+    );
+    assert_eq!(
+        config::resolve_path(None, &all),
+        Some(PathBuf::from("/etc/vigie.toml"))
+    );
+    let no_vigie = env(&[("XDG_CONFIG_HOME", "/xdg"), ("HOME", "/home/op")]);
+    assert_eq!(
+        config::resolve_path(None, &no_vigie),
+        Some(PathBuf::from("/xdg/vigie/config.toml"))
+    );
+    let home_only = env(&[("HOME", "/home/op")]);
+    assert_eq!(
+        config::resolve_path(None, &home_only),
+        Some(PathBuf::from("/home/op/.config/vigie/config.toml"))
+    );
+    assert_eq!(config::resolve_path(None, &env(&[])), None);
+}
+
+#[test]
+fn resolve_path_ignores_empty_variables_and_a_relative_xdg_config_home() {
+    let vars = env(&[
+        ("VIGIE_CONFIG", ""),
+        ("XDG_CONFIG_HOME", "relative/dir"),
+        ("HOME", "/home/op"),
+    ]);
+    assert_eq!(
+        config::resolve_path(None, &vars),
+        Some(PathBuf::from("/home/op/.config/vigie/config.toml"))
+    );
+}
+
+#[test]
+fn parse_duration_is_public() {
+    assert_eq!(
+        config::parse_duration("1h30m"),
+        Some(Duration::from_secs(5400))
+    );
+    assert_eq!(config::parse_duration("90"), None);
+}
