@@ -1,3 +1,4 @@
 //! The console: Elm-style state, update and pure render.
 
 pub mod action;
+pub mod theme;
