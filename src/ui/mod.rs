@@ -1,4 +1,5 @@
 //! The console: Elm-style state, update and pure render.
 
 pub mod action;
+pub mod keys;
 pub mod theme;
