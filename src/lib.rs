@@ -6,4 +6,5 @@
 //! fleet), `cli` (one file per subcommand).
 
 pub mod model;
+pub mod store;
 pub mod ui;
