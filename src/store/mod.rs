@@ -11,6 +11,7 @@
 mod error;
 pub mod migrations;
 mod open;
+mod read;
 mod state;
 mod writer;
 
@@ -21,6 +22,7 @@ use chrono::{DateTime, Utc};
 pub use error::StoreError;
 pub use migrations::SCHEMA_VERSION;
 pub use open::{APPLICATION_ID, DEFAULT_BUSY_TIMEOUT, StoreOptions};
+pub use read::{AuditEntry, CheckState, Heartbeat, Reader, daemon_alive};
 pub use writer::{WriteOp, Writer};
 
 /// Where the database lives: the `--db` flag, else

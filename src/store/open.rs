@@ -79,6 +79,46 @@ pub(crate) fn open_for_writing(path: &Path, opts: &StoreOptions) -> Result<Conne
     Ok(conn)
 }
 
+/// Opens an existing, fully migrated database for reading only.
+pub(crate) fn open_for_reading(path: &Path, opts: &StoreOptions) -> Result<Connection, StoreError> {
+    let sqlite = |e| StoreError::from_sqlite(path, opts.busy_timeout, e);
+
+    match fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        // Other failures (permissions...) are reported by SQLite below.
+        _ => {}
+    }
+    // Read-write (without create) so that WAL's shared memory can be set up;
+    // `query_only` below keeps this connection from changing anything.
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
+    conn.busy_timeout(opts.busy_timeout).map_err(sqlite)?;
+
+    let version = recognise(&conn, path, opts)?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            path: path.to_path_buf(),
+            found: version,
+            known: SCHEMA_VERSION,
+        });
+    }
+    if version < SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooOld {
+            path: path.to_path_buf(),
+            found: version,
+            needs: SCHEMA_VERSION,
+        });
+    }
+    conn.pragma_update(None, "query_only", true)
+        .map_err(sqlite)?;
+    common_pragmas(&conn).map_err(sqlite)?;
+    Ok(conn)
+}
+
 fn common_pragmas(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
