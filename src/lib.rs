@@ -11,4 +11,5 @@ pub mod engine;
 pub mod model;
 pub mod sanitize;
 pub mod sources;
+pub mod store;
 pub mod ui;

@@ -1,0 +1,125 @@
+//! The schema, as an ordered list of steps tracked by `PRAGMA user_version`.
+//!
+//! Step `n` (1-based) takes the database from version `n - 1` to `n`. To change
+//! the schema, append one step to [`MIGRATIONS`]; never edit a shipped one,
+//! databases in the field already ran it.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::{DEFAULT_BUSY_TIMEOUT, StoreError};
+
+/// Every schema step, oldest first. Adding a migration is adding a line here.
+pub const MIGRATIONS: &[&str] = &[V1_CHECK_RESULTS, V2_CHECK_STATE_AND_AUDIT];
+
+/// The schema version this binary writes and reads.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Raw samples and the daemon's heartbeat. History queries go per check over
+/// a time range, hence the (check_id, at_ms) index.
+const V1_CHECK_RESULTS: &str = "
+PRAGMA application_id = 1447642953; -- 0x56494749 \"VIGI\", see open::APPLICATION_ID
+CREATE TABLE check_results (
+    check_id   TEXT    NOT NULL,
+    at_ms      INTEGER NOT NULL,
+    status     INTEGER NOT NULL,
+    latency_ms INTEGER,
+    message    TEXT    NOT NULL
+);
+CREATE INDEX check_results_by_check_time ON check_results (check_id, at_ms);
+CREATE TABLE heartbeat (
+    role  TEXT PRIMARY KEY,
+    pid   INTEGER NOT NULL,
+    host  TEXT    NOT NULL,
+    at_ms INTEGER NOT NULL
+);
+";
+
+/// The latest state of each check, so the overview never scans history, and
+/// the audit log. `since_ms` is when the current status run began; the
+/// backfill finds it as the first sample after the last one with another status.
+const V2_CHECK_STATE_AND_AUDIT: &str = "
+CREATE TABLE check_state (
+    check_id   TEXT PRIMARY KEY,
+    status     INTEGER,
+    since_ms   INTEGER,
+    last_at_ms INTEGER,
+    latency_ms INTEGER,
+    message    TEXT
+);
+INSERT INTO check_state (check_id, status, since_ms, last_at_ms, latency_ms, message)
+SELECT l.check_id, l.status,
+       COALESCE(
+           (SELECT MIN(r.at_ms) FROM check_results AS r
+             WHERE r.check_id = l.check_id
+               AND r.at_ms > IFNULL(
+                   (SELECT MAX(o.at_ms) FROM check_results AS o
+                     WHERE o.check_id = l.check_id AND o.status <> l.status),
+                   l.first_ms - 1)),
+           l.at_ms),
+       l.at_ms, l.latency_ms, l.message
+FROM (SELECT check_id, status, at_ms, latency_ms, message,
+             MIN(at_ms) OVER (PARTITION BY check_id) AS first_ms,
+             ROW_NUMBER() OVER (PARTITION BY check_id ORDER BY at_ms DESC, rowid DESC) AS rn
+        FROM check_results) AS l
+WHERE l.rn = 1;
+CREATE TABLE audit_log (
+    at_ms  INTEGER,
+    actor  TEXT,
+    action TEXT,
+    detail TEXT
+);
+CREATE INDEX audit_log_by_time ON audit_log (at_ms);
+";
+
+/// Brings the database to [`SCHEMA_VERSION`].
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    migrate_to(conn, path, SCHEMA_VERSION)
+}
+
+/// Applies the steps up to `target` (at most [`SCHEMA_VERSION`]), each in its
+/// own transaction. Used as is by tests and tools that need an older schema.
+///
+/// The version is re-read under the write lock, so two processes starting at
+/// once do not both apply a step.
+pub fn migrate_to(conn: &mut Connection, path: &Path, target: u32) -> Result<(), StoreError> {
+    // Read back so that a lock error says how long we really waited.
+    let waited = conn
+        .query_row("PRAGMA busy_timeout", [], |row| row.get::<_, i64>(0))
+        .map(|ms| Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
+        .unwrap_or(DEFAULT_BUSY_TIMEOUT);
+    let sqlite = |e| StoreError::from_sqlite(path, waited, e);
+    let target = target.min(SCHEMA_VERSION);
+    loop {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sqlite)?;
+        let current: i64 = tx
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(sqlite)?;
+        let current = u32::try_from(current).map_err(|_| StoreError::NotVigie {
+            path: path.to_path_buf(),
+            reason: format!("negative schema version {current}"),
+        })?;
+        if current > SCHEMA_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                path: path.to_path_buf(),
+                found: current,
+                known: SCHEMA_VERSION,
+            });
+        }
+        if current >= target {
+            return Ok(());
+        }
+        let Some(step) = MIGRATIONS.get(current as usize) else {
+            return Ok(());
+        };
+        tx.execute_batch(step).map_err(sqlite)?;
+        tx.pragma_update(None, "user_version", current + 1)
+            .map_err(sqlite)?;
+        tx.commit().map_err(sqlite)?;
+        tracing::info!(path = %path.display(), version = current + 1, "database schema upgraded");
+    }
+}
