@@ -23,7 +23,7 @@ pub use error::StoreError;
 pub use migrations::SCHEMA_VERSION;
 pub use open::{APPLICATION_ID, DEFAULT_BUSY_TIMEOUT, StoreOptions};
 pub use read::{AuditEntry, CheckState, Heartbeat, Reader, daemon_alive};
-pub use writer::{WriteOp, Writer};
+pub use writer::{WriteHandle, WriteOp, Writer};
 
 /// Where the database lives: the `--db` flag, else
 /// `$XDG_DATA_HOME/vigie/vigie.db`, else `$HOME/.local/share/vigie/vigie.db`.

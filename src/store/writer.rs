@@ -101,6 +101,42 @@ impl Writer {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// A cheap handle other threads and tasks can send through. The writer
+    /// stays one: handles only queue operations for its thread.
+    pub fn handle(&self) -> WriteHandle {
+        WriteHandle {
+            ops: self.ops.clone(),
+            path: self.path.clone(),
+        }
+    }
+}
+
+/// A clonable sender to the process's one [`Writer`].
+#[derive(Debug, Clone)]
+pub struct WriteHandle {
+    ops: Option<Sender<WriteOp>>,
+    path: PathBuf,
+}
+
+impl WriteHandle {
+    /// Queues `op` without waiting. Fails only if the writer thread is gone.
+    pub fn send(&self, op: WriteOp) -> Result<(), StoreError> {
+        let stopped = || StoreError::WriterStopped {
+            path: self.path.clone(),
+        };
+        let ops = self.ops.as_ref().ok_or_else(stopped)?;
+        ops.send(op).map_err(|_| stopped())
+    }
+
+    /// Blocks until everything sent before is written.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        let (done, wait) = mpsc::channel();
+        self.send(WriteOp::Flush(done))?;
+        wait.recv().map_err(|_| StoreError::WriterStopped {
+            path: self.path.clone(),
+        })
+    }
 }
 
 impl Drop for Writer {
