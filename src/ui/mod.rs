@@ -1,6 +1,13 @@
-//! The console: Elm-style state, update and pure render.
+//! The console: Elm-style state and `update`, pure `render`, and the runner
+//! that owns the terminal.
 
 pub mod action;
+pub mod app;
 pub mod keymap;
 pub mod keys;
+pub mod panes;
+pub mod render;
+pub mod run;
+pub mod snapshot;
+pub mod terminal;
 pub mod theme;

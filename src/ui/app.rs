@@ -1,0 +1,429 @@
+//! The console's state and its one `update` function. Terminal keys, engine
+//! events, store snapshots and the clock all arrive as [`Msg`]; `update`
+//! changes the state and returns [`Effect`]s for the runner to execute. No
+//! I/O here, so every behaviour is testable without a terminal.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::action::{Action, Context};
+use super::keymap::Keymap;
+use super::keys::KeyBinding;
+use super::panes::{self, Data, Handled, LiveCheck, Pane, PaneId};
+use super::theme::{ColorDepth, Theme, ThemeSet};
+use crate::engine::Event;
+use crate::model::Fleet;
+
+/// Where the console's data comes from, shown in the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    /// This console runs the engine itself (no daemon alive).
+    LocalEngine,
+    /// A live daemon collects; this console follows its store.
+    Daemon,
+    /// A one-off frame (`vigie snapshot`).
+    Snapshot,
+}
+
+/// What sits on top of the panes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    Help {
+        scroll: u16,
+    },
+    /// The `:` command line and what has been typed.
+    Command(String),
+    /// The `/` filter being typed, and the filter before, for Esc.
+    Filter {
+        text: String,
+        before: String,
+    },
+}
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Resize(u16, u16),
+    Tick(DateTime<Utc>),
+    Engine(Event),
+    /// A fresh copy of the check states read from the store (daemon mode).
+    States(Vec<(String, LiveCheck)>),
+    Feed(Feed),
+}
+
+/// What `update` asks the runner to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Quit,
+    RefreshChecks,
+    /// Ctrl-Z: give the terminal back and stop until `fg`.
+    Suspend,
+}
+
+/// A short message under the panes that fades after a few seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub until: DateTime<Utc>,
+}
+
+/// How the console was started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Modes {
+    pub demo: bool,
+    pub read_only: bool,
+}
+
+pub struct App {
+    pub data: Data,
+    pub panes: Vec<Box<dyn Pane>>,
+    pub focus: PaneId,
+    pub zoomed: bool,
+    pub overlay: Overlay,
+    pub notice: Option<Notice>,
+    pub theme: Theme,
+    pub themes: Arc<ThemeSet>,
+    pub keymap: Keymap,
+    pub modes: Modes,
+    pub feed: Feed,
+    pub size: (u16, u16),
+    /// Set when something visible changed; the runner draws and clears it.
+    pub dirty: bool,
+}
+
+const NOTICE_SECONDS: i64 = 5;
+
+impl App {
+    pub fn new(
+        fleet: Arc<Fleet>,
+        themes: Arc<ThemeSet>,
+        theme: Theme,
+        keymap: Keymap,
+        now: DateTime<Utc>,
+        tz: Tz,
+        modes: Modes,
+    ) -> App {
+        App {
+            data: Data::new(fleet, now, tz),
+            panes: panes::all(),
+            focus: PaneId::Health,
+            zoomed: false,
+            overlay: Overlay::None,
+            notice: None,
+            theme,
+            themes,
+            keymap,
+            modes,
+            feed: Feed::LocalEngine,
+            size: (80, 24),
+            dirty: true,
+        }
+    }
+
+    pub fn pane(&self, id: PaneId) -> Option<&dyn Pane> {
+        self.panes.iter().find(|p| p.id() == id).map(|p| p.as_ref())
+    }
+
+    fn pane_mut(&mut self, id: PaneId) -> Option<&mut Box<dyn Pane>> {
+        self.panes.iter_mut().find(|p| p.id() == id)
+    }
+
+    pub fn notify(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            until: self.data.now + Duration::seconds(NOTICE_SECONDS),
+        });
+    }
+
+    /// The context whose bindings apply now.
+    pub fn context(&self) -> Context {
+        self.focus.context()
+    }
+}
+
+/// The one place where messages change the console.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(app, key),
+        Msg::Paste(text) => {
+            match &mut app.overlay {
+                Overlay::Command(line) => line.push_str(&single_line(&text)),
+                Overlay::Filter { text: f, .. } => {
+                    f.push_str(&single_line(&text));
+                    let f = f.clone();
+                    apply_filter(app, &f);
+                }
+                _ => {}
+            }
+            app.dirty = true;
+            Vec::new()
+        }
+        Msg::Resize(w, h) => {
+            app.size = (w, h);
+            app.dirty = true;
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            app.data.now = now;
+            if app.notice.as_ref().is_some_and(|n| n.until <= now) {
+                app.notice = None;
+            }
+            app.dirty = true;
+            Vec::new()
+        }
+        Msg::Engine(Event::Result(result)) => {
+            app.data.record(&result);
+            app.dirty = true;
+            Vec::new()
+        }
+        Msg::States(states) => {
+            app.data.checks = states.into_iter().collect();
+            app.dirty = true;
+            Vec::new()
+        }
+        Msg::Feed(feed) => {
+            if app.feed != feed {
+                app.feed = feed;
+                app.dirty = true;
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn single_line(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    if key.code == KeyCode::Char('z') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        return vec![Effect::Suspend];
+    }
+    app.dirty = true;
+    match app.overlay.clone() {
+        Overlay::Command(line) => on_command_key(app, key, line),
+        Overlay::Filter { text, before } => {
+            on_filter_key(app, key, text, before);
+            Vec::new()
+        }
+        Overlay::Help { scroll } => {
+            let action = app
+                .keymap
+                .lookup(Context::Global, &KeyBinding::from_event(&key));
+            match action {
+                Some(Action::Up) => {
+                    app.overlay = Overlay::Help {
+                        scroll: scroll.saturating_sub(1),
+                    }
+                }
+                Some(Action::Down) => {
+                    app.overlay = Overlay::Help {
+                        scroll: scroll.saturating_add(1),
+                    }
+                }
+                Some(Action::PageUp) => {
+                    app.overlay = Overlay::Help {
+                        scroll: scroll.saturating_sub(10),
+                    }
+                }
+                Some(Action::PageDown) => {
+                    app.overlay = Overlay::Help {
+                        scroll: scroll.saturating_add(10),
+                    }
+                }
+                Some(Action::Quit) => return vec![Effect::Quit],
+                _ => app.overlay = Overlay::None,
+            }
+            Vec::new()
+        }
+        Overlay::None => {
+            let binding = KeyBinding::from_event(&key);
+            match app.keymap.lookup(app.context(), &binding) {
+                Some(action) => dispatch(app, action),
+                None => {
+                    app.dirty = false;
+                    Vec::new()
+                }
+            }
+        }
+    }
+}
+
+fn on_command_key(app: &mut App, key: KeyEvent, mut line: String) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => app.overlay = Overlay::None,
+        KeyCode::Enter => {
+            app.overlay = Overlay::None;
+            return run_command(app, &line);
+        }
+        KeyCode::Backspace => {
+            if line.pop().is_none() {
+                app.overlay = Overlay::None;
+            } else {
+                app.overlay = Overlay::Command(line);
+            }
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            line.push(c);
+            app.overlay = Overlay::Command(line);
+        }
+        KeyCode::Char('c') => app.overlay = Overlay::None,
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn on_filter_key(app: &mut App, key: KeyEvent, mut text: String, before: String) {
+    match key.code {
+        KeyCode::Esc => {
+            apply_filter(app, &before);
+            app.overlay = Overlay::None;
+        }
+        KeyCode::Enter => app.overlay = Overlay::None,
+        KeyCode::Backspace => {
+            text.pop();
+            apply_filter(app, &text);
+            app.overlay = Overlay::Filter { text, before };
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            text.push(c);
+            apply_filter(app, &text);
+            app.overlay = Overlay::Filter { text, before };
+        }
+        _ => {}
+    }
+}
+
+fn apply_filter(app: &mut App, filter: &str) {
+    let focus = app.focus;
+    if let Some(p) = app.pane_mut(focus) {
+        p.set_filter(filter);
+    }
+}
+
+/// Runs a `:` command. Commands are names of panes, a few words, or any
+/// action name, so what a key can do, a command can do, under the same
+/// read-only rule.
+pub fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
+    let mut words = line.split_whitespace();
+    let Some(word) = words.next() else {
+        return Vec::new();
+    };
+    if let Some(pane) = PaneId::from_name(word) {
+        app.focus = pane;
+        return Vec::new();
+    }
+    match word {
+        "q" | "quit" | "q!" | "qa" => vec![Effect::Quit],
+        "theme" => {
+            match words.next() {
+                Some(name) => switch_theme(app, name),
+                None => {
+                    let names = app.themes.names().join(", ");
+                    app.notify(format!("theme {} (available: {names})", app.theme.name));
+                }
+            }
+            Vec::new()
+        }
+        other => match Action::from_name(other) {
+            Some(action) => dispatch(app, action),
+            None => {
+                app.notify(format!(
+                    "unknown command ':{}' (try :help)",
+                    crate::sanitize::clean_short(other, 30)
+                ));
+                Vec::new()
+            }
+        },
+    }
+}
+
+fn switch_theme(app: &mut App, name: &str) {
+    let depth: ColorDepth = app.theme.depth;
+    match app.themes.resolve(name, depth) {
+        Ok(theme) => {
+            app.theme = theme;
+            app.notify(format!("theme {name}"));
+        }
+        Err(e) => app.notify(crate::sanitize::clean_short(&e.to_string(), 120)),
+    }
+}
+
+/// Where every action goes, whatever key or command produced it. Read-only
+/// and wall modes are enforced here and nowhere else.
+pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
+    app.dirty = true;
+    if app.modes.read_only && action.mutates() {
+        app.notify(format!(
+            "read-only: '{}' is not allowed here",
+            action.name()
+        ));
+        return Vec::new();
+    }
+    let focus = app.focus;
+    if let Some(pane) = app.panes.iter_mut().find(|p| p.id() == focus) {
+        if pane.handle(action, &app.data) == Handled::Yes {
+            return Vec::new();
+        }
+    }
+    match action {
+        Action::Quit => return vec![Effect::Quit],
+        Action::Help => app.overlay = Overlay::Help { scroll: 0 },
+        Action::CommandLine => app.overlay = Overlay::Command(String::new()),
+        Action::Filter => {
+            let before = app
+                .pane(focus)
+                .map(|p| p.filter().to_string())
+                .unwrap_or_default();
+            app.overlay = Overlay::Filter {
+                text: before.clone(),
+                before,
+            };
+        }
+        Action::Back => back(app),
+        Action::FocusNext => app.focus = PaneId::ALL[(focus.index() + 1) % PaneId::ALL.len()],
+        Action::FocusPrev => {
+            app.focus = PaneId::ALL[(focus.index() + PaneId::ALL.len() - 1) % PaneId::ALL.len()]
+        }
+        Action::FocusHealth => app.focus = PaneId::Health,
+        Action::FocusBackups => app.focus = PaneId::Backups,
+        Action::FocusTickets => app.focus = PaneId::Tickets,
+        Action::FocusMaintenance => app.focus = PaneId::Maintenance,
+        Action::FocusPos => app.focus = PaneId::Pos,
+        Action::Zoom => app.zoomed = !app.zoomed,
+        Action::Refresh => {
+            app.notify("checking now…");
+            return vec![Effect::RefreshChecks];
+        }
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom
+        | Action::Select => {}
+    }
+    Vec::new()
+}
+
+/// Esc: close what is open, else clear the filter, else leave zoom.
+fn back(app: &mut App) {
+    let focus = app.focus;
+    if app.overlay != Overlay::None {
+        app.overlay = Overlay::None;
+    } else if app.pane(focus).is_some_and(|p| !p.filter().is_empty()) {
+        apply_filter(app, "");
+    } else if app.zoomed {
+        app.zoomed = false;
+    } else {
+        app.notice = None;
+    }
+}

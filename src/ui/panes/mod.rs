@@ -1,0 +1,239 @@
+//! The five panes. Each owns its view state (selection, filter) and draws
+//! from the shared [`Data`]; none talks to a source or the store. Adding a
+//! pane's capability means: its data in [`Data`], a `Msg` that fills it, and
+//! its `Pane` implementation here.
+
+pub mod empty;
+pub mod health;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::action::{Action, Context};
+use super::theme::Theme;
+use crate::model::{CheckResult, Fleet, Status};
+
+/// The panes, in focus order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PaneId {
+    Health,
+    Backups,
+    Tickets,
+    Maintenance,
+    Pos,
+}
+
+impl PaneId {
+    pub const ALL: [PaneId; 5] = [
+        PaneId::Health,
+        PaneId::Backups,
+        PaneId::Tickets,
+        PaneId::Maintenance,
+        PaneId::Pos,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            PaneId::Health => "Health",
+            PaneId::Backups => "Backups",
+            PaneId::Tickets => "Tickets",
+            PaneId::Maintenance => "Maintenance",
+            PaneId::Pos => "POS",
+        }
+    }
+
+    /// The name used by `:health`, `--pane health`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PaneId::Health => "health",
+            PaneId::Backups => "backups",
+            PaneId::Tickets => "tickets",
+            PaneId::Maintenance => "maintenance",
+            PaneId::Pos => "pos",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<PaneId> {
+        PaneId::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    pub fn context(self) -> Context {
+        match self {
+            PaneId::Health => Context::Health,
+            PaneId::Backups => Context::Backups,
+            PaneId::Tickets => Context::Tickets,
+            PaneId::Maintenance => Context::Maintenance,
+            PaneId::Pos => Context::Pos,
+        }
+    }
+
+    pub fn index(self) -> usize {
+        PaneId::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+}
+
+/// The last known state of one check, with a short latency history for the
+/// sparkline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveCheck {
+    pub status: Status,
+    /// When the current status began.
+    pub since: DateTime<Utc>,
+    pub last_at: DateTime<Utc>,
+    pub latency_ms: Option<u32>,
+    pub message: String,
+    pub latencies: VecDeque<u32>,
+}
+
+/// Latency points kept per check for the sparkline.
+pub const LATENCY_POINTS: usize = 60;
+
+/// Everything the panes draw from. Filled only by `update`.
+#[derive(Debug, Clone)]
+pub struct Data {
+    pub fleet: Arc<Fleet>,
+    pub checks: BTreeMap<String, LiveCheck>,
+    pub now: DateTime<Utc>,
+    /// The operator's timezone for clocks and times of day.
+    pub tz: Tz,
+}
+
+impl Data {
+    pub fn new(fleet: Arc<Fleet>, now: DateTime<Utc>, tz: Tz) -> Data {
+        Data {
+            fleet,
+            checks: BTreeMap::new(),
+            now,
+            tz,
+        }
+    }
+
+    /// Folds one engine result in.
+    pub fn record(&mut self, r: &CheckResult) {
+        let entry = self
+            .checks
+            .entry(r.check_id.clone())
+            .or_insert_with(|| LiveCheck {
+                status: r.status,
+                since: r.at,
+                last_at: r.at,
+                latency_ms: r.latency_ms,
+                message: r.message.clone(),
+                latencies: VecDeque::new(),
+            });
+        if entry.status != r.status {
+            entry.since = r.at;
+        }
+        entry.status = r.status;
+        entry.last_at = r.at;
+        entry.latency_ms = r.latency_ms;
+        entry.message = r.message.clone();
+        if let Some(l) = r.latency_ms {
+            if entry.latencies.len() == LATENCY_POINTS {
+                entry.latencies.pop_front();
+            }
+            entry.latencies.push_back(l);
+        }
+    }
+
+    /// The worst state of the fleet's checks; checks never run yet count as
+    /// unknown.
+    pub fn worst(&self) -> Status {
+        let mut worst = Status::Up;
+        let mut any = false;
+        for (_, check) in self.fleet.checks() {
+            any = true;
+            let s = self
+                .checks
+                .get(&check.id)
+                .map(|c| c.status)
+                .unwrap_or(Status::Unknown);
+            worst = worst.max(s);
+        }
+        if any { worst } else { Status::Unknown }
+    }
+
+    /// How many checks are in each state.
+    pub fn counts(&self) -> BTreeMap<Status, usize> {
+        let mut counts = BTreeMap::new();
+        for (_, check) in self.fleet.checks() {
+            let s = self
+                .checks
+                .get(&check.id)
+                .map(|c| c.status)
+                .unwrap_or(Status::Unknown);
+            *counts.entry(s).or_insert(0) += 1;
+        }
+        counts
+    }
+}
+
+/// What a pane may read while drawing.
+pub struct PaneCtx<'a> {
+    pub data: &'a Data,
+    pub theme: &'a Theme,
+    pub focused: bool,
+}
+
+/// Whether a pane used an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handled {
+    Yes,
+    No,
+}
+
+/// One pane of the console.
+pub trait Pane {
+    fn id(&self) -> PaneId;
+    /// Takes a navigation or pane action; `No` lets the app handle it.
+    fn handle(&mut self, action: Action, data: &Data) -> Handled;
+    fn filter(&self) -> &str;
+    fn set_filter(&mut self, filter: &str);
+    /// The selected row, for panes that have rows.
+    fn selected(&self) -> Option<usize> {
+        None
+    }
+    /// The pane's own actions worth a place in the footer.
+    fn hints(&self) -> Vec<Action> {
+        Vec::new()
+    }
+    /// The pane's worst state, for its title and the tab bar; `None` when it
+    /// has nothing to judge.
+    fn worst(&self, data: &Data) -> Option<Status>;
+    /// A one-line summary for a tab or a title ("2 down, 1 degraded").
+    fn summary(&self, data: &Data) -> String;
+    /// Draws inside `area` (the border is drawn by the caller). Never does I/O.
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &PaneCtx);
+}
+
+/// The five panes in focus order.
+pub fn all() -> Vec<Box<dyn Pane>> {
+    vec![
+        Box::new(health::HealthPane::default()),
+        Box::new(empty::EmptyPane::new(
+            PaneId::Backups,
+            "No backup sources configured.",
+            "The backup calendar (restic, borg, dump directories, pings) is not built yet.",
+        )),
+        Box::new(empty::EmptyPane::new(
+            PaneId::Tickets,
+            "No ticket tracker configured.",
+            "Tickets, deadlines and timers (Redmine, built-in tracker) are not built yet.",
+        )),
+        Box::new(empty::EmptyPane::new(
+            PaneId::Maintenance,
+            "No maintenance windows planned.",
+            "Planning windows within each client's rules is not built yet.",
+        )),
+        Box::new(empty::EmptyPane::new(
+            PaneId::Pos,
+            "No stores with tills configured.",
+            "Live point-of-sale connectivity is not built yet.",
+        )),
+    ]
+}

@@ -1,0 +1,393 @@
+//! Drawing: a pure function of the state. Header (worst state, mode, clock),
+//! the panes (a grid when the terminal is large, tabs otherwise), a footer
+//! with the keys that matter, and overlays (help, command line, filter).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::action::{Action, Context};
+use super::app::{App, Feed, Overlay};
+use super::panes::{PaneCtx, PaneId};
+use super::theme::Role;
+use crate::model::Status;
+
+/// Below this the console shows a message instead of panes.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 10;
+/// From this size on, all five panes share the screen.
+pub const GRID_WIDTH: u16 = 120;
+pub const GRID_HEIGHT: u16 = 30;
+
+pub fn render(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    let base = app.theme.style(Role::Text);
+    frame.render_widget(Block::default().style(base), area);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "Terminal too small ({}x{}): Vigie needs at least {MIN_WIDTH}x{MIN_HEIGHT}. Enlarge the window.",
+            area.width, area.height
+        );
+        frame.render_widget(
+            Paragraph::new(msg)
+                .wrap(Wrap { trim: true })
+                .style(app.theme.style(Role::Warn)),
+            area,
+        );
+        return;
+    }
+    let notice_height = u16::from(app.notice.is_some());
+    let [header, body, notice, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(notice_height),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_header(app, frame, header);
+    render_body(app, frame, body);
+    if let Some(n) = &app.notice {
+        frame.render_widget(
+            Paragraph::new(Span::styled(n.text.as_str(), app.theme.style(Role::Accent))),
+            notice,
+        );
+    }
+    render_footer(app, frame, footer);
+    if let Overlay::Help { scroll } = app.overlay {
+        render_help(app, frame, body, scroll);
+    }
+}
+
+fn render_header(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let mut spans = vec![Span::styled(
+        " VIGIE ",
+        theme.style(Role::Title).add_modifier(Modifier::BOLD),
+    )];
+    let counts = app.data.counts();
+    // Under 100 columns the counts go compact ("✖ 1 ▲ 1"), so the worst
+    // state is never cut off by the clock.
+    let compact = area.width < 100;
+    let mut first = true;
+    for (status, n) in counts.iter().rev() {
+        if !first {
+            let sep = if compact { " " } else { " · " };
+            spans.push(Span::styled(sep, theme.style(Role::Muted)));
+        }
+        first = false;
+        let style = if *status == Status::Up {
+            theme.style(Role::Muted)
+        } else {
+            theme.status(*status)
+        };
+        let text = if compact {
+            format!("{} {n}", status.glyph())
+        } else {
+            format!("{} {n} {}", status.glyph(), status.label())
+        };
+        spans.push(Span::styled(text, style));
+    }
+    if counts.is_empty() {
+        spans.push(Span::styled(
+            "no checks configured",
+            theme.style(Role::Muted),
+        ));
+    }
+    let mut badges = Vec::new();
+    if app.modes.demo {
+        badges.push(Span::styled(
+            " DEMO ",
+            theme.style(Role::Accent).add_modifier(Modifier::REVERSED),
+        ));
+        badges.push(Span::raw(" "));
+    }
+    if app.modes.read_only {
+        badges.push(Span::styled(
+            " READ-ONLY ",
+            theme.style(Role::Warn).add_modifier(Modifier::REVERSED),
+        ));
+        badges.push(Span::raw(" "));
+    }
+    let feed = match app.feed {
+        Feed::LocalEngine => "local engine",
+        Feed::Daemon => "daemon",
+        Feed::Snapshot => "snapshot",
+    };
+    badges.push(Span::styled(feed, theme.style(Role::Muted)));
+    let local = app.data.now.with_timezone(&app.data.tz);
+    let clock = local.format(" %a %d %b %H:%M:%S ").to_string();
+    badges.push(Span::styled(clock, theme.style(Role::Title)));
+    let right: Line = Line::from(badges);
+    let right_width = u16::try_from(right.width())
+        .unwrap_or(u16::MAX)
+        .min(area.width);
+    let [left_area, right_area] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)]).areas(area);
+    let header_style = theme.style(Role::Header);
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(header_style),
+        left_area,
+    );
+    frame.render_widget(Paragraph::new(right).style(header_style), right_area);
+}
+
+/// Where each visible pane goes.
+pub fn pane_areas(app: &App, body: Rect) -> (Option<Rect>, Vec<(PaneId, Rect)>) {
+    if app.zoomed {
+        return (None, vec![(app.focus, body)]);
+    }
+    if body.width >= GRID_WIDTH && body.height + 2 >= GRID_HEIGHT {
+        let [top, bottom] =
+            Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(body);
+        let [health, tickets] =
+            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(top);
+        let [backups, maintenance, pos] = Layout::horizontal([
+            Constraint::Ratio(1, 3),
+            Constraint::Ratio(1, 3),
+            Constraint::Ratio(1, 3),
+        ])
+        .areas(bottom);
+        return (
+            None,
+            vec![
+                (PaneId::Health, health),
+                (PaneId::Tickets, tickets),
+                (PaneId::Backups, backups),
+                (PaneId::Maintenance, maintenance),
+                (PaneId::Pos, pos),
+            ],
+        );
+    }
+    let [tabs, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body);
+    (Some(tabs), vec![(app.focus, rest)])
+}
+
+fn render_body(app: &App, frame: &mut Frame, body: Rect) {
+    let (tabs, areas) = pane_areas(app, body);
+    if let Some(tabs) = tabs {
+        render_tabs(app, frame, tabs);
+    }
+    for (id, area) in areas {
+        render_pane(app, frame, id, area);
+    }
+}
+
+fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let mut spans = Vec::new();
+    for (i, id) in PaneId::ALL.into_iter().enumerate() {
+        let worst = app.pane(id).and_then(|p| p.worst(&app.data));
+        let mut style = if id == app.focus {
+            theme.style(Role::Selection)
+        } else {
+            theme.style(Role::Muted)
+        };
+        if id == app.focus {
+            style = style.add_modifier(Modifier::BOLD);
+        }
+        spans.push(Span::styled(format!(" {} {}", i + 1, id.title()), style));
+        match worst {
+            Some(s) if s != Status::Up => {
+                spans.push(Span::styled(format!(" {}", s.glyph()), theme.status(s)))
+            }
+            _ => {}
+        }
+        spans.push(Span::styled(" ", style));
+        spans.push(Span::raw(" "));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn render_pane(app: &App, frame: &mut Frame, id: PaneId, area: Rect) {
+    let Some(pane) = app.pane(id) else { return };
+    let theme = &app.theme;
+    let focused = id == app.focus;
+    let border = if focused {
+        theme.style(Role::BorderFocused)
+    } else {
+        theme.style(Role::Border)
+    };
+    let mut title = vec![Span::styled(
+        format!(" {} ", id.title()),
+        theme.style(Role::Title),
+    )];
+    let summary = pane.summary(&app.data);
+    let summary_style = match pane.worst(&app.data) {
+        Some(s) if s != Status::Up => theme.status(s),
+        _ => theme.style(Role::Muted),
+    };
+    title.push(Span::styled(format!("{summary} "), summary_style));
+    if !pane.filter().is_empty() {
+        title.push(Span::styled(
+            format!("/{} ", pane.filter()),
+            theme.style(Role::Accent),
+        ));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .title(Line::from(title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    pane.render(
+        frame,
+        inner,
+        &PaneCtx {
+            data: &app.data,
+            theme,
+            focused,
+        },
+    );
+}
+
+/// The keys that matter here, from the active keymap.
+pub fn footer_actions(app: &App) -> Vec<Action> {
+    let mut actions = app.pane(app.focus).map(|p| p.hints()).unwrap_or_default();
+    actions.extend([
+        Action::Help,
+        Action::CommandLine,
+        Action::Filter,
+        Action::FocusNext,
+        Action::Zoom,
+    ]);
+    if app.zoomed || app.pane(app.focus).is_some_and(|p| !p.filter().is_empty()) {
+        actions.push(Action::Back);
+    }
+    actions.push(Action::Quit);
+    actions
+}
+
+fn render_footer(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let line = match &app.overlay {
+        Overlay::Command(text) => Line::from(vec![
+            Span::styled(":", theme.style(Role::Accent)),
+            Span::styled(text.as_str(), theme.style(Role::Text)),
+            Span::styled("█", theme.style(Role::Accent)),
+            Span::styled("   enter run · esc cancel", theme.style(Role::Muted)),
+        ]),
+        Overlay::Filter { text, .. } => Line::from(vec![
+            Span::styled("/", theme.style(Role::Accent)),
+            Span::styled(text.as_str(), theme.style(Role::Text)),
+            Span::styled("█", theme.style(Role::Accent)),
+            Span::styled("   enter keep · esc cancel", theme.style(Role::Muted)),
+        ]),
+        _ => {
+            let mut spans = Vec::new();
+            for action in footer_actions(app) {
+                let keys = app.keymap.keys_for(app.context(), action);
+                let Some(key) = keys.first() else { continue };
+                spans.push(Span::styled(format!(" {key}"), theme.style(Role::Accent)));
+                spans.push(Span::styled(
+                    format!(" {}", short_name(action)),
+                    theme.style(Role::Footer),
+                ));
+            }
+            Line::from(spans)
+        }
+    };
+    frame.render_widget(Paragraph::new(line).style(theme.style(Role::Footer)), area);
+}
+
+fn short_name(action: Action) -> &'static str {
+    match action {
+        Action::Help => "help",
+        Action::CommandLine => "command",
+        Action::Filter => "filter",
+        Action::FocusNext => "next pane",
+        Action::Zoom => "zoom",
+        Action::Back => "back",
+        Action::Quit => "quit",
+        other => other.name(),
+    }
+}
+
+/// The help text, generated from the active keymap.
+pub fn help_lines(app: &App) -> Vec<Line<'static>> {
+    let theme = &app.theme;
+    let mut lines = Vec::new();
+    let mut contexts = vec![Context::Global];
+    if app.context() != Context::Global {
+        contexts.push(app.context());
+    }
+    for ctx in contexts {
+        let bindings = app.keymap.bindings(ctx);
+        if bindings.is_empty() {
+            continue;
+        }
+        lines.push(Line::from(Span::styled(
+            format!("{} keys", ctx.name()),
+            theme.style(Role::Title),
+        )));
+        for (action, keys) in bindings {
+            if keys.is_empty() {
+                continue;
+            }
+            let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("  {:<16}", keys.join(" ")),
+                    theme.style(Role::Accent),
+                ),
+                Span::styled(action.describe(), theme.style(Role::Text)),
+            ]));
+        }
+        lines.push(Line::default());
+    }
+    lines.push(Line::from(Span::styled(
+        "commands",
+        theme.style(Role::Title),
+    )));
+    for (cmd, what) in [
+        (
+            ":health :backups :tickets :maintenance :pos",
+            "focus a pane",
+        ),
+        (":theme NAME", "switch theme"),
+        (":ACTION", "any action above by name"),
+        (":q", "quit"),
+    ] {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {cmd:<44}"), theme.style(Role::Accent)),
+            Span::styled(what, theme.style(Role::Text)),
+        ]));
+    }
+    lines
+}
+
+fn render_help(app: &App, frame: &mut Frame, body: Rect, scroll: u16) {
+    let lines = help_lines(app);
+    let width = body.width.saturating_sub(4).min(76);
+    let height = body
+        .height
+        .saturating_sub(2)
+        .min(u16::try_from(lines.len()).unwrap_or(u16::MAX) + 2);
+    let area = Rect {
+        x: body.x + (body.width.saturating_sub(width)) / 2,
+        y: body.y + (body.height.saturating_sub(height)) / 2,
+        width,
+        height,
+    };
+    let inner = usize::from(height.saturating_sub(2));
+    let below = lines.len().saturating_sub(inner + usize::from(scroll));
+    let title = match (scroll, below) {
+        (0, 0) => " Help · esc closes ".to_string(),
+        (_, 0) => " Help · ↑ more · esc closes ".to_string(),
+        (0, n) => format!(" Help · ↓ {n} more · esc closes "),
+        (_, n) => format!(" Help · ↑↓ {n} more · esc closes "),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.style(Role::BorderFocused))
+        .title(Span::styled(title, app.theme.style(Role::Title)));
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((scroll, 0))
+            .style(app.theme.style(Role::Text)),
+        area,
+    );
+}

@@ -1,0 +1,225 @@
+//! The console loop. Terminal events, engine events, store updates and a
+//! one-second clock feed one `update`; everything queued is drained first,
+//! then the frame is drawn once if anything changed. No frame timer.
+
+use std::path::PathBuf;
+use std::sync::mpsc as std_mpsc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+use super::app::{App, Effect, Feed, Msg, update};
+use super::panes::LiveCheck;
+use super::terminal::TerminalGuard;
+use crate::engine::{Engine, Event};
+use crate::sources::Sources;
+use crate::store::{self, Reader, WriteOp, Writer};
+
+/// A daemon whose heartbeat is older than this is considered gone.
+pub const DAEMON_MAX_AGE: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+/// How often a console looks at the store for a daemon's new results.
+pub const FOLLOW_EVERY: Duration = Duration::from_millis(500);
+
+pub struct Console {
+    pub app: App,
+    pub db: PathBuf,
+    pub writer: Writer,
+    pub sources: Sources,
+    /// When the process started, to log the time to the first frame.
+    pub started: Instant,
+    /// Demo history being seeded, stopped when the console quits.
+    pub seeding: Option<crate::demo::Seeding>,
+}
+
+/// Runs the console until the operator quits.
+pub async fn run(console: Console) -> std::io::Result<()> {
+    let Console {
+        mut app,
+        db,
+        writer,
+        sources,
+        started,
+        seeding,
+    } = console;
+    let mut guard = TerminalGuard::enter()?;
+    app.size = guard.size()?;
+    guard.draw(&app)?;
+    app.dirty = false;
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        "first frame drawn"
+    );
+
+    let (msg_tx, mut msg_rx) = mpsc::channel::<Msg>(4096);
+    let (stop_tx, stop_rx) = std_mpsc::channel::<()>();
+    spawn_follower(db, msg_tx.clone(), stop_rx);
+
+    let mut engine: Option<Engine> = None;
+    let mut terminal_events = EventStream::new();
+    let mut clock = tokio::time::interval_at(next_second(), Duration::from_secs(1));
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    loop {
+        let first = tokio::select! {
+            ev = terminal_events.next() => match ev {
+                Some(Ok(ev)) => term_msg(ev),
+                // The terminal went away (closed window, dropped SSH link).
+                Some(Err(_)) | None => break,
+            },
+            Some(msg) = msg_rx.recv() => Some(msg),
+            _ = clock.tick() => Some(Msg::Tick(Utc::now())),
+        };
+        let mut msgs: Vec<Msg> = first.into_iter().collect();
+        while let Ok(msg) = msg_rx.try_recv() {
+            msgs.push(msg);
+        }
+        let mut effects = Vec::new();
+        for msg in msgs {
+            if let Msg::Feed(feed) = &msg {
+                switch_feed(*feed, &mut engine, &app, &sources, &writer, &msg_tx);
+            }
+            effects.extend(update(&mut app, msg));
+        }
+        let mut quit = false;
+        for effect in effects {
+            match effect {
+                Effect::Quit => quit = true,
+                Effect::RefreshChecks => match &engine {
+                    Some(e) => e.refresh(),
+                    None => app.notify("the daemon collects: results follow its schedule"),
+                },
+                Effect::Suspend => {
+                    app.size = guard.suspend()?;
+                    app.dirty = true;
+                }
+            }
+        }
+        if quit {
+            break;
+        }
+        if app.dirty {
+            guard.draw(&app)?;
+            app.dirty = false;
+        }
+    }
+    let _ = stop_tx.send(());
+    drop(seeding);
+    drop(engine);
+    guard.leave()?;
+    if writer.flush().is_err() {
+        tracing::warn!("the store writer stopped before the last results were written");
+    }
+    Ok(())
+}
+
+fn term_msg(ev: TermEvent) -> Option<Msg> {
+    match ev {
+        TermEvent::Key(k) => Some(Msg::Key(k)),
+        TermEvent::Resize(w, h) => Some(Msg::Resize(w, h)),
+        TermEvent::Paste(p) => Some(Msg::Paste(p)),
+        _ => None,
+    }
+}
+
+fn next_second() -> tokio::time::Instant {
+    let ms = Utc::now().timestamp_subsec_millis();
+    tokio::time::Instant::now() + Duration::from_millis(u64::from(1000 - ms.min(999)))
+}
+
+/// Starts this console's own engine when no daemon is alive, and stops it
+/// when one appears, so monitoring never has two collectors for long.
+fn switch_feed(
+    feed: Feed,
+    engine: &mut Option<Engine>,
+    app: &App,
+    sources: &Sources,
+    writer: &Writer,
+    msg_tx: &mpsc::Sender<Msg>,
+) {
+    match feed {
+        Feed::LocalEngine if engine.is_none() => {
+            let (tx, mut rx) = mpsc::channel::<Event>(1024);
+            *engine = Some(Engine::start(&app.data.fleet, sources.clone(), tx));
+            let writer = writer.handle();
+            let msg_tx = msg_tx.clone();
+            tokio::spawn(async move {
+                while let Some(ev) = rx.recv().await {
+                    let Event::Result(r) = &ev;
+                    if writer.send(WriteOp::Result(r.clone())).is_err() {
+                        tracing::warn!("store writer gone; results shown but not kept");
+                    }
+                    if msg_tx.send(Msg::Engine(ev)).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        Feed::Daemon => *engine = None,
+        _ => {}
+    }
+}
+
+/// Watches the store on its own thread: is a daemon alive, and has it
+/// written anything new (PRAGMA data_version)? Sends `Feed` and `States`.
+fn spawn_follower(db: PathBuf, tx: mpsc::Sender<Msg>, stop: std_mpsc::Receiver<()>) {
+    std::thread::spawn(move || {
+        let reader = match Reader::open(&db) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!("cannot follow the store: {e}");
+                let _ = tx.blocking_send(Msg::Feed(Feed::LocalEngine));
+                return;
+            }
+        };
+        let mut last_version = None;
+        let mut last_feed = None;
+        loop {
+            let hb = reader.heartbeat("daemon").ok().flatten();
+            let alive = store::daemon_alive(hb.as_ref(), Utc::now(), DAEMON_MAX_AGE);
+            let feed = if alive {
+                Feed::Daemon
+            } else {
+                Feed::LocalEngine
+            };
+            if last_feed != Some(feed) {
+                last_feed = Some(feed);
+                last_version = None;
+                if tx.blocking_send(Msg::Feed(feed)).is_err() {
+                    return;
+                }
+            }
+            if alive {
+                let version = reader.data_version().ok();
+                if version.is_none() || version != last_version {
+                    last_version = version;
+                    if let Ok(states) = reader.latest_states() {
+                        let states = states
+                            .into_iter()
+                            .map(|s| {
+                                let live = LiveCheck {
+                                    status: s.status,
+                                    since: s.since,
+                                    last_at: s.last_at,
+                                    latency_ms: s.latency_ms,
+                                    message: s.message,
+                                    latencies: Default::default(),
+                                };
+                                (s.check_id, live)
+                            })
+                            .collect();
+                        if tx.blocking_send(Msg::States(states)).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+            match stop.recv_timeout(FOLLOW_EVERY) {
+                Err(std_mpsc::RecvTimeoutError::Timeout) => {}
+                _ => return,
+            }
+        }
+    });
+}

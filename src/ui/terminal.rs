@@ -1,0 +1,125 @@
+//! The terminal's lifecycle: `enter` turns on exactly the modes `leave` turns
+//! off, in reverse order; dropping the guard or panicking leaves the terminal
+//! as it was found. Frames go out buffered, inside synchronized-update
+//! sequences, so a slow link never shows half a frame.
+
+use std::io::{self, BufWriter, Stdout, Write};
+
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::terminal::{
+    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
+    disable_raw_mode, enable_raw_mode,
+};
+use crossterm::{cursor, execute, queue};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+use super::app::App;
+use super::render::render;
+
+type Backend = CrosstermBackend<BufWriter<Stdout>>;
+
+pub struct TerminalGuard {
+    terminal: Terminal<Backend>,
+    active: bool,
+}
+
+impl TerminalGuard {
+    /// Takes the terminal: raw mode, alternate screen, hidden cursor,
+    /// bracketed paste. Sends no query to the terminal, so nothing waits
+    /// for an answer before the first frame.
+    pub fn enter() -> io::Result<TerminalGuard> {
+        install_panic_hook();
+        let backend = CrosstermBackend::new(BufWriter::with_capacity(64 * 1024, io::stdout()));
+        let terminal = Terminal::new(backend)?;
+        let mut guard = TerminalGuard {
+            terminal,
+            active: false,
+        };
+        guard.start()?;
+        Ok(guard)
+    }
+
+    fn start(&mut self) -> io::Result<()> {
+        enable_raw_mode()?;
+        self.active = true;
+        execute!(
+            self.terminal.backend_mut(),
+            EnterAlternateScreen,
+            cursor::Hide,
+            EnableBracketedPaste
+        )?;
+        self.terminal.clear()?;
+        Ok(())
+    }
+
+    /// Gives the terminal back, undoing `start` in reverse order.
+    pub fn leave(&mut self) -> io::Result<()> {
+        if !self.active {
+            return Ok(());
+        }
+        self.active = false;
+        let out = self.terminal.backend_mut();
+        execute!(
+            out,
+            DisableBracketedPaste,
+            cursor::Show,
+            LeaveAlternateScreen
+        )?;
+        disable_raw_mode()
+    }
+
+    /// Draws one frame, wrapped in a synchronized update.
+    pub fn draw(&mut self, app: &App) -> io::Result<()> {
+        queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate)?;
+        self.terminal.draw(|frame| render(app, frame))?;
+        queue!(self.terminal.backend_mut(), EndSynchronizedUpdate)?;
+        self.terminal.backend_mut().flush()
+    }
+
+    /// Ctrl-Z: restore the terminal, stop the process, and on `fg` take the
+    /// terminal again and repaint everything (its size may have changed).
+    pub fn suspend(&mut self) -> io::Result<(u16, u16)> {
+        self.leave()?;
+        // SAFETY: raise() with a valid signal number has no memory-safety
+        // preconditions; the process stops here until SIGCONT.
+        unsafe {
+            libc::raise(libc::SIGTSTP);
+        }
+        self.start()?;
+        let size = self.terminal.size()?;
+        Ok((size.width, size.height))
+    }
+
+    pub fn size(&self) -> io::Result<(u16, u16)> {
+        let size = self.terminal.size()?;
+        Ok((size.width, size.height))
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        let _ = self.leave();
+    }
+}
+
+/// On panic, restore the terminal before the message is printed, so the
+/// operator can read it and keep using the shell.
+fn install_panic_hook() {
+    use std::sync::Once;
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let mut out = io::stdout();
+            let _ = execute!(
+                out,
+                DisableBracketedPaste,
+                cursor::Show,
+                LeaveAlternateScreen
+            );
+            let _ = disable_raw_mode();
+            previous(info);
+        }));
+    });
+}
