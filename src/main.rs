@@ -1,1 +1,7 @@
-fn main() {}
+use std::process::ExitCode;
+use std::time::Instant;
+
+fn main() -> ExitCode {
+    let started = Instant::now();
+    vigie::cli::main(started)
+}

@@ -1,0 +1,99 @@
+//! `vigie daemon`: the engine without a terminal. Consoles and wall displays
+//! follow its store; monitoring goes on when nobody has a console open.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::mpsc;
+
+use super::setup::{self, NoConfig};
+use super::{Cli, CliError};
+use crate::demo;
+use crate::engine::{Engine, Event};
+use crate::sources::Sources;
+use crate::store::{self, Reader, WriteOp, Writer};
+use crate::ui::run::DAEMON_MAX_AGE;
+
+/// How often the daemon says it is alive.
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(10);
+
+pub async fn run(cli: &Cli) -> Result<u8, CliError> {
+    let setup = setup::load(cli, false, NoConfig::Refuse).await?;
+    let writer = Writer::spawn(&setup.db).map_err(|e| CliError::input(e.to_string()))?;
+    let reader = Reader::open(&setup.db).map_err(|e| CliError::input(e.to_string()))?;
+    let pid = std::process::id();
+    let host = hostname();
+    if let Ok(Some(hb)) = reader.heartbeat("daemon") {
+        if hb.pid != pid && store::daemon_alive(Some(&hb), Utc::now(), DAEMON_MAX_AGE) {
+            return Err(CliError::input(format!(
+                "another daemon (pid {} on {}) already collects into {}: stop it first",
+                hb.pid,
+                hb.host,
+                setup.db.display()
+            )));
+        }
+    }
+    drop(reader);
+    let fleet = Arc::new(setup.config.fleet.clone());
+    let seeding = setup
+        .demo
+        .is_some()
+        .then(|| demo::seed_in_background(writer.handle(), fleet.clone(), Utc::now()));
+    let sources = Sources::new()
+        .map_err(|e| CliError::input(format!("cannot build the HTTP client: {e}")))?;
+    let (tx, mut rx) = mpsc::channel::<Event>(1024);
+    let engine = Engine::start(&fleet, sources, tx);
+    eprintln!(
+        "vigie daemon: {} checks on {} hosts, store {}",
+        engine.check_count(),
+        fleet.hosts.len(),
+        setup.db.display()
+    );
+    tracing::info!(checks = engine.check_count(), db = %setup.db.display(), "daemon started");
+    let beat = |writer: &Writer| {
+        let op = WriteOp::Heartbeat {
+            role: "daemon".into(),
+            pid,
+            host: host.clone(),
+            at: Utc::now(),
+        };
+        if writer.send(op).is_err() {
+            tracing::warn!("store writer gone: heartbeat not written");
+        }
+    };
+    beat(&writer);
+    let mut heartbeat = tokio::time::interval(HEARTBEAT_EVERY);
+    let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
+    loop {
+        tokio::select! {
+            Some(ev) = rx.recv() => {
+                let Event::Result(r) = ev;
+                if writer.send(WriteOp::Result(r)).is_err() {
+                    return Err(CliError { message: "the store writer stopped; see the log".into(), code: 1 });
+                }
+            }
+            _ = heartbeat.tick() => beat(&writer),
+            _ = tokio::signal::ctrl_c() => break,
+            _ = terminate.recv() => break,
+            _ = hangup.recv() => break,
+        }
+    }
+    drop(engine);
+    drop(seeding);
+    let _ = writer.flush();
+    tracing::info!("daemon stopped");
+    Ok(0)
+}
+
+fn signal(kind: tokio::signal::unix::SignalKind) -> Result<tokio::signal::unix::Signal, CliError> {
+    tokio::signal::unix::signal(kind)
+        .map_err(|e| CliError::input(format!("cannot handle signals: {e}")))
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}

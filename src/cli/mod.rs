@@ -1,0 +1,153 @@
+//! The command line: one file per subcommand; the console is one of them.
+
+pub mod check;
+pub mod config_check;
+pub mod console;
+pub mod daemon;
+pub mod logging;
+pub mod setup;
+pub mod snapshot;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vigie",
+    version,
+    about = "The on-call console of a small hosting cooperative"
+)]
+pub struct Cli {
+    /// Configuration file (default: $VIGIE_CONFIG, then $XDG_CONFIG_HOME/vigie/config.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Store (default: $XDG_DATA_HOME/vigie/vigie.db).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Run against the embedded demo fleet instead of a configuration.
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Theme: dark, light, high-contrast, mono or one of yours.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Keymap: default or vim (your keymap.toml patches it).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub keymap: Option<String>,
+    /// Colours: truecolor, 256, 16 or mono (default: detected).
+    #[arg(long, global = true, value_name = "DEPTH")]
+    pub color: Option<String>,
+    /// Log file (default: $XDG_STATE_HOME/vigie/vigie.log).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The console on the embedded demo fleet.
+    Demo,
+    /// Collect without a terminal, for consoles and wall displays to follow.
+    Daemon,
+    /// Print one frame of the console as text.
+    Snapshot {
+        #[arg(long, default_value_t = 120)]
+        width: u16,
+        #[arg(long, default_value_t = 40)]
+        height: u16,
+        /// Show only this pane, zoomed: health, backups, tickets, maintenance, pos.
+        #[arg(long, value_name = "NAME")]
+        pane: Option<String>,
+        /// Also print each run of styles (for theme reviews).
+        #[arg(long)]
+        styles: bool,
+    },
+    /// Run every check once and print the results (exit 1 if any is down).
+    Check {
+        /// text or json
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
+    /// Work with the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate a configuration file (default: the one Vigie would use).
+    Check { file: Option<PathBuf> },
+}
+
+/// An error for the operator: a message that says what to do, and the exit
+/// code (2 for bad input and set-up problems).
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub code: u8,
+}
+
+impl CliError {
+    pub fn input(message: impl Into<String>) -> CliError {
+        CliError {
+            message: message.into(),
+            code: 2,
+        }
+    }
+}
+
+pub fn main(started: Instant) -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let _log_guard = logging::init(cli.log.as_deref());
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("vigie: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        match &cli.command {
+            None => console::run(&cli, false, started).await,
+            Some(Command::Demo) => console::run(&cli, true, started).await,
+            Some(Command::Daemon) => daemon::run(&cli).await,
+            Some(Command::Snapshot {
+                width,
+                height,
+                pane,
+                styles,
+            }) => snapshot::run(&cli, *width, *height, pane.as_deref(), *styles).await,
+            Some(Command::Check { format }) => check::run(&cli, format).await,
+            Some(Command::Config {
+                command: ConfigCommand::Check { file },
+            }) => config_check::run(&cli, file.as_deref()),
+        }
+    });
+    // Background tasks (demo servers, seeding) must not keep us alive.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("vigie: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}

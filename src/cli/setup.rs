@@ -1,0 +1,151 @@
+//! What every subcommand needs: the configuration (or the demo fleet), the
+//! store path, the theme and the keymap, each failing with a message that
+//! says what to do.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono_tz::Tz;
+
+use super::{Cli, CliError};
+use crate::config::{self, Config, ConfigError};
+use crate::demo::{self, Demo};
+use crate::store;
+use crate::ui::keymap::Keymap;
+use crate::ui::theme::{ColorDepth, Theme, ThemeSet};
+
+pub struct Setup {
+    pub config: Config,
+    /// The running demo fleet, when there is one (kept alive with the setup).
+    pub demo: Option<Demo>,
+    pub db: PathBuf,
+    pub themes: Arc<ThemeSet>,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    /// The operator's timezone, for clocks.
+    pub tz: Tz,
+}
+
+/// What to do when no configuration exists at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoConfig {
+    /// The console: show the demo, marked DEMO.
+    Demo,
+    /// Any other subcommand: refuse, so nobody reports on demo data unawares.
+    Refuse,
+}
+
+fn env(key: &str) -> Option<String> {
+    std::env::var(key).ok().filter(|v| !v.is_empty())
+}
+
+/// `$XDG_CONFIG_HOME/vigie`, else `~/.config/vigie`.
+pub fn config_dir() -> Option<PathBuf> {
+    env("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .map(|d| d.join("vigie"))
+}
+
+pub async fn load(cli: &Cli, force_demo: bool, no_config: NoConfig) -> Result<Setup, CliError> {
+    let (config, demo) = if force_demo || cli.demo {
+        let demo = start_demo().await?;
+        (demo.config.clone(), Some(demo))
+    } else {
+        match config::resolve_path(cli.config.as_deref(), &env) {
+            Some(path) => match config::load(&path) {
+                Ok(config) => (config, None),
+                Err(ConfigError::NotFound { .. })
+                    if no_config == NoConfig::Demo && cli.config.is_none() =>
+                {
+                    let demo = start_demo().await?;
+                    (demo.config.clone(), Some(demo))
+                }
+                Err(e) => return Err(CliError::input(e.to_string())),
+            },
+            None if no_config == NoConfig::Demo => {
+                let demo = start_demo().await?;
+                (demo.config.clone(), Some(demo))
+            }
+            None => return Err(CliError::input(no_config_message(None))),
+        }
+    };
+    let db = match (&cli.db, &demo) {
+        (Some(db), _) => db.clone(),
+        (None, Some(d)) => d.db.clone(),
+        (None, None) => store::resolve_path(None, &env).ok_or_else(|| {
+            CliError::input(
+                "cannot tell where to keep the store: set XDG_DATA_HOME or HOME, or pass --db FILE",
+            )
+        })?,
+    };
+    let user_dir = config_dir();
+    let themes = ThemeSet::load(user_dir.as_ref().map(|d| d.join("themes")).as_deref())
+        .map_err(|e| CliError::input(e.to_string()))?;
+    let depth = match &cli.color {
+        Some(c) => ColorDepth::parse(c).map_err(|e| CliError::input(format!("--color: {e}")))?,
+        None => ColorDepth::detect(&env),
+    };
+    let theme_name = cli.theme.clone().or_else(|| config.console.theme.clone());
+    let theme = themes
+        .choose(theme_name.as_deref(), depth)
+        .map_err(|e| CliError::input(e.to_string()))?;
+    let keymap_name = cli
+        .keymap
+        .clone()
+        .or_else(|| config.console.keymap.clone())
+        .unwrap_or_else(|| "default".into());
+    let patch = user_dir
+        .map(|d| d.join("keymap.toml"))
+        .filter(|p| p.exists());
+    let keymap =
+        Keymap::load(&keymap_name, patch.as_deref()).map_err(|e| CliError::input(e.to_string()))?;
+    let tz = operator_timezone(&config);
+    Ok(Setup {
+        config,
+        demo,
+        db,
+        themes: Arc::new(themes),
+        theme,
+        keymap,
+        tz,
+    })
+}
+
+async fn start_demo() -> Result<Demo, CliError> {
+    demo::start()
+        .await
+        .map_err(|e| CliError::input(format!("cannot start the demo fleet: {e}")))
+}
+
+pub fn no_config_message(path: Option<&Path>) -> String {
+    let looked = path
+        .map(|p| format!(" at {}", p.display()))
+        .unwrap_or_default();
+    format!(
+        "no configuration found{looked}. Copy assets/vigie.example.toml to ~/.config/vigie/config.toml \
+         (or pass --config FILE), or try the embedded demo fleet with --demo"
+    )
+}
+
+/// The operator's timezone: $TZ, else /etc/localtime, else the first
+/// client's, else UTC.
+pub fn operator_timezone(config: &Config) -> Tz {
+    if let Some(tz) = env("TZ").and_then(|t| t.trim_start_matches(':').parse::<Tz>().ok()) {
+        return tz;
+    }
+    if let Ok(target) = std::fs::read_link("/etc/localtime") {
+        let text = target.to_string_lossy().to_string();
+        if let Some((_, name)) = text.split_once("zoneinfo/") {
+            if let Ok(tz) = name.parse::<Tz>() {
+                return tz;
+            }
+        }
+    }
+    config
+        .fleet
+        .clients
+        .first()
+        .map(|c| c.timezone)
+        .unwrap_or(Tz::UTC)
+}

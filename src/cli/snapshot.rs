@@ -1,0 +1,112 @@
+//! `vigie snapshot`: one frame of the console as text, from the same render
+//! code. Follows a live daemon's store when there is one; otherwise runs
+//! every check once (never longer than the longest check timeout).
+
+use std::sync::Arc;
+
+use chrono::Utc;
+
+use super::setup::{self, NoConfig};
+use super::{Cli, CliError};
+use crate::engine;
+use crate::sources::Sources;
+use crate::store::{self, Reader};
+use crate::ui::app::{App, Feed, Modes};
+use crate::ui::panes::{LiveCheck, PaneId};
+use crate::ui::run::DAEMON_MAX_AGE;
+use crate::ui::snapshot;
+
+pub async fn run(
+    cli: &Cli,
+    width: u16,
+    height: u16,
+    pane: Option<&str>,
+    styles: bool,
+) -> Result<u8, CliError> {
+    let focus = match pane {
+        Some(name) => Some(PaneId::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = PaneId::ALL.iter().map(|p| p.name()).collect();
+            CliError::input(format!(
+                "--pane {name}: expected one of {}",
+                names.join(", ")
+            ))
+        })?),
+        None => None,
+    };
+    if width == 0 || height == 0 {
+        return Err(CliError::input("--width and --height must be at least 1"));
+    }
+    let setup = setup::load(cli, false, NoConfig::Refuse).await?;
+    let fleet = Arc::new(setup.config.fleet.clone());
+    let modes = Modes {
+        demo: setup.demo.is_some(),
+        read_only: false,
+    };
+    let mut app = App::new(
+        fleet.clone(),
+        setup.themes.clone(),
+        setup.theme.clone(),
+        setup.keymap.clone(),
+        Utc::now(),
+        setup.tz,
+        modes,
+    );
+    app.feed = Feed::Snapshot;
+    let from_daemon = if setup.db.exists() {
+        daemon_states(&setup.db)
+    } else {
+        None
+    };
+    match from_daemon {
+        Some(states) => {
+            app.feed = Feed::Daemon;
+            app.data.checks = states.into_iter().collect();
+        }
+        None => {
+            let sources = Sources::new()
+                .map_err(|e| CliError::input(format!("cannot build the HTTP client: {e}")))?;
+            for result in engine::run_once(&fleet, &sources).await {
+                app.data.record(&result);
+            }
+        }
+    }
+    app.data.now = Utc::now();
+    if let Some(id) = focus {
+        app.focus = id;
+        app.zoomed = true;
+    }
+    app.size = (width, height);
+    let buffer =
+        snapshot::frame(&app, width, height).map_err(|e| CliError::input(e.to_string()))?;
+    if styles {
+        print!("{}", snapshot::styled(&buffer));
+    } else {
+        print!("{}", snapshot::text(&buffer));
+    }
+    Ok(0)
+}
+
+fn daemon_states(db: &std::path::Path) -> Option<Vec<(String, LiveCheck)>> {
+    let reader = Reader::open(db).ok()?;
+    let hb = reader.heartbeat("daemon").ok().flatten();
+    if !store::daemon_alive(hb.as_ref(), Utc::now(), DAEMON_MAX_AGE) {
+        return None;
+    }
+    let states = reader.latest_states().ok()?;
+    Some(
+        states
+            .into_iter()
+            .map(|s| {
+                let live = LiveCheck {
+                    status: s.status,
+                    since: s.since,
+                    last_at: s.last_at,
+                    latency_ms: s.latency_ms,
+                    message: s.message,
+                    latencies: Default::default(),
+                };
+                (s.check_id, live)
+            })
+            .collect(),
+    )
+}
