@@ -1,0 +1,357 @@
+//! The console's update function and its frames, without a terminal.
+
+mod common;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use vigie::engine::Event;
+use vigie::model::{CheckResult, Status};
+use vigie::ui::app::{Effect, Msg, Overlay, update};
+use vigie::ui::panes::PaneId;
+use vigie::ui::panes::health;
+use vigie::ui::render::help_lines;
+use vigie::ui::snapshot;
+use vigie::ui::theme::ColorDepth;
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ch(c: char) -> Msg {
+    key(KeyCode::Char(c))
+}
+
+fn type_text(app: &mut vigie::ui::app::App, text: &str) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for c in text.chars() {
+        effects.extend(update(app, ch(c)));
+    }
+    effects
+}
+
+#[test]
+fn tab_moves_focus_through_the_five_panes_and_wraps() {
+    let mut app = common::app();
+    let mut seen = vec![app.focus];
+    for _ in 0..5 {
+        update(&mut app, key(KeyCode::Tab));
+        seen.push(app.focus);
+    }
+    assert_eq!(
+        seen,
+        vec![
+            PaneId::Health,
+            PaneId::Backups,
+            PaneId::Tickets,
+            PaneId::Maintenance,
+            PaneId::Pos,
+            PaneId::Health
+        ]
+    );
+    update(&mut app, key(KeyCode::BackTab));
+    assert_eq!(app.focus, PaneId::Pos);
+}
+
+#[test]
+fn number_keys_focus_a_pane() {
+    let mut app = common::app();
+    update(&mut app, ch('3'));
+    assert_eq!(app.focus, PaneId::Tickets);
+    update(&mut app, ch('5'));
+    assert_eq!(app.focus, PaneId::Pos);
+}
+
+#[test]
+fn zoom_toggles_and_escape_leaves_it() {
+    let mut app = common::app();
+    update(&mut app, ch('z'));
+    assert!(app.zoomed);
+    update(&mut app, key(KeyCode::Esc));
+    assert!(!app.zoomed);
+}
+
+#[test]
+fn command_line_focuses_a_pane_by_name() {
+    let mut app = common::app();
+    update(&mut app, ch(':'));
+    assert_eq!(app.overlay, Overlay::Command(String::new()));
+    type_text(&mut app, "tickets");
+    update(&mut app, key(KeyCode::Enter));
+    assert_eq!(app.focus, PaneId::Tickets);
+    assert_eq!(app.overlay, Overlay::None);
+}
+
+#[test]
+fn colon_q_quits_and_q_quits() {
+    let mut app = common::app();
+    update(&mut app, ch(':'));
+    type_text(&mut app, "q");
+    assert_eq!(update(&mut app, key(KeyCode::Enter)), vec![Effect::Quit]);
+    let mut app = common::app();
+    assert_eq!(update(&mut app, ch('q')), vec![Effect::Quit]);
+}
+
+#[test]
+fn unknown_command_says_so_and_changes_nothing() {
+    let mut app = common::app();
+    update(&mut app, ch(':'));
+    type_text(&mut app, "frobnicate");
+    let effects = update(&mut app, key(KeyCode::Enter));
+    assert!(effects.is_empty());
+    let notice = app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(notice.contains("unknown command ':frobnicate'"), "{notice}");
+    assert_eq!(app.focus, PaneId::Health);
+}
+
+#[test]
+fn commands_can_name_any_action() {
+    let mut app = common::app();
+    update(&mut app, ch(':'));
+    type_text(&mut app, "zoom");
+    update(&mut app, key(KeyCode::Enter));
+    assert!(app.zoomed);
+}
+
+#[test]
+fn theme_command_switches_theme_live() {
+    let mut app = common::app();
+    update(&mut app, ch(':'));
+    type_text(&mut app, "theme light");
+    update(&mut app, key(KeyCode::Enter));
+    assert_eq!(app.theme.name, "light");
+    update(&mut app, ch(':'));
+    type_text(&mut app, "theme nope");
+    update(&mut app, key(KeyCode::Enter));
+    assert_eq!(app.theme.name, "light");
+    assert!(app.notice.is_some());
+}
+
+#[test]
+fn slash_filters_the_focused_list_and_escape_restores_it() {
+    let mut app = common::app();
+    let all = health::rows(&app.data, "").len();
+    update(&mut app, ch('/'));
+    type_text(&mut app, "mutu-1");
+    let pane = app.pane(PaneId::Health).map(|p| p.filter().to_string());
+    assert_eq!(pane.as_deref(), Some("mutu-1"));
+    let filtered = health::rows(&app.data, "mutu-1");
+    assert!(!filtered.is_empty() && filtered.len() < all);
+    assert!(filtered.iter().all(|r| r.host == "mutu-1"));
+    update(&mut app, key(KeyCode::Enter));
+    assert_eq!(app.overlay, Overlay::None);
+    // A second filter typed then abandoned brings back the first.
+    update(&mut app, ch('/'));
+    type_text(&mut app, "x");
+    update(&mut app, key(KeyCode::Esc));
+    assert_eq!(
+        app.pane(PaneId::Health)
+            .map(|p| p.filter().to_string())
+            .as_deref(),
+        Some("mutu-1")
+    );
+    // Esc with no overlay clears the filter.
+    update(&mut app, key(KeyCode::Esc));
+    assert_eq!(
+        app.pane(PaneId::Health)
+            .map(|p| p.filter().to_string())
+            .as_deref(),
+        Some("")
+    );
+}
+
+#[test]
+fn keys_typed_in_the_command_line_are_not_actions() {
+    let mut app = common::app();
+    update(&mut app, ch(':'));
+    // 'q' is quit in the keymap, but here it is text.
+    assert!(type_text(&mut app, "q2z").is_empty());
+    assert_eq!(app.overlay, Overlay::Command("q2z".into()));
+    assert!(!app.zoomed);
+}
+
+#[test]
+fn worst_check_comes_first_in_health() {
+    let app = common::app();
+    let rows = health::rows(&app.data, "");
+    assert_eq!(rows[0].status, Status::Down);
+    assert_eq!(rows[0].check_id, "mutu-test/coop-test");
+    assert_eq!(rows[1].status, Status::Degraded);
+    // The check never run is unknown, and says so.
+    let never = rows
+        .iter()
+        .find(|r| r.check_id == "dev-1/node")
+        .map(|r| (r.status, r.message.clone()));
+    assert_eq!(
+        never,
+        Some((Status::Unknown, "waiting for the first result".to_string()))
+    );
+}
+
+#[test]
+fn arrows_and_vim_keys_move_the_selection() {
+    let mut app = common::app();
+    update(&mut app, key(KeyCode::Down));
+    update(&mut app, key(KeyCode::Down));
+    assert_eq!(app.pane(PaneId::Health).and_then(|p| p.selected()), Some(2));
+    update(&mut app, key(KeyCode::Up));
+    assert_eq!(app.pane(PaneId::Health).and_then(|p| p.selected()), Some(1));
+
+    let mut vim = common::app_with("dark", ColorDepth::TrueColor, "vim");
+    update(&mut vim, ch('j'));
+    update(&mut vim, ch('G'));
+    let last = health::rows(&vim.data, "").len() - 1;
+    assert_eq!(
+        vim.pane(PaneId::Health).and_then(|p| p.selected()),
+        Some(last)
+    );
+    update(&mut vim, ch('g'));
+    assert_eq!(vim.pane(PaneId::Health).and_then(|p| p.selected()), Some(0));
+}
+
+#[test]
+fn ctrl_z_suspends_and_key_releases_are_ignored() {
+    let mut app = common::app();
+    let ctrl_z = Msg::Key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::CONTROL));
+    assert_eq!(update(&mut app, ctrl_z), vec![Effect::Suspend]);
+    let mut release = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+    release.kind = KeyEventKind::Release;
+    assert!(update(&mut app, Msg::Key(release)).is_empty());
+}
+
+#[test]
+fn engine_results_update_state_and_keep_when_it_began() {
+    let mut app = common::app();
+    let at = common::now();
+    let result = |status, secs| CheckResult {
+        check_id: "odoo-coop/erp".into(),
+        at: at + chrono::Duration::seconds(secs),
+        status,
+        latency_ms: Some(30),
+        message: "200 OK".into(),
+    };
+    update(&mut app, Msg::Engine(Event::Result(result(Status::Up, 0))));
+    update(&mut app, Msg::Engine(Event::Result(result(Status::Up, 10))));
+    let live = app.data.checks.get("odoo-coop/erp").cloned();
+    assert_eq!(live.as_ref().map(|l| l.status), Some(Status::Up));
+    assert_eq!(live.as_ref().map(|l| l.since), Some(at));
+    assert_eq!(
+        live.map(|l| l.last_at),
+        Some(at + chrono::Duration::seconds(10))
+    );
+}
+
+#[test]
+fn notices_fade_with_the_clock() {
+    let mut app = common::app();
+    update(&mut app, ch(':'));
+    type_text(&mut app, "nope");
+    update(&mut app, key(KeyCode::Enter));
+    assert!(app.notice.is_some());
+    update(
+        &mut app,
+        Msg::Tick(common::now() + chrono::Duration::seconds(10)),
+    );
+    assert!(app.notice.is_none());
+}
+
+#[test]
+fn help_is_generated_from_the_active_keymap() {
+    let app = common::app_with("dark", ColorDepth::TrueColor, "vim");
+    let text: Vec<String> = help_lines(&app).iter().map(|l| l.to_string()).collect();
+    let text = text.join("\n");
+    for (action, keys) in app.keymap.bindings(vigie::ui::action::Context::Global) {
+        if keys.is_empty() {
+            continue;
+        }
+        assert!(
+            text.contains(action.describe()),
+            "help lacks {}",
+            action.name()
+        );
+    }
+    assert!(text.contains('j'), "vim keys in help:\n{text}");
+}
+
+#[test]
+fn outside_text_is_shown_harmless() {
+    let mut app = common::app();
+    update(
+        &mut app,
+        Msg::Engine(Event::Result(CheckResult {
+            check_id: "odoo-coop/erp".into(),
+            at: common::now(),
+            status: Status::Down,
+            latency_ms: None,
+            message: "boom\u{1b}]52;c;aGk=\u{7}\u{1b}[2J".into(),
+        })),
+    );
+    let buffer = snapshot::frame(&app, 200, 60).unwrap();
+    let text = snapshot::text(&buffer);
+    assert!(!text.contains('\u{1b}'));
+    assert!(text.contains("boom␛]52;c;aGk=␇␛[2J"), "{text}");
+}
+
+// Snapshots: what the operator sees, with styles where themes matter.
+
+#[test]
+fn snapshot_80x24() {
+    let app = common::app();
+    let buffer = snapshot::frame(&app, 80, 24).unwrap();
+    insta::assert_snapshot!("console_80x24", snapshot::text(&buffer));
+}
+
+#[test]
+fn snapshot_200x60_with_styles() {
+    let app = common::app();
+    let buffer = snapshot::frame(&app, 200, 60).unwrap();
+    insta::assert_snapshot!("console_200x60_text", snapshot::text(&buffer));
+    insta::assert_snapshot!("console_200x60_styles", snapshot::styled(&buffer));
+}
+
+#[test]
+fn snapshot_80x24_sixteen_colours_with_styles() {
+    let app = common::app_with("dark", ColorDepth::Ansi16, "default");
+    let buffer = snapshot::frame(&app, 80, 24).unwrap();
+    insta::assert_snapshot!("console_80x24_ansi16_styles", snapshot::styled(&buffer));
+}
+
+#[test]
+fn snapshot_mono_has_no_colour() {
+    let app = common::app_with("mono", ColorDepth::Mono, "default");
+    let buffer = snapshot::frame(&app, 120, 40).unwrap();
+    let styled = snapshot::styled(&buffer);
+    assert!(
+        !styled.contains("fg=") && !styled.contains("bg="),
+        "{styled}"
+    );
+    insta::assert_snapshot!("console_120x40_mono_styles", styled);
+}
+
+#[test]
+fn snapshot_help_overlay() {
+    let mut app = common::app();
+    update(&mut app, ch('?'));
+    let buffer = snapshot::frame(&app, 80, 24).unwrap();
+    insta::assert_snapshot!("console_help_80x24", snapshot::text(&buffer));
+}
+
+#[test]
+fn snapshot_zoomed_pane_and_command_line() {
+    let mut app = common::app();
+    update(&mut app, ch('2'));
+    update(&mut app, ch('z'));
+    update(&mut app, ch(':'));
+    type_text(&mut app, "heal");
+    let buffer = snapshot::frame(&app, 100, 20).unwrap();
+    insta::assert_snapshot!("console_zoom_backups_command", snapshot::text(&buffer));
+}
+
+#[test]
+fn too_small_terminal_says_so() {
+    let app = common::app();
+    let text = snapshot::text(&snapshot::frame(&app, 30, 8).unwrap());
+    assert!(text.contains("too small"), "{text}");
+}
