@@ -13,12 +13,14 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn start(home: &Path, width: u16, height: u16, args: &str) -> Tmux {
+    /// Starts `vigie ARGS` in a fresh tmux server, with only HOME, TERM, TZ
+    /// and `env` (space-separated NAME=VALUE pairs) in its environment.
+    fn start(home: &Path, width: u16, height: u16, env: &str, args: &str) -> Tmux {
         let socket = format!("vigie-test-{}-{width}x{height}", std::process::id());
         let bin = env!("CARGO_BIN_EXE_vigie");
         let status_file = home.join("exit-status");
         let cmd = format!(
-            "env -i HOME={home} TERM=xterm-256color TZ=Europe/Paris {bin} {args}; echo $? > {status}",
+            "env -i HOME={home} TERM=xterm-256color TZ=Europe/Paris {env} {bin} {args} 2> {home}/stderr; echo $? > {status}",
             home = home.display(),
             status = status_file.display()
         );
@@ -95,7 +97,7 @@ impl Drop for Tmux {
 
 fn drive(width: u16, height: u16) {
     let home = tempfile::tempdir().unwrap();
-    let t = Tmux::start(home.path(), width, height, "demo");
+    let t = Tmux::start(home.path(), width, height, "", "demo");
     let screen = t.wait_for("live rows", |s| {
         s.contains("DEMO") && s.contains("odoo-coop/erp") && s.contains(" ms")
     });
@@ -147,4 +149,30 @@ fn console_in_tmux_80x24() {
 #[test]
 fn console_in_tmux_200x60() {
     drive(200, 60);
+}
+
+#[test]
+fn console_refuses_a_named_config_that_does_not_exist() {
+    // Only the default path may be missing (then the console shows the
+    // demo); a file named by VIGIE_CONFIG must exist.
+    let home = tempfile::tempdir().unwrap();
+    let missing = home.path().join("nowhere.toml");
+    let t = Tmux::start(
+        home.path(),
+        100,
+        30,
+        &format!("VIGIE_CONFIG={}", missing.display()),
+        "",
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = t.dead_status() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "vigie did not exit");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(status, "2");
+    let err = std::fs::read_to_string(home.path().join("stderr")).unwrap();
+    assert!(err.contains("nowhere.toml"), "{err}");
 }

@@ -41,10 +41,7 @@ fn env(key: &str) -> Option<String> {
 
 /// `$XDG_CONFIG_HOME/vigie`, else `~/.config/vigie`.
 pub fn config_dir() -> Option<PathBuf> {
-    env("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".config")))
-        .map(|d| d.join("vigie"))
+    crate::ui::theme::config_dir(&env)
 }
 
 pub async fn load(cli: &Cli, force_demo: bool, no_config: NoConfig) -> Result<Setup, CliError> {
@@ -55,8 +52,12 @@ pub async fn load(cli: &Cli, force_demo: bool, no_config: NoConfig) -> Result<Se
         match config::resolve_path(cli.config.as_deref(), &env) {
             Some(path) => match config::load(&path) {
                 Ok(config) => (config, None),
+                // Only the default path may be missing: a file named by
+                // --config or VIGIE_CONFIG must exist.
                 Err(ConfigError::NotFound { .. })
-                    if no_config == NoConfig::Demo && cli.config.is_none() =>
+                    if no_config == NoConfig::Demo
+                        && cli.config.is_none()
+                        && env("VIGIE_CONFIG").is_none() =>
                 {
                     let demo = start_demo().await?;
                     (demo.config.clone(), Some(demo))
