@@ -57,6 +57,8 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = std_mpsc::channel::<()>();
     spawn_follower(db, msg_tx.clone(), stop_rx);
 
+    let check_total = app.data.fleet.checks().count();
+    let mut all_reported = check_total == 0;
     let mut engine: Option<Engine> = None;
     let mut terminal_events = EventStream::new();
     let mut clock = tokio::time::interval_at(next_second(), Duration::from_secs(1));
@@ -103,6 +105,14 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         if app.dirty {
             guard.draw(&app)?;
             app.dirty = false;
+            if !all_reported && app.data.checks.len() >= check_total {
+                all_reported = true;
+                tracing::info!(
+                    ms = started.elapsed().as_millis() as u64,
+                    checks = check_total,
+                    "every check on screen"
+                );
+            }
         }
     }
     let _ = stop_tx.send(());
