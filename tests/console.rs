@@ -294,6 +294,16 @@ fn outside_text_is_shown_harmless() {
     assert!(text.contains("boom␛]52;c;aGk=␇␛[2J"), "{text}");
 }
 
+#[test]
+fn read_only_mode_is_shown_in_the_header() {
+    let mut app = common::app();
+    app.modes.read_only = true;
+    let buffer = snapshot::frame(&app, 120, 40).unwrap();
+    let text = snapshot::text(&buffer);
+    let header = text.lines().next().unwrap_or_default();
+    assert!(header.contains("READ-ONLY"), "{header}");
+}
+
 // Snapshots: what the operator sees, with styles where themes matter.
 
 #[test]

@@ -39,7 +39,7 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         .map_err(|e| CliError::input(format!("cannot build the HTTP client: {e}")))?;
     let modes = Modes {
         demo: setup.demo.is_some(),
-        read_only: false,
+        read_only: cli.read_only,
     };
     let app = App::new(
         fleet,

@@ -39,6 +39,10 @@ pub struct Cli {
     /// Colours: truecolor, 256, 16 or mono (default: detected).
     #[arg(long, global = true, value_name = "DEPTH")]
     pub color: Option<String>,
+    /// The console only looks: actions that change anything are refused
+    /// (for wall screens and shared sessions).
+    #[arg(long, global = true)]
+    pub read_only: bool,
     /// Log file (default: $XDG_STATE_HOME/vigie/vigie.log).
     #[arg(long, global = true, value_name = "FILE")]
     pub log: Option<PathBuf>,
