@@ -1,29 +1,68 @@
 //! The console in a real terminal (tmux): first frame, live rows, help,
 //! resize, quit, and the terminal given back as it was found.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 struct Tmux {
     socket: String,
     /// Where the shell wrapping vigie writes its exit status (tmux's own
-    /// pane_dead_status is sometimes empty after the pane has died).
-    status_file: std::path::PathBuf,
+    /// pane_dead_status is sometimes empty after the pane has died). The
+    /// shell then sleeps, so the pane stays alive and its cursor and
+    /// screen flags can be read (a dead pane reports its cursor hidden).
+    status_file: PathBuf,
+    home: PathBuf,
 }
+
+static SERVERS: AtomicUsize = AtomicUsize::new(0);
 
 impl Tmux {
     /// Starts `vigie ARGS` in a fresh tmux server, with only HOME, TERM, TZ
     /// and `env` (space-separated NAME=VALUE pairs) in its environment.
     fn start(home: &Path, width: u16, height: u16, env: &str, args: &str) -> Tmux {
-        let socket = format!("vigie-test-{}-{width}x{height}", std::process::id());
         let bin = env!("CARGO_BIN_EXE_vigie");
         let status_file = home.join("exit-status");
         let cmd = format!(
-            "env -i HOME={home} TERM=xterm-256color TZ=Europe/Paris {env} {bin} {args} 2> {home}/stderr; echo $? > {status}",
+            "stty -a > {home}/stty-before; \
+             env -i HOME={home} TERM=xterm-256color TZ=Europe/Paris {env} {bin} {args} 2> {home}/stderr; \
+             rc=$?; stty -a > {home}/stty-after; echo $rc > {status}; exec sleep 600",
             home = home.display(),
             status = status_file.display()
         );
+        Tmux::spawn(home, width, height, &cmd)
+    }
+
+    /// Starts an interactive bash (with job control, as an operator's
+    /// terminal has) that runs `vigie ARGS` in a subshell, so Ctrl-Z and
+    /// `fg` work as they do for a person.
+    fn start_in_shell(home: &Path, width: u16, height: u16, args: &str) -> Tmux {
+        let t = Tmux::spawn(
+            home,
+            width,
+            height,
+            &format!(
+                "env -i HOME={} TERM=xterm-256color PS1='$ ' bash --norc --noprofile -i",
+                home.display()
+            ),
+        );
+        t.wait_for("a prompt", |s| s.contains('$'));
+        let line = format!(
+            "( stty -a > {home}/stty-before; TZ=Europe/Paris {bin} {args} 2> {home}/stderr; \
+             rc=$?; stty -a > {home}/stty-after; echo $rc > {status} )",
+            home = home.display(),
+            bin = env!("CARGO_BIN_EXE_vigie"),
+            status = t.status_file.display()
+        );
+        t.keys(&[&line, "Enter"]);
+        t
+    }
+
+    fn spawn(home: &Path, width: u16, height: u16, cmd: &str) -> Tmux {
+        let n = SERVERS.fetch_add(1, Ordering::Relaxed);
+        let socket = format!("vigie-test-{}-{n}", std::process::id());
+        let status_file = home.join("exit-status");
         let ok = Command::new("tmux")
             .args([
                 "-L",
@@ -35,7 +74,7 @@ impl Tmux {
                 "-x",
                 &width.to_string(),
             ])
-            .args(["-y", &height.to_string(), "-s", "t", &cmd])
+            .args(["-y", &height.to_string(), "-s", "t", cmd])
             .status()
             .expect("tmux is installed by scripts/test")
             .success();
@@ -43,6 +82,7 @@ impl Tmux {
         let t = Tmux {
             socket,
             status_file,
+            home: home.to_path_buf(),
         };
         t.tmux(&["set-option", "-t", "t", "remain-on-exit", "on"]);
         t
@@ -78,6 +118,46 @@ impl Tmux {
             assert!(Instant::now() < deadline, "never saw {what}:\n{screen}");
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Waits (bounded) for vigie to exit and returns its status.
+    fn wait_exit(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(s) = self.dead_status() {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "vigie did not exit:\n{}",
+                self.capture()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The terminal is as vigie found it: same tty modes (raw mode off),
+    /// main screen, cursor shown, and the console's frame gone.
+    fn assert_restored(&self) {
+        // The first line holds the size, which a resize changes.
+        let read = |name: &str| {
+            let modes = std::fs::read_to_string(self.home.join(name)).unwrap();
+            modes.lines().skip(1).collect::<Vec<_>>().join("\n")
+        };
+        assert_eq!(read("stty-before"), read("stty-after"), "tty modes differ");
+        let flags = self.tmux(&[
+            "display-message",
+            "-p",
+            "-t",
+            "t",
+            "#{alternate_on} #{cursor_flag}",
+        ]);
+        assert_eq!(flags.trim(), "0 1", "alternate screen on or cursor hidden");
+        let after = self.capture();
+        assert!(
+            !after.contains("odoo-coop/erp"),
+            "terminal not restored:\n{after}"
+        );
     }
 
     /// The exit status of vigie, once it has exited.
@@ -120,25 +200,8 @@ fn drive(width: u16, height: u16) {
     });
 
     t.keys(&["q"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(s) = t.dead_status() {
-            break s;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "vigie did not quit:\n{}",
-            t.capture()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    assert_eq!(status, "0");
-    // The alternate screen is gone: the console's frame is no longer shown.
-    let after = t.capture();
-    assert!(
-        !after.contains("odoo-coop/erp"),
-        "terminal not restored:\n{after}"
-    );
+    assert_eq!(t.wait_exit(), "0");
+    t.assert_restored();
 }
 
 #[test]
@@ -164,15 +227,38 @@ fn console_refuses_a_named_config_that_does_not_exist() {
         &format!("VIGIE_CONFIG={}", missing.display()),
         "",
     );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(s) = t.dead_status() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "vigie did not exit");
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    assert_eq!(status, "2");
+    assert_eq!(t.wait_exit(), "2");
     let err = std::fs::read_to_string(home.path().join("stderr")).unwrap();
     assert!(err.contains("nowhere.toml"), "{err}");
+}
+
+#[test]
+fn a_panic_leaves_the_terminal_as_it_was_found() {
+    let home = tempfile::tempdir().unwrap();
+    // VIGIE_TEST_PANIC (debug builds only) panics right after the first frame.
+    let t = Tmux::start(home.path(), 100, 30, "VIGIE_TEST_PANIC=1", "demo");
+    assert_eq!(t.wait_exit(), "101");
+    t.assert_restored();
+    let err = std::fs::read_to_string(home.path().join("stderr")).unwrap();
+    assert!(err.contains("VIGIE_TEST_PANIC"), "{err}");
+}
+
+#[test]
+fn ctrl_z_gives_the_terminal_back_and_fg_resumes() {
+    let home = tempfile::tempdir().unwrap();
+    let t = Tmux::start_in_shell(home.path(), 100, 30, "demo");
+    t.wait_for("live rows", |s| {
+        s.contains("odoo-coop/erp") && s.contains(" ms")
+    });
+    t.keys(&["C-z"]);
+    t.wait_for("the shell's job report", |s| s.contains("Stopped"));
+    let alt = t.tmux(&["display-message", "-p", "-t", "t", "#{alternate_on}"]);
+    assert_eq!(alt.trim(), "0", "still on the alternate screen");
+    t.keys(&["fg", "Enter"]);
+    t.wait_for("the console again", |s| {
+        s.contains("odoo-coop/erp") && !s.contains("Stopped")
+    });
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), "0");
+    t.assert_restored();
 }

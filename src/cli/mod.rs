@@ -118,6 +118,15 @@ pub fn main(started: Instant) -> ExitCode {
         }
     };
     let _log_guard = logging::init(cli.log.as_deref());
+    // Readable panic reports (location, backtrace hint); the console's
+    // terminal guard chains its own hook in front, so the terminal is
+    // restored before the report is printed.
+    if let Err(e) = color_eyre::config::HookBuilder::default()
+        .display_env_section(false)
+        .install()
+    {
+        tracing::warn!("panic reports stay plain: {e}");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

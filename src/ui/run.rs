@@ -52,6 +52,12 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         ms = started.elapsed().as_millis() as u64,
         "first frame drawn"
     );
+    // Test hook (debug builds only): the tmux tests check that a panic
+    // leaves the terminal as it was found.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("VIGIE_TEST_PANIC").is_some() {
+        panic!("VIGIE_TEST_PANIC is set: panicking after the first frame");
+    }
 
     let (msg_tx, mut msg_rx) = mpsc::channel::<Msg>(4096);
     let (stop_tx, stop_rx) = std_mpsc::channel::<()>();

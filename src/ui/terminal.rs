@@ -60,11 +60,13 @@ impl TerminalGuard {
         }
         self.active = false;
         let out = self.terminal.backend_mut();
+        // The cursor is shown after leaving the alternate screen, so it is
+        // visible on the main screen whatever leaving restores.
         execute!(
             out,
             DisableBracketedPaste,
-            cursor::Show,
-            LeaveAlternateScreen
+            LeaveAlternateScreen,
+            cursor::Show
         )?;
         disable_raw_mode()
     }
@@ -81,10 +83,14 @@ impl TerminalGuard {
     /// terminal again and repaint everything (its size may have changed).
     pub fn suspend(&mut self) -> io::Result<(u16, u16)> {
         self.leave()?;
-        // SAFETY: raise() with a valid signal number has no memory-safety
-        // preconditions; the process stops here until SIGCONT.
+        // Stop the whole process group, as a shell's job does on Ctrl-Z, so
+        // a wrapping subshell stops too and the shell takes the terminal
+        // back. In an orphaned group (no job control) the kernel discards
+        // the signal and the console simply comes back.
+        // SAFETY: kill() with pid 0 and a valid signal number has no
+        // memory-safety preconditions; the process stops here until SIGCONT.
         unsafe {
-            libc::raise(libc::SIGTSTP);
+            libc::kill(0, libc::SIGTSTP);
         }
         self.start()?;
         let size = self.terminal.size()?;
@@ -115,10 +121,11 @@ fn install_panic_hook() {
             let _ = execute!(
                 out,
                 DisableBracketedPaste,
-                cursor::Show,
-                LeaveAlternateScreen
+                LeaveAlternateScreen,
+                cursor::Show
             );
             let _ = disable_raw_mode();
+            tracing::error!("panic: {info}");
             previous(info);
         }));
     });
