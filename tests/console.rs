@@ -6,8 +6,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use vigie::engine::Event;
 use vigie::model::{CheckResult, Status};
 use vigie::ui::app::{Effect, Msg, Overlay, update};
-use vigie::ui::panes::PaneId;
 use vigie::ui::panes::health;
+use vigie::ui::panes::{LiveCheck, PaneId};
 use vigie::ui::render::help_lines;
 use vigie::ui::snapshot;
 use vigie::ui::theme::ColorDepth;
@@ -241,6 +241,71 @@ fn engine_results_update_state_and_keep_when_it_began() {
         live.map(|l| l.last_at),
         Some(at + chrono::Duration::seconds(10))
     );
+}
+
+#[test]
+fn stored_states_merge_with_what_the_console_saw() {
+    let mut app = common::app();
+    let at = common::now();
+    let secs = chrono::Duration::seconds;
+    // This console's engine saw the ERP up a minute ago.
+    let seen = CheckResult {
+        check_id: "mutu-1/velo-site".into(),
+        at: at - secs(60),
+        status: Status::Up,
+        latency_ms: Some(30),
+        message: "200 OK".into(),
+    };
+    update(&mut app, Msg::Engine(Event::Result(seen)));
+    let stored = |status, since: i64, last: i64, message: &str| LiveCheck {
+        status,
+        since: at - secs(since),
+        last_at: at - secs(last),
+        latency_ms: Some(45),
+        message: message.into(),
+        latencies: Default::default(),
+    };
+    // The store knows it has been up for two days: the run is older than
+    // this console, and `since` says so.
+    update(
+        &mut app,
+        Msg::States(vec![(
+            "mutu-1/velo-site".into(),
+            stored(Status::Up, 2 * 86_400, 60, "200 OK"),
+        )]),
+    );
+    let live = app.data.checks.get("mutu-1/velo-site").cloned().unwrap();
+    assert_eq!(live.since, at - secs(2 * 86_400));
+    assert_eq!(
+        live.latency_ms,
+        Some(30),
+        "an equal-time row changes nothing else"
+    );
+    // An older stored result never overwrites a newer one.
+    update(
+        &mut app,
+        Msg::States(vec![(
+            "mutu-1/velo-site".into(),
+            stored(Status::Down, 600, 300, "HTTP 503"),
+        )]),
+    );
+    let live = app.data.checks.get("mutu-1/velo-site").cloned().unwrap();
+    assert_eq!(live.status, Status::Up);
+    // A newer one (a daemon's) wins, keeps the latency history, and
+    // starts a new run.
+    update(
+        &mut app,
+        Msg::States(vec![(
+            "mutu-1/velo-site".into(),
+            stored(Status::Down, 5, 5, "HTTP 503"),
+        )]),
+    );
+    let live = app.data.checks.get("mutu-1/velo-site").cloned().unwrap();
+    assert_eq!(live.status, Status::Down);
+    assert_eq!(live.since, at - secs(5));
+    assert_eq!(live.message, "HTTP 503");
+    let latencies: Vec<u32> = live.latencies.iter().copied().collect();
+    assert!(latencies.ends_with(&[30, 45]), "{latencies:?}");
 }
 
 #[test]

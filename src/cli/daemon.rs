@@ -36,10 +36,13 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
     }
     drop(reader);
     let fleet = Arc::new(setup.config.fleet.clone());
-    let seeding = setup
+    let mut seeding = setup
         .demo
         .is_some()
         .then(|| demo::seed_in_background(writer.handle(), fleet.clone(), Utc::now()));
+    if let Some(s) = seeding.as_mut() {
+        tokio::task::block_in_place(|| s.wait_recent(std::time::Duration::from_secs(5)));
+    }
     let sources = Sources::new()
         .map_err(|e| CliError::input(format!("cannot build the HTTP client: {e}")))?;
     let (tx, mut rx) = mpsc::channel::<Event>(1024);

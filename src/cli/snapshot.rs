@@ -96,17 +96,7 @@ fn daemon_states(db: &std::path::Path) -> Option<Vec<(String, LiveCheck)>> {
     Some(
         states
             .into_iter()
-            .map(|s| {
-                let live = LiveCheck {
-                    status: s.status,
-                    since: s.since,
-                    last_at: s.last_at,
-                    latency_ms: s.latency_ms,
-                    message: s.message,
-                    latencies: Default::default(),
-                };
-                (s.check_id, live)
-            })
+            .map(|s| (s.check_id.clone(), LiveCheck::from(s)))
             .collect(),
     )
 }

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc as std_mpsc;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -67,6 +68,26 @@ pub fn config_for(addr: SocketAddr) -> Result<Config, config::ConfigError> {
 /// never waits for months of rows to be written.
 pub struct Seeding {
     stop: Arc<AtomicBool>,
+    recent: Option<std_mpsc::Receiver<()>>,
+}
+
+impl Seeding {
+    /// Blocks until the most recent week is written (or `limit` passes).
+    /// Start the engine after it: a live result written first would make
+    /// the store ignore the older rows when it tells how long each check
+    /// has been in its state.
+    pub fn wait_recent(&mut self, limit: std::time::Duration) {
+        if let Some(recent) = self.recent.take() {
+            if recent.recv_timeout(limit).is_err() {
+                tracing::warn!("demo history still being written; starting the engine anyway");
+            }
+        }
+    }
+
+    /// The receiver `wait_recent` waits on, to wait on another thread.
+    pub fn take_recent(&mut self) -> Option<std_mpsc::Receiver<()>> {
+        self.recent.take()
+    }
 }
 
 impl Drop for Seeding {
@@ -75,17 +96,35 @@ impl Drop for Seeding {
     }
 }
 
-/// Seeds months of history on a background thread, a week of one check at a
-/// time, newest first; the console does not wait for it.
+/// Seeds months of history on a background thread: first the most recent
+/// week of every check in one batch (then [`Seeding::wait_recent`] returns),
+/// then older weeks a check at a time, waiting for each batch so live
+/// results never queue behind months of history and quitting waits for one
+/// batch at most.
 pub fn seed_in_background(writer: WriteHandle, fleet: Arc<Fleet>, now: DateTime<Utc>) -> Seeding {
     let stop = Arc::new(AtomicBool::new(false));
     let stopped = stop.clone();
+    let (recent_tx, recent_rx) = std_mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("vigie-demo-seed".into())
         .spawn(move || {
             let started = std::time::Instant::now();
-            let mut rows = 0usize;
-            for week in 0..SEED_DAYS.div_euclid(7) + 1 {
+            let days = SEED_DAYS.min(7);
+            let recent: Vec<_> = fleet
+                .checks()
+                .flat_map(|(_, check)| seed::history(check, now, days, SEED_STEP))
+                .collect();
+            let mut rows = recent.len();
+            if writer.send(WriteOp::Results(recent)).is_err() || writer.flush().is_err() {
+                return;
+            }
+            let _ = recent_tx.send(());
+            tracing::info!(
+                rows,
+                ms = started.elapsed().as_millis() as u64,
+                "demo history: last week written"
+            );
+            for week in 1..SEED_DAYS.div_euclid(7) + 1 {
                 let end = now - Duration::days(7 * week);
                 let days = (SEED_DAYS - 7 * week).min(7);
                 if days <= 0 {
@@ -97,9 +136,6 @@ pub fn seed_in_background(writer: WriteHandle, fleet: Arc<Fleet>, now: DateTime<
                     }
                     let history = seed::history(check, end, days, SEED_STEP);
                     rows += history.len();
-                    // Waiting for each batch keeps the queue short, so
-                    // live results are never stuck behind months of history
-                    // and quitting waits for one batch at most.
                     if writer.send(WriteOp::Results(history)).is_err() || writer.flush().is_err() {
                         return;
                     }
@@ -114,5 +150,8 @@ pub fn seed_in_background(writer: WriteHandle, fleet: Arc<Fleet>, now: DateTime<
     if let Err(e) = spawned {
         tracing::warn!("demo history not seeded: {e}");
     }
-    Seeding { stop }
+    Seeding {
+        stop,
+        recent: Some(recent_rx),
+    }
 }

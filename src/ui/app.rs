@@ -182,7 +182,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::States(states) => {
-            app.data.checks = states.into_iter().collect();
+            for (id, stored) in states {
+                app.data.merge_stored(id, stored);
+            }
             app.dirty = true;
             Vec::new()
         }

@@ -312,8 +312,13 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
     if app.context() != Context::Global {
         contexts.push(app.context());
     }
+    let global = app.keymap.bindings(Context::Global);
     for ctx in contexts {
-        let bindings = app.keymap.bindings(ctx);
+        let mut bindings = app.keymap.bindings(ctx);
+        // A pane's section lists only what differs from the global keys.
+        if ctx != Context::Global {
+            bindings.retain(|b| !global.contains(b));
+        }
         if bindings.is_empty() {
             continue;
         }

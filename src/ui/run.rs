@@ -42,7 +42,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         writer,
         sources,
         started,
-        seeding,
+        mut seeding,
     } = console;
     let mut guard = TerminalGuard::enter()?;
     app.size = guard.size()?;
@@ -61,7 +61,10 @@ pub async fn run(console: Console) -> std::io::Result<()> {
 
     let (msg_tx, mut msg_rx) = mpsc::channel::<Msg>(4096);
     let (stop_tx, stop_rx) = std_mpsc::channel::<()>();
-    spawn_follower(db, msg_tx.clone(), stop_rx);
+    // The engine starts once the follower has looked at the store; with a
+    // demo, after the recent history is written (see `Seeding`).
+    let ready = seeding.as_mut().and_then(|s| s.take_recent());
+    spawn_follower(db, msg_tx.clone(), stop_rx, ready);
 
     let check_total = app.data.fleet.checks().count();
     let mut all_reported = check_total == 0;
@@ -180,8 +183,18 @@ fn switch_feed(
 
 /// Watches the store on its own thread: is a daemon alive, and has it
 /// written anything new (PRAGMA data_version)? Sends `Feed` and `States`.
-fn spawn_follower(db: PathBuf, tx: mpsc::Sender<Msg>, stop: std_mpsc::Receiver<()>) {
+fn spawn_follower(
+    db: PathBuf,
+    tx: mpsc::Sender<Msg>,
+    stop: std_mpsc::Receiver<()>,
+    ready: Option<std_mpsc::Receiver<()>>,
+) {
     std::thread::spawn(move || {
+        if let Some(ready) = ready {
+            if ready.recv_timeout(Duration::from_secs(5)).is_err() {
+                tracing::warn!("demo history still being written; starting the engine anyway");
+            }
+        }
         let reader = match Reader::open(&db) {
             Ok(r) => r,
             Err(e) => {
@@ -207,28 +220,18 @@ fn spawn_follower(db: PathBuf, tx: mpsc::Sender<Msg>, stop: std_mpsc::Receiver<(
                     return;
                 }
             }
-            if alive {
-                let version = reader.data_version().ok();
-                if version.is_none() || version != last_version {
-                    last_version = version;
-                    if let Ok(states) = reader.latest_states() {
-                        let states = states
-                            .into_iter()
-                            .map(|s| {
-                                let live = LiveCheck {
-                                    status: s.status,
-                                    since: s.since,
-                                    last_at: s.last_at,
-                                    latency_ms: s.latency_ms,
-                                    message: s.message,
-                                    latencies: Default::default(),
-                                };
-                                (s.check_id, live)
-                            })
-                            .collect();
-                        if tx.blocking_send(Msg::States(states)).is_err() {
-                            return;
-                        }
+            // States are read whenever the store moves, whoever wrote it: a
+            // daemon, this console's engine, or demo history.
+            let version = reader.data_version().ok();
+            if version.is_none() || version != last_version {
+                last_version = version;
+                if let Ok(states) = reader.latest_states() {
+                    let states = states
+                        .into_iter()
+                        .map(|s| (s.check_id.clone(), LiveCheck::from(s)))
+                        .collect();
+                    if tx.blocking_send(Msg::States(states)).is_err() {
+                        return;
                     }
                 }
             }

@@ -182,7 +182,10 @@ impl Pane for HealthPane {
                 };
                 let latency = r
                     .latency_ms
-                    .map(|l| format!("{l} ms"))
+                    .map(|l| match l {
+                        0 => "<1 ms".to_string(),
+                        l => format!("{l} ms"),
+                    })
                     .unwrap_or_else(|| "—".into());
                 let since = r.since.map(|s| age(s, now)).unwrap_or_else(|| "—".into());
                 let mut cells = vec![

@@ -141,6 +141,35 @@ impl Data {
         }
     }
 
+    /// Takes in a check's state as the store has it (written by this
+    /// console's engine, a daemon, or history): the newer result wins, and
+    /// the store's `since` wins for the same status, since it remembers
+    /// runs that began before this console started. Latency points are kept.
+    pub fn merge_stored(&mut self, check_id: String, stored: LiveCheck) {
+        let Some(entry) = self.checks.get_mut(&check_id) else {
+            self.checks.insert(check_id, stored);
+            return;
+        };
+        if stored.last_at > entry.last_at {
+            if let Some(l) = stored.latency_ms {
+                if entry.latencies.len() == LATENCY_POINTS {
+                    entry.latencies.pop_front();
+                }
+                entry.latencies.push_back(l);
+            }
+            if stored.status != entry.status {
+                entry.since = stored.since;
+            }
+            entry.status = stored.status;
+            entry.last_at = stored.last_at;
+            entry.latency_ms = stored.latency_ms;
+            entry.message = stored.message;
+        }
+        if stored.status == entry.status && stored.since < entry.since {
+            entry.since = stored.since;
+        }
+    }
+
     /// The worst state of the fleet's checks; checks never run yet count as
     /// unknown.
     pub fn worst(&self) -> Status {
@@ -236,4 +265,17 @@ pub fn all() -> Vec<Box<dyn Pane>> {
             "Live point-of-sale connectivity is not built yet.",
         )),
     ]
+}
+
+impl From<crate::store::CheckState> for LiveCheck {
+    fn from(s: crate::store::CheckState) -> LiveCheck {
+        LiveCheck {
+            status: s.status,
+            since: s.since,
+            last_at: s.last_at,
+            latency_ms: s.latency_ms,
+            message: s.message,
+            latencies: VecDeque::new(),
+        }
+    }
 }
