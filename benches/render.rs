@@ -51,13 +51,13 @@ fn full_frame(c: &mut Criterion) {
     let ids: Vec<String> = app.data.fleet.checks().map(|(_, c)| c.id.clone()).collect();
     for (i, id) in ids.iter().enumerate() {
         let status = [Status::Up, Status::Degraded, Status::Down][i % 3];
-        app.data.record(&CheckResult {
-            check_id: id.clone(),
-            at: Utc::now(),
+        app.data.record(&CheckResult::observed(
+            id.clone(),
+            Utc::now(),
             status,
-            latency_ms: Some(40 + i as u32),
-            message: "200 OK".into(),
-        });
+            Some(40 + i as u32),
+            "200 OK",
+        ));
     }
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
     c.bench_function("full_frame_200x60", |b| {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use vigie::config::{self, ConfigError, Diagnostic};
-use vigie::model::{CheckKind, DayHours, EnvKind, TimeOfDay};
+use vigie::model::{CheckKind, DayHours, EnvKind, HttpCheck, TimeOfDay};
 
 fn files(dir: &str, ext: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -193,7 +193,8 @@ fn the_example_loads_with_its_documented_values() {
     assert_eq!(
         db.kind,
         CheckKind::Tcp {
-            address: "10.0.0.5:5432".into()
+            address: "10.0.0.5:5432".into(),
+            slow_ms: 1_000,
         }
     );
     assert_eq!(
@@ -206,10 +207,7 @@ fn the_example_loads_with_its_documented_values() {
     let shared_web = &fleet.host("shared-1").unwrap().checks[0];
     assert_eq!(
         shared_web.kind,
-        CheckKind::Http {
-            url: "https://amis.example.org/web/health".into(),
-            expect_status: vec![200]
-        }
+        CheckKind::Http(HttpCheck::get("https://amis.example.org/web/health"))
     );
 }
 

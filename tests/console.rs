@@ -225,12 +225,14 @@ fn ctrl_z_suspends_and_key_releases_are_ignored() {
 fn engine_results_update_state_and_keep_when_it_began() {
     let mut app = common::app();
     let at = common::now();
-    let result = |status, secs| CheckResult {
-        check_id: "odoo-coop/erp".into(),
-        at: at + chrono::Duration::seconds(secs),
-        status,
-        latency_ms: Some(30),
-        message: "200 OK".into(),
+    let result = |status, secs| {
+        CheckResult::observed(
+            "odoo-coop/erp",
+            at + chrono::Duration::seconds(secs),
+            status,
+            Some(30),
+            "200 OK",
+        )
     };
     update(&mut app, Msg::Engine(Event::Result(result(Status::Up, 0))));
     update(&mut app, Msg::Engine(Event::Result(result(Status::Up, 10))));
@@ -249,13 +251,13 @@ fn stored_states_merge_with_what_the_console_saw() {
     let at = common::now();
     let secs = chrono::Duration::seconds;
     // This console's engine saw the ERP up a minute ago.
-    let seen = CheckResult {
-        check_id: "mutu-1/velo-site".into(),
-        at: at - secs(60),
-        status: Status::Up,
-        latency_ms: Some(30),
-        message: "200 OK".into(),
-    };
+    let seen = CheckResult::observed(
+        "mutu-1/velo-site",
+        at - secs(60),
+        Status::Up,
+        Some(30),
+        "200 OK",
+    );
     update(&mut app, Msg::Engine(Event::Result(seen)));
     let stored = |status, since: i64, last: i64, message: &str| LiveCheck {
         status,
@@ -345,13 +347,13 @@ fn outside_text_is_shown_harmless() {
     let mut app = common::app();
     update(
         &mut app,
-        Msg::Engine(Event::Result(CheckResult {
-            check_id: "odoo-coop/erp".into(),
-            at: common::now(),
-            status: Status::Down,
-            latency_ms: None,
-            message: "boom\u{1b}]52;c;aGk=\u{7}\u{1b}[2J".into(),
-        })),
+        Msg::Engine(Event::Result(CheckResult::observed(
+            "odoo-coop/erp",
+            common::now(),
+            Status::Down,
+            None,
+            "boom\u{1b}]52;c;aGk=\u{7}\u{1b}[2J",
+        ))),
     );
     let buffer = snapshot::frame(&app, 200, 60).unwrap();
     let text = snapshot::text(&buffer);

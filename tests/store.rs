@@ -23,13 +23,13 @@ fn at(minute: i64) -> DateTime<Utc> {
 }
 
 fn result(check: &str, minute: i64, status: Status, latency: Option<u32>) -> CheckResult {
-    CheckResult {
-        check_id: check.into(),
-        at: at(minute),
+    CheckResult::observed(
+        check,
+        at(minute),
         status,
-        latency_ms: latency,
-        message: format!("{} at {minute}", status.label()),
-    }
+        latency,
+        format!("{} at {minute}", status.label()),
+    )
 }
 
 fn quick() -> StoreOptions {

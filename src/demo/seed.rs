@@ -45,30 +45,32 @@ pub fn history(check: &Check, now: DateTime<Utc>, days: i64, step: Duration) -> 
             ),
             _ => (Status::Up, Some(latency), up_message(&check.kind)),
         };
-        out.push(CheckResult {
-            check_id: check.id.clone(),
+        out.push(CheckResult::observed(
+            check.id.clone(),
             at,
             status,
             latency_ms,
             message,
-        });
+        ));
     }
     out
 }
 
 fn up_message(kind: &CheckKind) -> String {
     match kind {
-        CheckKind::Http { .. } => "200 OK".into(),
+        CheckKind::Http(_) | CheckKind::Prometheus(_) => "200 OK".into(),
         CheckKind::NodeExporter { .. } => "load ok · mem ok · disk ok".into(),
         CheckKind::Tcp { .. } => "connected".into(),
+        CheckKind::SshCommand(_) => "exit 0".into(),
     }
 }
 
 fn down_message(kind: &CheckKind) -> String {
     match kind {
-        CheckKind::Http { .. } => "HTTP 503 Service Unavailable".into(),
+        CheckKind::Http(_) | CheckKind::Prometheus(_) => "HTTP 503 Service Unavailable".into(),
         CheckKind::NodeExporter { .. } => "scrape failed: connection refused".into(),
         CheckKind::Tcp { .. } => "connect: connection refused".into(),
+        CheckKind::SshCommand(_) => "exit 1".into(),
     }
 }
 
@@ -78,16 +80,13 @@ mod tests {
     use chrono::TimeZone;
 
     fn check() -> Check {
-        Check {
-            id: "odoo-coop/erp".into(),
-            name: "erp".into(),
-            kind: CheckKind::Http {
-                url: "http://x".into(),
-                expect_status: vec![200],
-            },
-            interval: std::time::Duration::from_secs(10),
-            timeout: std::time::Duration::from_secs(5),
-        }
+        Check::new(
+            "odoo-coop",
+            "erp",
+            CheckKind::Http(crate::model::HttpCheck::get("http://x")),
+            std::time::Duration::from_secs(10),
+            std::time::Duration::from_secs(5),
+        )
     }
 
     #[test]

@@ -75,8 +75,11 @@ async fn run_check(sources: &Sources, check: &Check, limit: &Semaphore) -> Check
         check_id: check.id.clone(),
         at: Utc::now(),
         status: probe.status,
+        observed: probe.status,
         latency_ms: probe.latency_ms,
         message: probe.message,
+        metrics: probe.metrics,
+        flapping: false,
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono_tz::Tz;
 
 use super::hours::{OpeningHours, SupportHours};
+use super::metric::Thresholds;
 
 /// Everything Vigie knows about the fleet, validated. Clients and hosts are
 /// kept in the order of the configuration file.
@@ -15,6 +16,7 @@ pub struct Fleet {
     pub clients: Vec<Client>,
     pub hosts: Vec<Host>,
     pub contracts: BTreeMap<String, Contract>,
+    pub health: HealthSettings,
 }
 
 impl Fleet {
@@ -119,35 +121,177 @@ pub struct Host {
 }
 
 /// What a check probes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum CheckKind {
-    /// GET a URL and expect one of the listed status codes.
-    Http {
-        url: String,
-        expect_status: Vec<u16>,
+    /// GET a URL (also Odoo's /web/health, see [`HttpCheck`]).
+    Http(HttpCheck),
+    /// Open a TCP connection.
+    Tcp {
+        address: String,
+        /// Connect time above which the check is degraded.
+        slow_ms: u32,
     },
     /// Scrape a prometheus-node-exporter text endpoint.
-    NodeExporter { url: String },
-    /// Open a TCP connection.
-    Tcp { address: String },
+    NodeExporter { url: String, thresholds: Thresholds },
+    /// Read the same signals from a Prometheus server's HTTP API.
+    Prometheus(PrometheusCheck),
+    /// Run a command over SSH and match its exit status and output.
+    SshCommand(SshCommandCheck),
 }
 
 impl CheckKind {
     pub fn label(&self) -> &'static str {
         match self {
-            CheckKind::Http { .. } => "http",
+            CheckKind::Http(h) if h.odoo => "odoo_health",
+            CheckKind::Http(_) => "http",
             CheckKind::NodeExporter { .. } => "node_exporter",
             CheckKind::Tcp { .. } => "tcp",
+            CheckKind::Prometheus(_) => "prometheus",
+            CheckKind::SshCommand(_) => "ssh_command",
         }
     }
 
     /// The target shown to the operator.
     pub fn target(&self) -> &str {
         match self {
-            CheckKind::Http { url, .. } | CheckKind::NodeExporter { url } => url,
-            CheckKind::Tcp { address } => address,
+            CheckKind::Http(HttpCheck { url, .. }) | CheckKind::NodeExporter { url, .. } => url,
+            CheckKind::Tcp { address, .. } => address,
+            CheckKind::Prometheus(p) => &p.instance,
+            CheckKind::SshCommand(s) => &s.command,
         }
     }
+
+    /// Whether the check says something about the service the client pays
+    /// for (and so counts in its availability) rather than about the host.
+    pub fn is_service(&self) -> bool {
+        match self {
+            CheckKind::Http(_) | CheckKind::Tcp { .. } => true,
+            CheckKind::Prometheus(p) => p.signals == PromSignals::Probe,
+            CheckKind::NodeExporter { .. } | CheckKind::SshCommand(_) => false,
+        }
+    }
+}
+
+/// An HTTP(S) check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpCheck {
+    pub url: String,
+    /// Status codes that mean up; empty means any 2xx.
+    pub expect_status: Vec<u16>,
+    /// A string the body must contain (the first [`HTTP_BODY_LIMIT`] bytes).
+    pub body_contains: Option<String>,
+    /// A condition on a JSON body.
+    pub json: Option<JsonCondition>,
+    /// Redirects followed; 0 means a 3xx answer is judged as it is.
+    pub max_redirects: u8,
+    /// Latency above which the check is degraded.
+    pub slow_ms: u32,
+    /// Certificate days left at or under which the check is degraded /
+    /// down (https only).
+    pub tls_warn_days: u32,
+    pub tls_crit_days: u32,
+    /// Made from an `odoo_health` check (Odoo's /web/health).
+    pub odoo: bool,
+}
+
+/// Bytes of a body read at most; the rest is never downloaded.
+pub const HTTP_BODY_LIMIT: usize = 64 * 1024;
+
+impl HttpCheck {
+    /// A plain GET of `url` expecting 200, with the default limits.
+    pub fn get(url: impl Into<String>) -> HttpCheck {
+        HttpCheck {
+            url: url.into(),
+            expect_status: vec![200],
+            body_contains: None,
+            json: None,
+            max_redirects: 5,
+            slow_ms: 1_000,
+            tls_warn_days: 21,
+            tls_crit_days: 7,
+            odoo: false,
+        }
+    }
+}
+
+/// `pointer` (RFC 6901, "/status") compared with `value` by `op`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonCondition {
+    pub pointer: String,
+    pub op: JsonOp,
+    pub value: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// The pointer resolves to anything (value ignored).
+    Exists,
+}
+
+impl JsonOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            JsonOp::Eq => "==",
+            JsonOp::Ne => "!=",
+            JsonOp::Lt => "<",
+            JsonOp::Le => "<=",
+            JsonOp::Gt => ">",
+            JsonOp::Ge => ">=",
+            JsonOp::Exists => "exists",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JsonOp> {
+        [
+            JsonOp::Eq,
+            JsonOp::Ne,
+            JsonOp::Lt,
+            JsonOp::Le,
+            JsonOp::Gt,
+            JsonOp::Ge,
+            JsonOp::Exists,
+        ]
+        .into_iter()
+        .find(|op| op.symbol() == s)
+    }
+}
+
+/// Which signals a Prometheus check reads about `instance`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromSignals {
+    /// node_exporter series (`node_*{instance="..."}`): the host metrics.
+    Node,
+    /// blackbox_exporter series (`probe_success`, `probe_duration_seconds`,
+    /// `probe_ssl_earliest_cert_expiry`): a service probe.
+    Probe,
+}
+
+/// Instant queries against an existing Prometheus server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrometheusCheck {
+    /// The server's base URL (`http://prometheus:9090`).
+    pub url: String,
+    /// The `instance` label of the series to read.
+    pub instance: String,
+    pub signals: PromSignals,
+    pub thresholds: Thresholds,
+    /// For `Probe` signals: latency above which the check is degraded.
+    pub slow_ms: u32,
+}
+
+/// A command run over SSH (available once the SSH layer lands).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SshCommandCheck {
+    pub command: String,
+    pub expect_exit: i32,
+    /// A string the output must contain.
+    pub expect_output: Option<String>,
 }
 
 /// One probe of a host, run every `interval` with a `timeout`.
@@ -159,6 +303,90 @@ pub struct Check {
     pub kind: CheckKind,
     pub interval: Duration,
     pub timeout: Duration,
+    /// Immediate retries of a failed probe before it counts as a failure.
+    pub retries: u32,
+    /// Failures in a row before the check is down (DOMAIN: 3).
+    pub down_after: u32,
+    /// Successes in a row before a down check is up again.
+    pub up_after: u32,
+    /// A check of Vigie's own connectivity (a target outside the fleet):
+    /// while it fails, failing checks are 'unknown', not 'down'.
+    pub canary: bool,
+    /// Counts in the client's availability (defaults to the kind's
+    /// [`CheckKind::is_service`]).
+    pub sla: bool,
+}
+
+impl Check {
+    /// A check with the default policy (down after 3, up after 2, no
+    /// retries), as the configuration builds it when nothing is said.
+    pub fn new(
+        host: &str,
+        name: &str,
+        kind: CheckKind,
+        interval: Duration,
+        timeout: Duration,
+    ) -> Check {
+        let sla = kind.is_service();
+        Check {
+            id: format!("{host}/{name}"),
+            name: name.to_string(),
+            kind,
+            interval,
+            timeout,
+            retries: 0,
+            down_after: 3,
+            up_after: 2,
+            canary: false,
+            sla,
+        }
+    }
+}
+
+/// Fleet-wide rules of the Health pane (`[health]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthSettings {
+    /// A check that changed state `flap_changes` times within
+    /// `flap_window` is flapping.
+    pub flap_changes: u32,
+    pub flap_window: Duration,
+    /// When at least this many checks (and all of them) fail in the same
+    /// round, Vigie's own network is presumed cut: the time is unknown.
+    pub all_failing_min: u32,
+    /// How long each resolution of history is kept.
+    pub retention: Retention,
+}
+
+impl Default for HealthSettings {
+    fn default() -> HealthSettings {
+        HealthSettings {
+            flap_changes: 5,
+            flap_window: Duration::from_secs(3600),
+            all_failing_min: 3,
+            retention: Retention::default(),
+        }
+    }
+}
+
+/// How long raw results and each rollup resolution are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    pub raw: Duration,
+    pub minute: Duration,
+    pub hour: Duration,
+    pub day: Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Retention {
+        const DAY: u64 = 86_400;
+        Retention {
+            raw: Duration::from_secs(2 * DAY),
+            minute: Duration::from_secs(2 * DAY),
+            hour: Duration::from_secs(35 * DAY),
+            day: Duration::from_secs(396 * DAY),
+        }
+    }
 }
 
 /// The terms a client signed (DOMAIN: support and service levels).

@@ -4,9 +4,11 @@
 pub mod check;
 pub mod fleet;
 pub mod hours;
+pub mod metric;
 pub mod status;
 
 pub use check::CheckResult;
 pub use fleet::*;
 pub use hours::{DayHours, OpeningHours, SupportHours, TimeOfDay};
+pub use metric::{Metric, Threshold, Thresholds};
 pub use status::Status;

@@ -47,6 +47,7 @@ pub async fn probe(client: &reqwest::Client, url: &str, expect_status: &[u16]) -
         status,
         latency_ms: Some(latency),
         message,
+        metrics: Vec::new(),
     }
 }
 

@@ -7,7 +7,7 @@ pub mod tcp;
 
 use std::time::Duration;
 
-use crate::model::{CheckKind, Status};
+use crate::model::{CheckKind, Metric, Status};
 
 /// What one probe observed, before the engine stamps it with a time and a
 /// check id.
@@ -16,6 +16,8 @@ pub struct Probe {
     pub status: Status,
     pub latency_ms: Option<u32>,
     pub message: String,
+    /// Figures measured besides latency.
+    pub metrics: Vec<Metric>,
 }
 
 impl Probe {
@@ -24,6 +26,7 @@ impl Probe {
             status: Status::Down,
             latency_ms: None,
             message: message.into(),
+            metrics: Vec::new(),
         }
     }
 }
@@ -47,11 +50,21 @@ impl Sources {
     pub async fn probe(&self, kind: &CheckKind, timeout: Duration) -> Probe {
         let run = async {
             match kind {
-                CheckKind::Http { url, expect_status } => {
-                    http::probe(&self.http, url, expect_status).await
-                }
-                CheckKind::NodeExporter { url } => node_exporter::probe(&self.http, url).await,
-                CheckKind::Tcp { address } => tcp::probe(address).await,
+                CheckKind::Http(h) => http::probe(&self.http, &h.url, &h.expect_status).await,
+                CheckKind::NodeExporter { url, .. } => node_exporter::probe(&self.http, url).await,
+                CheckKind::Tcp { address, .. } => tcp::probe(address).await,
+                CheckKind::Prometheus(_) => Probe {
+                    status: Status::Unknown,
+                    latency_ms: None,
+                    message: "prometheus checks are not implemented yet".into(),
+                    metrics: Vec::new(),
+                },
+                CheckKind::SshCommand(_) => Probe {
+                    status: Status::Unknown,
+                    latency_ms: None,
+                    message: "unavailable: ssh checks need the SSH layer".into(),
+                    metrics: Vec::new(),
+                },
             }
         };
         match tokio::time::timeout(timeout, run).await {

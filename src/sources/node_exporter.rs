@@ -190,6 +190,7 @@ pub async fn probe(client: &reqwest::Client, url: &str) -> Probe {
         status,
         latency_ms: Some(latency),
         message,
+        metrics: Vec::new(),
     }
 }
 

@@ -15,6 +15,7 @@ pub async fn probe(address: &str) -> Probe {
                 status: Status::Up,
                 latency_ms: Some(latency),
                 message: "connected".into(),
+                metrics: Vec::new(),
             }
         }
         Err(e) => Probe::down(sanitize::clean_short(&format!("connect: {e}"), 80)),

@@ -123,13 +123,13 @@ impl Reader {
             .map_err(|e| self.fail(e))?;
         let rows = stmt
             .query_map(params![check_id, to_ms(from), to_ms(to)], |row| {
-                Ok(CheckResult {
-                    check_id: row.get(0)?,
-                    at: from_ms(row.get(1)?),
-                    status: Status::from_code(row.get(2)?),
-                    latency_ms: latency(row, 3)?,
-                    message: row.get(4)?,
-                })
+                Ok(CheckResult::observed(
+                    row.get::<_, String>(0)?,
+                    from_ms(row.get(1)?),
+                    Status::from_code(row.get(2)?),
+                    latency(row, 3)?,
+                    row.get::<_, String>(4)?,
+                ))
             })
             .map_err(|e| self.fail(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.fail(e))

@@ -47,13 +47,13 @@ pub fn app_with(theme: &str, depth: ColorDepth, keymap: &str) -> App {
             "odoo-coop/erp" => (Status::Degraded, Some(1312), "200 OK, slow"),
             _ => (Status::Up, Some(20 + i as u32), "200 OK"),
         };
-        app.data.record(&CheckResult {
-            check_id: id.clone(),
-            at: now() - Duration::minutes(3 + i as i64 * 7),
+        app.data.record(&CheckResult::observed(
+            id.clone(),
+            now() - Duration::minutes(3 + i as i64 * 7),
             status,
-            latency_ms: latency,
-            message: message.into(),
-        });
+            latency,
+            message,
+        ));
     }
     app
 }

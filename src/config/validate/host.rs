@@ -12,7 +12,7 @@ use toml::Spanned;
 use super::{Validator, one_of};
 use crate::config::raw::{RawCheck, RawCheckKind, RawHost};
 use crate::config::values::format_duration;
-use crate::model::{Check, CheckKind, Host};
+use crate::model::{Check, CheckKind, Host, HttpCheck, Thresholds};
 
 const DEFAULT_SSH_PORT: u16 = 22;
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
@@ -128,26 +128,22 @@ fn check(v: &mut Validator, host: &str, raw: &RawCheck) -> Check {
         }
     }
     let (interval, timeout) = timing(v, raw);
-    Check {
-        id: format!("{host}/{name}"),
-        name: name.clone(),
-        kind: check_kind(v, raw, kind),
-        interval,
-        timeout,
-    }
+    Check::new(host, name, check_kind(v, raw, kind), interval, timeout)
 }
 
 fn check_kind(v: &mut Validator, raw: &RawCheck, kind: RawCheckKind) -> CheckKind {
     match kind {
-        RawCheckKind::Http => CheckKind::Http {
-            url: url(v, raw, kind),
+        RawCheckKind::Http => CheckKind::Http(HttpCheck {
             expect_status: expect_status(v, raw),
-        },
+            ..HttpCheck::get(url(v, raw, kind))
+        }),
         RawCheckKind::NodeExporter => CheckKind::NodeExporter {
             url: url(v, raw, kind),
+            thresholds: Thresholds::host_defaults(),
         },
         RawCheckKind::Tcp => CheckKind::Tcp {
             address: tcp_address(v, raw, kind),
+            slow_ms: 1_000,
         },
     }
 }

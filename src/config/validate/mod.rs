@@ -77,6 +77,7 @@ pub(crate) fn fleet(raw: &RawConfig, text: &str) -> Result<Fleet, Vec<Diagnostic
             clients,
             hosts,
             contracts,
+            health: Default::default(),
         })
     } else {
         let mut diagnostics = v.diagnostics;
