@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use vigie::config::{self, ConfigError, Diagnostic};
-use vigie::model::{CheckKind, DayHours, EnvKind, HttpCheck, TimeOfDay};
+use vigie::model::{CheckKind, DayHours, EnvKind, HttpCheck, JsonOp, TimeOfDay};
 
 fn files(dir: &str, ext: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -114,7 +114,7 @@ fn parse_uses_the_given_path_in_messages() {
     let err = config::parse("[nope]\n", Path::new("<demo>")).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "<demo>:1:2: unknown key `nope`, expected one of `console`, `contracts`, `clients`, `hosts`"
+        "<demo>:1:2: unknown key `nope`, expected one of `console`, `contracts`, `clients`, `hosts`, `health`"
     );
 }
 
@@ -182,14 +182,62 @@ fn the_example_loads_with_its_documented_values() {
     let checks: Vec<&str> = prod.checks.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(
         checks,
-        ["odoo-prod/web", "odoo-prod/postgres", "odoo-prod/metrics"]
+        [
+            "odoo-prod/web",
+            "odoo-prod/api",
+            "odoo-prod/odoo",
+            "odoo-prod/postgres",
+            "odoo-prod/metrics",
+            "odoo-prod/outside"
+        ]
     );
     let web = &prod.checks[0];
     assert_eq!(
         (web.interval, web.timeout),
         (Duration::from_secs(30), Duration::from_secs(5))
     );
-    let db = &prod.checks[1];
+    assert_eq!(
+        (web.retries, web.down_after, web.up_after, web.sla),
+        (1, 3, 2, true)
+    );
+    let CheckKind::Http(h) = &web.kind else {
+        panic!("web is an http check: {:?}", web.kind);
+    };
+    assert_eq!(h.body_contains.as_deref(), Some("Odoo"));
+    assert_eq!((h.max_redirects, h.slow_ms), (2, 2_000));
+    assert_eq!((h.tls_warn_days, h.tls_crit_days), (21, 7));
+    let CheckKind::Http(api) = &prod.checks[1].kind else {
+        panic!("api is an http check");
+    };
+    let json = api.json.as_ref().unwrap();
+    assert_eq!(
+        (json.pointer.as_str(), json.op, &json.value),
+        ("/queue/pending", JsonOp::Lt, &serde_json::json!(100))
+    );
+    let CheckKind::Http(odoo) = &prod.checks[2].kind else {
+        panic!("odoo_health is an http check");
+    };
+    assert!(odoo.odoo);
+    assert_eq!(
+        odoo.url,
+        "https://erp.example.org/web/health?db_server_status=1"
+    );
+    let CheckKind::NodeExporter { thresholds, .. } = &prod.checks[4].kind else {
+        panic!("metrics is a node_exporter check");
+    };
+    let disk = thresholds.get("disk_used_pct").unwrap();
+    assert_eq!((disk.warn, disk.crit), (80.0, 90.0));
+    let cpu = thresholds.get("cpu_busy_pct").unwrap();
+    assert_eq!((cpu.warn, cpu.crit), (90.0, 98.0), "defaults kept");
+    let outside = &prod.checks[5];
+    assert!(outside.canary && !outside.sla);
+    assert!(!prod.checks[4].sla, "host metrics do not count for the SLA");
+    assert_eq!(fleet.health.flap_changes, 5);
+    assert_eq!(
+        fleet.health.retention.day,
+        Duration::from_secs(396 * 86_400)
+    );
+    let db = &prod.checks[3];
     assert_eq!(
         db.kind,
         CheckKind::Tcp {

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use super::setup::{self, NoConfig};
 use super::{Cli, CliError};
 use crate::demo;
-use crate::engine::{Engine, Event};
+use crate::engine::{Engine, EngineOptions, Event};
 use crate::sources::Sources;
 use crate::store::{self, Reader, WriteOp, Writer};
 use crate::ui::run::DAEMON_MAX_AGE;
@@ -34,7 +34,6 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
             )));
         }
     }
-    drop(reader);
     let fleet = Arc::new(setup.config.fleet.clone());
     let mut seeding = setup
         .demo
@@ -46,7 +45,18 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
     let sources = Sources::new()
         .map_err(|e| CliError::input(format!("cannot build the HTTP client: {e}")))?;
     let (tx, mut rx) = mpsc::channel::<Event>(1024);
-    let engine = Engine::start(&fleet, sources, tx);
+    // A restart resumes each check's state, so a down check is not up for a
+    // round (nor alerts again).
+    let resume = reader
+        .latest_states()
+        .map(|states| states.into_iter().map(|s| (s.check_id, s.status)).collect())
+        .unwrap_or_default();
+    drop(reader);
+    let options = EngineOptions {
+        resume,
+        ..EngineOptions::default()
+    };
+    let engine = Engine::start_with(&fleet, sources, tx, options);
     eprintln!(
         "vigie daemon: {} checks on {} hosts, store {}",
         engine.check_count(),

@@ -23,6 +23,28 @@ pub(crate) struct RawConfig {
     pub clients: OrderedMap<String, RawClient>,
     #[serde(default)]
     pub hosts: OrderedMap<String, RawHost>,
+    #[serde(default)]
+    pub health: RawHealth,
+}
+
+/// `[health]`: fleet-wide rules of the Health pane.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHealth {
+    pub flap_changes: Option<Spanned<u32>>,
+    pub flap_window: Option<Spanned<DurationValue>>,
+    pub all_failing_min: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub retention: RawRetention,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRetention {
+    pub raw: Option<Spanned<DurationValue>>,
+    pub minute: Option<Spanned<DurationValue>>,
+    pub hour: Option<Spanned<DurationValue>>,
+    pub day: Option<Spanned<DurationValue>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -119,18 +141,33 @@ pub(crate) struct RawHost {
 #[serde(rename_all = "snake_case")]
 pub(crate) enum RawCheckKind {
     Http,
+    OdooHealth,
     Tcp,
     NodeExporter,
+    Prometheus,
+    SshCommand,
 }
 
 impl RawCheckKind {
     pub fn label(self) -> &'static str {
         match self {
             RawCheckKind::Http => "http",
+            RawCheckKind::OdooHealth => "odoo_health",
             RawCheckKind::Tcp => "tcp",
             RawCheckKind::NodeExporter => "node_exporter",
+            RawCheckKind::Prometheus => "prometheus",
+            RawCheckKind::SshCommand => "ssh_command",
         }
     }
+}
+
+/// `json = { pointer = "/status", op = "==", value = "pass" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawJsonCondition {
+    pub pointer: Spanned<String>,
+    pub op: Option<Spanned<String>>,
+    pub value: Option<Spanned<toml::Value>>,
 }
 
 /// One check, flat: the keys of every kind are optional here and
@@ -145,4 +182,23 @@ pub(crate) struct RawCheck {
     pub address: Option<Spanned<String>>,
     pub interval: Option<Spanned<DurationValue>>,
     pub timeout: Option<Spanned<DurationValue>>,
+    pub retries: Option<Spanned<u32>>,
+    pub down_after: Option<Spanned<u32>>,
+    pub up_after: Option<Spanned<u32>>,
+    pub canary: Option<bool>,
+    pub sla: Option<bool>,
+    pub slow: Option<Spanned<DurationValue>>,
+    pub body_contains: Option<Spanned<String>>,
+    pub json: Option<Spanned<RawJsonCondition>>,
+    pub redirects: Option<Spanned<u8>>,
+    pub tls_warn_days: Option<Spanned<u32>>,
+    pub tls_crit_days: Option<Spanned<u32>>,
+    pub db_server_status: Option<Spanned<bool>>,
+    /// `{ disk_used_pct = [85, 95], ... }`: warn and critical per metric.
+    pub thresholds: Option<OrderedMap<String, Spanned<Vec<Spanned<f64>>>>>,
+    pub instance: Option<Spanned<String>>,
+    pub signals: Option<Spanned<String>>,
+    pub command: Option<Spanned<String>>,
+    pub expect_exit: Option<Spanned<i32>>,
+    pub expect_output: Option<Spanned<String>>,
 }

@@ -6,6 +6,7 @@ pub mod fleet;
 pub mod hours;
 pub mod metric;
 pub mod status;
+pub mod tracker;
 
 pub use check::CheckResult;
 pub use fleet::*;

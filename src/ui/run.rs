@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use super::app::{App, Effect, Feed, Msg, update};
 use super::panes::LiveCheck;
 use super::terminal::TerminalGuard;
-use crate::engine::{Engine, Event};
+use crate::engine::{Engine, EngineOptions, Event};
 use crate::sources::Sources;
 use crate::store::{self, Reader, WriteOp, Writer};
 
@@ -161,7 +161,21 @@ fn switch_feed(
     match feed {
         Feed::LocalEngine if engine.is_none() => {
             let (tx, mut rx) = mpsc::channel::<Event>(1024);
-            *engine = Some(Engine::start(&app.data.fleet, sources.clone(), tx));
+            let options = EngineOptions {
+                resume: app
+                    .data
+                    .checks
+                    .iter()
+                    .map(|(id, c)| (id.clone(), c.status))
+                    .collect(),
+                ..EngineOptions::default()
+            };
+            *engine = Some(Engine::start_with(
+                &app.data.fleet,
+                sources.clone(),
+                tx,
+                options,
+            ));
             let writer = writer.handle();
             let msg_tx = msg_tx.clone();
             tokio::spawn(async move {

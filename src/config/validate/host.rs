@@ -10,9 +10,13 @@ use std::time::Duration;
 use toml::Spanned;
 
 use super::{Validator, one_of};
-use crate::config::raw::{RawCheck, RawCheckKind, RawHost};
+use crate::config::raw::{RawCheck, RawCheckKind, RawHost, RawJsonCondition};
 use crate::config::values::format_duration;
-use crate::model::{Check, CheckKind, Host, HttpCheck, Thresholds};
+use crate::model::metric::{Direction, names};
+use crate::model::{
+    Check, CheckKind, Host, HttpCheck, JsonCondition, JsonOp, PromSignals, PrometheusCheck,
+    SshCommandCheck, Threshold, Thresholds,
+};
 
 const DEFAULT_SSH_PORT: u16 = 22;
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
@@ -87,21 +91,37 @@ struct KindKey {
 }
 
 /// One row per kind-specific key of `RawCheck`.
-fn kind_keys(raw: &RawCheck) -> [KindKey; 3] {
+fn kind_keys(raw: &RawCheck) -> Vec<KindKey> {
     use RawCheckKind::*;
+    fn at<T>(v: &Option<Spanned<T>>) -> Option<Range<usize>> {
+        v.as_ref().map(Spanned::span)
+    }
     let row = |key, span: Option<Range<usize>>, kinds| KindKey { key, span, kinds };
-    [
+    let thresholds = raw
+        .thresholds
+        .as_ref()
+        .and_then(|t| t.0.first().map(|(k, _)| k.span()));
+    vec![
         row(
             "url",
-            raw.url.as_ref().map(Spanned::span),
-            &[Http, NodeExporter],
+            at(&raw.url),
+            &[Http, OdooHealth, NodeExporter, Prometheus],
         ),
-        row(
-            "expect_status",
-            raw.expect_status.as_ref().map(Spanned::span),
-            &[Http],
-        ),
-        row("address", raw.address.as_ref().map(Spanned::span), &[Tcp]),
+        row("expect_status", at(&raw.expect_status), &[Http]),
+        row("address", at(&raw.address), &[Tcp]),
+        row("slow", at(&raw.slow), &[Http, OdooHealth, Tcp, Prometheus]),
+        row("body_contains", at(&raw.body_contains), &[Http]),
+        row("json", at(&raw.json), &[Http]),
+        row("redirects", at(&raw.redirects), &[Http, OdooHealth]),
+        row("tls_warn_days", at(&raw.tls_warn_days), &[Http, OdooHealth]),
+        row("tls_crit_days", at(&raw.tls_crit_days), &[Http, OdooHealth]),
+        row("db_server_status", at(&raw.db_server_status), &[OdooHealth]),
+        row("thresholds", thresholds, &[NodeExporter, Prometheus]),
+        row("instance", at(&raw.instance), &[Prometheus]),
+        row("signals", at(&raw.signals), &[Prometheus]),
+        row("command", at(&raw.command), &[SshCommand]),
+        row("expect_exit", at(&raw.expect_exit), &[SshCommand]),
+        row("expect_output", at(&raw.expect_output), &[SshCommand]),
     ]
 }
 
@@ -128,24 +148,279 @@ fn check(v: &mut Validator, host: &str, raw: &RawCheck) -> Check {
         }
     }
     let (interval, timeout) = timing(v, raw);
-    Check::new(host, name, check_kind(v, raw, kind), interval, timeout)
+    let mut check = Check::new(host, name, check_kind(v, raw, kind), interval, timeout);
+    if let Some(r) = &raw.retries {
+        check.retries = *r.get_ref();
+        if check.retries > 10 {
+            v.error(
+                r.span(),
+                format!("{} retries, expected at most 10", check.retries),
+            );
+        }
+    }
+    for (value, slot, key) in [
+        (&raw.down_after, &mut check.down_after, "down_after"),
+        (&raw.up_after, &mut check.up_after, "up_after"),
+    ] {
+        if let Some(n) = value {
+            *slot = *n.get_ref();
+            if *slot == 0 {
+                v.error(n.span(), format!("{key} is 0, expected 1 or more probes"));
+            }
+        }
+    }
+    check.canary = raw.canary.unwrap_or(false);
+    check.sla = raw.sla.unwrap_or(check.sla);
+    check
 }
 
 fn check_kind(v: &mut Validator, raw: &RawCheck, kind: RawCheckKind) -> CheckKind {
     match kind {
-        RawCheckKind::Http => CheckKind::Http(HttpCheck {
-            expect_status: expect_status(v, raw),
-            ..HttpCheck::get(url(v, raw, kind))
-        }),
+        RawCheckKind::Http => {
+            let url = url(v, raw, kind);
+            let mut h = http_common(v, raw, HttpCheck::get(url));
+            h.expect_status = expect_status(v, raw);
+            h.body_contains = raw.body_contains.as_ref().map(|b| b.get_ref().clone());
+            h.json = raw.json.as_ref().and_then(|j| json_condition(v, j));
+            CheckKind::Http(h)
+        }
+        RawCheckKind::OdooHealth => {
+            let base = url(v, raw, kind);
+            let db = raw.db_server_status.as_ref().is_some_and(|d| *d.get_ref());
+            let url = format!(
+                "{}/web/health{}",
+                base.trim_end_matches('/'),
+                if db { "?db_server_status=1" } else { "" }
+            );
+            let mut h = http_common(v, raw, HttpCheck::get(url));
+            h.odoo = true;
+            h.json = Some(JsonCondition {
+                pointer: "/status".into(),
+                op: JsonOp::Eq,
+                value: serde_json::Value::String("pass".into()),
+            });
+            CheckKind::Http(h)
+        }
         RawCheckKind::NodeExporter => CheckKind::NodeExporter {
             url: url(v, raw, kind),
-            thresholds: Thresholds::host_defaults(),
+            thresholds: thresholds(v, raw),
         },
         RawCheckKind::Tcp => CheckKind::Tcp {
             address: tcp_address(v, raw, kind),
-            slow_ms: 1_000,
+            slow_ms: slow_ms(raw),
         },
+        RawCheckKind::Prometheus => {
+            let url = url(v, raw, kind);
+            let instance = required(v, raw, &raw.instance, "instance", kind)
+                .map(|i| i.get_ref().clone())
+                .unwrap_or_default();
+            let signals = match raw.signals.as_ref() {
+                None => PromSignals::Node,
+                Some(s) => match s.get_ref().as_str() {
+                    "node" => PromSignals::Node,
+                    "probe" => PromSignals::Probe,
+                    other => {
+                        v.error(
+                            s.span(),
+                            format!("unknown signals '{other}', expected node or probe"),
+                        );
+                        PromSignals::Node
+                    }
+                },
+            };
+            CheckKind::Prometheus(PrometheusCheck {
+                url,
+                instance,
+                signals,
+                thresholds: thresholds(v, raw),
+                slow_ms: slow_ms(raw),
+            })
+        }
+        RawCheckKind::SshCommand => CheckKind::SshCommand(SshCommandCheck {
+            command: required(v, raw, &raw.command, "command", kind)
+                .map(|c| c.get_ref().clone())
+                .unwrap_or_default(),
+            expect_exit: raw.expect_exit.as_ref().map_or(0, |e| *e.get_ref()),
+            expect_output: raw.expect_output.as_ref().map(|o| o.get_ref().clone()),
+        }),
     }
+}
+
+const DEFAULT_SLOW_MS: u32 = 1_000;
+
+fn slow_ms(raw: &RawCheck) -> u32 {
+    raw.slow.as_ref().map_or(DEFAULT_SLOW_MS, |s| {
+        u32::try_from(s.get_ref().0.as_millis()).unwrap_or(u32::MAX)
+    })
+}
+
+/// The keys http and odoo_health share: slowness, redirects, certificate.
+fn http_common(v: &mut Validator, raw: &RawCheck, mut h: HttpCheck) -> HttpCheck {
+    h.slow_ms = slow_ms(raw);
+    if let Some(r) = &raw.redirects {
+        h.max_redirects = *r.get_ref();
+        if h.max_redirects > 20 {
+            v.error(
+                r.span(),
+                format!("{} redirects, expected at most 20", h.max_redirects),
+            );
+        }
+    }
+    if let Some(w) = &raw.tls_warn_days {
+        h.tls_warn_days = *w.get_ref();
+    }
+    if let Some(c) = &raw.tls_crit_days {
+        h.tls_crit_days = *c.get_ref();
+    }
+    if h.tls_crit_days > h.tls_warn_days {
+        let span = raw
+            .tls_crit_days
+            .as_ref()
+            .or(raw.tls_warn_days.as_ref())
+            .map(Spanned::span)
+            .unwrap_or_else(|| raw.kind.span());
+        v.error(
+            span,
+            format!(
+                "tls_crit_days {} is more than tls_warn_days {}, expected critical at fewer days than warning",
+                h.tls_crit_days, h.tls_warn_days
+            ),
+        );
+    }
+    h
+}
+
+fn json_condition(v: &mut Validator, raw: &Spanned<RawJsonCondition>) -> Option<JsonCondition> {
+    let j = raw.get_ref();
+    let pointer = j.pointer.get_ref();
+    if !pointer.is_empty() && !pointer.starts_with('/') {
+        v.error(
+            j.pointer.span(),
+            format!("invalid JSON pointer '{pointer}', expected one starting with / like /status"),
+        );
+        return None;
+    }
+    let op = match &j.op {
+        None => JsonOp::Eq,
+        Some(op) => match JsonOp::parse(op.get_ref()) {
+            Some(o) => o,
+            None => {
+                v.error(
+                    op.span(),
+                    format!(
+                        "unknown operator '{}', expected one of ==, !=, <, <=, >, >= or exists",
+                        op.get_ref()
+                    ),
+                );
+                return None;
+            }
+        },
+    };
+    let value = match (&j.value, op) {
+        (_, JsonOp::Exists) => serde_json::Value::Null,
+        (None, _) => {
+            v.error(
+                raw.span(),
+                format!(
+                    "missing `value`, which operator {} compares with",
+                    op.symbol()
+                ),
+            );
+            return None;
+        }
+        (Some(value), _) => match serde_json::to_value(value.get_ref()) {
+            Ok(
+                json @ (serde_json::Value::String(_)
+                | serde_json::Value::Number(_)
+                | serde_json::Value::Bool(_)),
+            ) => json,
+            _ => {
+                v.error(
+                    value.span(),
+                    "expected a string, number or boolean to compare with",
+                );
+                return None;
+            }
+        },
+    };
+    if matches!(op, JsonOp::Lt | JsonOp::Le | JsonOp::Gt | JsonOp::Ge) && !value.is_number() {
+        let span = j.value.as_ref().map_or_else(|| raw.span(), Spanned::span);
+        v.error(
+            span,
+            format!(
+                "operator {} compares numbers, expected a number",
+                op.symbol()
+            ),
+        );
+        return None;
+    }
+    Some(JsonCondition {
+        pointer: pointer.clone(),
+        op,
+        value,
+    })
+}
+
+/// Host-metric thresholds: the defaults, overridden per metric by
+/// `thresholds = { disk_used_pct = [80, 90] }`.
+fn thresholds(v: &mut Validator, raw: &RawCheck) -> Thresholds {
+    let mut out = Thresholds::host_defaults();
+    let Some(given) = &raw.thresholds else {
+        return out;
+    };
+    for (metric, levels) in given.iter() {
+        let name = metric.get_ref();
+        let known = Thresholds::host_defaults()
+            .0
+            .iter()
+            .chain([&Threshold::below(names::TLS_DAYS_LEFT, 21.0, 7.0)])
+            .map(|t| t.metric.clone())
+            .chain(
+                [
+                    names::LOAD1_PER_CORE,
+                    names::LOAD15_PER_CORE,
+                    names::DISK_READ_BPS,
+                    names::DISK_WRITE_BPS,
+                    names::NET_RX_BPS,
+                    names::NET_TX_BPS,
+                ]
+                .map(String::from),
+            )
+            .collect::<Vec<_>>();
+        if !known.contains(name) {
+            let list: Vec<&str> = known.iter().map(String::as_str).collect();
+            v.error(
+                metric.span(),
+                format!("unknown metric '{name}', expected {}", one_of(&list)),
+            );
+            continue;
+        }
+        let [warn, crit] = levels.get_ref().as_slice() else {
+            v.error(
+                levels.span(),
+                format!("expected [warn, critical] for {name}, like [85, 95]"),
+            );
+            continue;
+        };
+        let (w, c) = (*warn.get_ref(), *crit.get_ref());
+        let t = if name == names::TLS_DAYS_LEFT {
+            Threshold::below(name, w, c)
+        } else {
+            Threshold::above(name, w, c)
+        };
+        let backwards = match t.direction {
+            Direction::Above => c < w,
+            Direction::Below => c > w,
+        };
+        if backwards {
+            v.error(
+                levels.span(),
+                format!("critical {c} is less severe than warning {w} for {name}"),
+            );
+        }
+        out.set(t);
+    }
+    out
 }
 
 /// A key the kind requires; reported at `kind` when missing.

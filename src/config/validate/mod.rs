@@ -10,8 +10,11 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use super::error::Diagnostic;
-use super::raw::RawConfig;
-use crate::model::Fleet;
+use toml::Spanned;
+
+use super::raw::{RawConfig, RawHealth};
+use super::values::format_duration;
+use crate::model::{Fleet, HealthSettings};
 
 /// Collects diagnostics while the model is built.
 pub(crate) struct Validator<'a> {
@@ -36,6 +39,73 @@ impl<'a> Validator<'a> {
     fn line_of(&self, span: &Range<usize>) -> usize {
         super::error::line_column(self.text, span.start).0
     }
+}
+
+/// `[health]`: flapping, cut-network detection and history retention.
+fn health(v: &mut Validator, raw: &RawHealth) -> HealthSettings {
+    let mut out = HealthSettings::default();
+    if let Some(n) = &raw.flap_changes {
+        out.flap_changes = *n.get_ref();
+        if out.flap_changes == 1 {
+            v.error(
+                n.span(),
+                "flap_changes is 1, expected 0 (off) or at least 2 changes",
+            );
+        }
+    }
+    if let Some(w) = &raw.flap_window {
+        out.flap_window = w.get_ref().0;
+    }
+    if let Some(n) = &raw.all_failing_min {
+        out.all_failing_min = *n.get_ref();
+        if out.all_failing_min < 2 {
+            v.error(
+                n.span(),
+                format!(
+                    "all_failing_min is {}, expected at least 2 checks",
+                    out.all_failing_min
+                ),
+            );
+        }
+    }
+    let r = &raw.retention;
+    let keep = &mut out.retention;
+    for (given, slot) in [
+        (&r.raw, &mut keep.raw),
+        (&r.minute, &mut keep.minute),
+        (&r.hour, &mut keep.hour),
+        (&r.day, &mut keep.day),
+    ] {
+        if let Some(d) = given {
+            *slot = d.get_ref().0;
+        }
+    }
+    let order = [
+        ("minute", &r.minute, keep.minute),
+        ("hour", &r.hour, keep.hour),
+        ("day", &r.day, keep.day),
+    ];
+    for pair in order.windows(2) {
+        let [(finer, _, f), (coarser, given, c)] = pair else {
+            continue;
+        };
+        if c < f {
+            let span = given
+                .as_ref()
+                .or(pair[0].1.as_ref())
+                .map(Spanned::span)
+                .unwrap_or(0..0);
+            v.error(
+                span,
+                format!(
+                    "{coarser} rollups kept {} but {finer} rollups {}: expected coarser history kept at least as long",
+                    format_duration(*c),
+                    format_duration(*f)
+                ),
+            );
+        }
+    }
+    out
 }
 
 /// Builds the fleet, or returns every problem found, in file order.
@@ -71,13 +141,14 @@ pub(crate) fn fleet(raw: &RawConfig, text: &str) -> Result<Fleet, Vec<Diagnostic
         .iter()
         .map(|(name, h)| host::host(&mut v, name, h))
         .collect();
+    let health = health(&mut v, &raw.health);
 
     if v.diagnostics.is_empty() {
         Ok(Fleet {
             clients,
             hosts,
             contracts,
-            health: Default::default(),
+            health,
         })
     } else {
         let mut diagnostics = v.diagnostics;
