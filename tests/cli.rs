@@ -55,8 +55,8 @@ fn demo_snapshot_shows_live_rows_probed_by_the_engine() {
 fn demo_check_probes_every_demo_check() {
     let home = tempfile::tempdir().unwrap();
     let out = vigie(home.path(), &["--demo", "check", "--format", "json"]);
-    let rows: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let rows = rows.as_array().cloned().unwrap_or_default();
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let rows = report["checks"].as_array().cloned().unwrap_or_default();
     let declared = include_str!("../src/demo/fleet.toml")
         .matches(".checks]]")
         .count();
@@ -66,10 +66,41 @@ fn demo_check_probes_every_demo_check() {
             .all(|r| r["status"].is_string() && r["at"].is_string())
     );
     assert!(rows.iter().any(|r| r["status"] == "up"));
+    // Nagios conventions: the exit code is the overall verdict.
+    let verdict = report["verdict"].as_str().unwrap_or_default();
+    let code = ["OK", "WARNING", "CRITICAL", "UNKNOWN"]
+        .iter()
+        .position(|v| *v == verdict)
+        .unwrap();
+    assert_eq!(out.status.code(), Some(code as i32), "{verdict}");
 }
 
 #[test]
-fn subcommands_without_a_configuration_refuse_with_exit_2() {
+fn demo_check_prints_plugin_output() {
+    let home = tempfile::tempdir().unwrap();
+    let out = vigie(home.path(), &["--demo", "check"]);
+    let text = stdout(&out);
+    let first = text.lines().next().unwrap_or_default();
+    assert!(first.starts_with("VIGIE "), "{text}");
+    assert!(
+        first.contains(" checks: ") && first.contains(" | '"),
+        "{first}"
+    );
+    let problems = text.lines().count() - 1;
+    let code = out.status.code().unwrap();
+    assert_eq!(problems == 0, code == 0, "{text}");
+    for line in text.lines().skip(1) {
+        assert!(
+            ["CRITICAL ", "WARNING ", "UNKNOWN "]
+                .iter()
+                .any(|p| line.starts_with(p)),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn subcommands_without_a_configuration_refuse() {
     let home = tempfile::tempdir().unwrap();
     for args in [
         &["snapshot"][..],
@@ -78,7 +109,9 @@ fn subcommands_without_a_configuration_refuse_with_exit_2() {
         &["config", "check"],
     ] {
         let out = vigie(home.path(), args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        // `vigie check` is a Nagios plugin: bad set-up is UNKNOWN (3).
+        let want = if args == ["check"] { 3 } else { 2 };
+        assert_eq!(out.status.code(), Some(want), "{args:?}");
         let err = stderr(&out);
         assert!(
             err.contains("no configuration found") || err.contains("no configuration at"),

@@ -70,8 +70,10 @@ pub enum Command {
         styles: bool,
     },
     /// Run every check once and print the results (exit 1 if any is down).
+    /// Probe everything once, as a Nagios plugin: exit 0 OK, 1 WARNING,
+    /// 2 CRITICAL, 3 UNKNOWN, one line per problem.
     Check {
-        /// text or json
+        /// text (plugin output), table (every check) or json
         #[arg(long, default_value = "text")]
         format: String,
     },
