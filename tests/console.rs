@@ -132,12 +132,12 @@ fn theme_command_switches_theme_live() {
 #[test]
 fn slash_filters_the_focused_list_and_escape_restores_it() {
     let mut app = common::app();
-    let all = health::rows(&app.data, "").len();
+    let all = health::listed(&app.data, "").len();
     update(&mut app, ch('/'));
     type_text(&mut app, "mutu-1");
     let pane = app.pane(PaneId::Health).map(|p| p.filter().to_string());
     assert_eq!(pane.as_deref(), Some("mutu-1"));
-    let filtered = health::rows(&app.data, "mutu-1");
+    let filtered = health::listed(&app.data, "mutu-1");
     assert!(!filtered.is_empty() && filtered.len() < all);
     assert!(filtered.iter().all(|r| r.host == "mutu-1"));
     update(&mut app, key(KeyCode::Enter));
@@ -173,21 +173,23 @@ fn keys_typed_in_the_command_line_are_not_actions() {
 }
 
 #[test]
-fn worst_check_comes_first_in_health() {
+fn worst_host_and_group_come_first_in_health() {
     let app = common::app();
-    let rows = health::rows(&app.data, "");
+    let rows = health::listed(&app.data, "");
     assert_eq!(rows[0].status, Status::Down);
-    assert_eq!(rows[0].check_id, "mutu-test/coop-test");
-    assert_eq!(rows[1].status, Status::Degraded);
-    // The check never run is unknown, and says so.
-    let never = rows
+    assert_eq!(rows[0].host, "mutu-test");
+    // Statuses never improve going down the list within a group, and
+    // groups are ordered worst first.
+    let firsts: Vec<Status> = rows
         .iter()
-        .find(|r| r.check_id == "dev-1/node")
-        .map(|r| (r.status, r.message.clone()));
-    assert_eq!(
-        never,
-        Some((Status::Unknown, "waiting for the first result".to_string()))
-    );
+        .enumerate()
+        .filter(|(i, r)| *i == 0 || (rows[i - 1].client != r.client || rows[i - 1].env != r.env))
+        .map(|(_, r)| r.status)
+        .collect();
+    assert!(firsts.windows(2).all(|w| w[0] >= w[1]), "{firsts:?}");
+    // A mutualised host is listed under each client that uses it.
+    let mutu: Vec<_> = rows.iter().filter(|r| r.host == "mutu-1").collect();
+    assert!(mutu.len() >= 2, "{mutu:?}");
 }
 
 #[test]
@@ -202,7 +204,7 @@ fn arrows_and_vim_keys_move_the_selection() {
     let mut vim = common::app_with("dark", ColorDepth::TrueColor, "vim");
     update(&mut vim, ch('j'));
     update(&mut vim, ch('G'));
-    let last = health::rows(&vim.data, "").len() - 1;
+    let last = health::listed(&vim.data, "").len() - 1;
     assert_eq!(
         vim.pane(PaneId::Health).and_then(|p| p.selected()),
         Some(last)
@@ -266,6 +268,9 @@ fn stored_states_merge_with_what_the_console_saw() {
         latency_ms: Some(45),
         message: message.into(),
         latencies: Default::default(),
+        observed: status,
+        metrics: Vec::new(),
+        flapping: false,
     };
     // The store knows it has been up for two days: the run is older than
     // this console, and `since` says so.
@@ -355,6 +360,7 @@ fn outside_text_is_shown_harmless() {
             "boom\u{1b}]52;c;aGk=\u{7}\u{1b}[2J",
         ))),
     );
+    app.zoomed = true;
     let buffer = snapshot::frame(&app, 200, 60).unwrap();
     let text = snapshot::text(&buffer);
     assert!(!text.contains('\u{1b}'));
@@ -431,4 +437,65 @@ fn too_small_terminal_says_so() {
     let app = common::app();
     let text = snapshot::text(&snapshot::frame(&app, 30, 8).unwrap());
     assert!(text.contains("too small"), "{text}");
+}
+
+#[test]
+fn enter_opens_a_host_detail_with_history_and_esc_closes_it() {
+    use vigie::ui::history::{CheckSeries, DetailRequest, HostDetail, Incident, Period};
+    let mut app = common::app();
+    update(&mut app, key(KeyCode::Enter));
+    let first = health::listed(&app.data, "")[0].host.clone();
+    let request = app.pane(PaneId::Health).and_then(|p| p.history_request());
+    assert_eq!(
+        request,
+        Some(DetailRequest {
+            host: first.clone(),
+            period: Period::Day
+        })
+    );
+    // Until the follower answers, the detail says it is reading.
+    let text = snapshot::text(&snapshot::frame(&app, 120, 40).unwrap());
+    assert!(text.contains("reading 24 h of history"), "{text}");
+    let now = common::now();
+    let check_id = app.data.fleet.host(&first).unwrap().checks[0].id.clone();
+    app.data.detail = Some(HostDetail {
+        request: DetailRequest {
+            host: first.clone(),
+            period: Period::Day,
+        },
+        from: now - chrono::Duration::hours(24),
+        to: now,
+        checks: vec![CheckSeries {
+            check_id: check_id.clone(),
+            latency: (0..24)
+                .map(|h| (now - chrono::Duration::hours(24 - h), 20.0 + h as f64))
+                .collect(),
+            metrics: Vec::new(),
+            availability: Some(99.5),
+        }],
+        incidents: vec![Incident {
+            check_id,
+            status: Status::Down,
+            start: now - chrono::Duration::hours(3),
+            end: Some(now - chrono::Duration::hours(2)),
+            cause: "HTTP 503 Service Unavailable".into(),
+        }],
+        error: None,
+    });
+    app.zoomed = true;
+    let text = snapshot::text(&snapshot::frame(&app, 120, 40).unwrap());
+    assert!(text.contains("INCIDENT"), "{text}");
+    assert!(text.contains("HTTP 503 Service Unavailable"), "{text}");
+    assert!(text.contains("1h00"), "lasted: {text}");
+    assert!(text.contains("latency"), "{text}");
+    assert!(text.contains("99.50%"), "{text}");
+    // → asks for a week, Esc goes back to the list.
+    update(&mut app, key(KeyCode::Right));
+    let request = app.pane(PaneId::Health).and_then(|p| p.history_request());
+    assert_eq!(request.map(|r| r.period), Some(Period::Week));
+    update(&mut app, key(KeyCode::Esc));
+    assert_eq!(
+        app.pane(PaneId::Health).and_then(|p| p.history_request()),
+        None
+    );
 }

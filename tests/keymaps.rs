@@ -54,6 +54,8 @@ fn default_bindings_are_the_documented_ones() {
         ("end", Action::Bottom),
         ("enter", Action::Select),
         ("r", Action::Refresh),
+        ("right", Action::NextPeriod),
+        ("[", Action::PrevPeriod),
     ];
     for (k, action) in expected {
         assert_eq!(km.lookup(Context::Global, &key(k)), Some(action), "{k}");

@@ -63,10 +63,12 @@ pub enum Action {
     Bottom,
     Select,
     Refresh,
+    NextPeriod,
+    PrevPeriod,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 23] = [
         Action::Quit,
         Action::Help,
         Action::CommandLine,
@@ -88,6 +90,8 @@ impl Action {
         Action::Bottom,
         Action::Select,
         Action::Refresh,
+        Action::NextPeriod,
+        Action::PrevPeriod,
     ];
 
     /// The name used in keymap files and on the command line.
@@ -114,6 +118,8 @@ impl Action {
             Action::Bottom => "bottom",
             Action::Select => "select",
             Action::Refresh => "refresh",
+            Action::NextPeriod => "next_period",
+            Action::PrevPeriod => "prev_period",
         }
     }
 
@@ -145,6 +151,8 @@ impl Action {
             Action::Bottom => "last row",
             Action::Select => "open the selected row",
             Action::Refresh => "refresh now",
+            Action::NextPeriod => "longer period (charts) or next month/week",
+            Action::PrevPeriod => "shorter period (charts) or previous month/week",
         }
     }
 

@@ -411,7 +411,9 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::PageDown
         | Action::Top
         | Action::Bottom
-        | Action::Select => {}
+        | Action::Select
+        | Action::NextPeriod
+        | Action::PrevPeriod => {}
     }
     Vec::new()
 }

@@ -15,8 +15,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::action::{Action, Context};
+use super::history::{HealthHistory, HostDetail};
 use super::theme::Theme;
-use crate::model::{CheckResult, Fleet, Status};
+use crate::model::{CheckResult, Fleet, Metric, Status};
 
 /// The panes, in focus order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -88,6 +89,11 @@ pub struct LiveCheck {
     pub latency_ms: Option<u32>,
     pub message: String,
     pub latencies: VecDeque<u32>,
+    /// What the latest probe alone said.
+    pub observed: Status,
+    /// Figures of the latest result (host metrics, certificate days).
+    pub metrics: Vec<Metric>,
+    pub flapping: bool,
 }
 
 /// Latency points kept per check for the sparkline.
@@ -101,6 +107,10 @@ pub struct Data {
     pub now: DateTime<Utc>,
     /// The operator's timezone for clocks and times of day.
     pub tz: Tz,
+    /// Sparklines and this month's availability, read from the store.
+    pub history: HealthHistory,
+    /// The history of the host whose detail is open, once read.
+    pub detail: Option<HostDetail>,
 }
 
 impl Data {
@@ -110,6 +120,8 @@ impl Data {
             checks: BTreeMap::new(),
             now,
             tz,
+            history: HealthHistory::default(),
+            detail: None,
         }
     }
 
@@ -125,6 +137,9 @@ impl Data {
                 latency_ms: r.latency_ms,
                 message: r.message.clone(),
                 latencies: VecDeque::new(),
+                observed: r.observed,
+                metrics: Vec::new(),
+                flapping: r.flapping,
             });
         if entry.status != r.status {
             entry.since = r.at;
@@ -133,6 +148,9 @@ impl Data {
         entry.last_at = r.at;
         entry.latency_ms = r.latency_ms;
         entry.message = r.message.clone();
+        entry.observed = r.observed;
+        entry.metrics = r.metrics.clone();
+        entry.flapping = r.flapping;
         if let Some(l) = r.latency_ms {
             if entry.latencies.len() == LATENCY_POINTS {
                 entry.latencies.pop_front();
@@ -164,6 +182,9 @@ impl Data {
             entry.last_at = stored.last_at;
             entry.latency_ms = stored.latency_ms;
             entry.message = stored.message;
+            entry.observed = stored.observed;
+            entry.metrics = stored.metrics;
+            entry.flapping = stored.flapping;
         }
         if stored.status == entry.status && stored.since < entry.since {
             entry.since = stored.since;
@@ -236,6 +257,11 @@ pub trait Pane {
     fn worst(&self, data: &Data) -> Option<Status>;
     /// A one-line summary for a tab or a title ("2 down, 1 degraded").
     fn summary(&self, data: &Data) -> String;
+    /// The history the pane wants read from the store (the detail it has
+    /// open); the runner passes it to the follower thread.
+    fn history_request(&self) -> Option<super::history::DetailRequest> {
+        None
+    }
     /// Draws inside `area` (the border is drawn by the caller). Never does I/O.
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &PaneCtx);
 }
@@ -276,6 +302,9 @@ impl From<crate::store::CheckState> for LiveCheck {
             latency_ms: s.latency_ms,
             message: s.message,
             latencies: VecDeque::new(),
+            observed: s.status,
+            metrics: Vec::new(),
+            flapping: false,
         }
     }
 }
