@@ -111,8 +111,8 @@ mod tests {
     #[test]
     fn sparklines_scale_to_their_maximum_and_show_gaps() {
         let pts = [Some(10.0), Some(20.0), None, Some(40.0)];
-        assert_eq!(sparkline(&pts, 4), "▂▄ █");
-        assert_eq!(sparkline(&pts, 6), "  ▂▄ █");
+        assert_eq!(sparkline(&pts, 4), "▃▅ █");
+        assert_eq!(sparkline(&pts, 6), "  ▃▅ █");
         assert_eq!(sparkline(&pts, 2), " █");
         assert_eq!(sparkline(&[], 3), "   ");
     }
