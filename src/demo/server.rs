@@ -32,6 +32,16 @@ pub fn behaviour(service: &str, now: DateTime<Utc>) -> Behaviour {
         // The dev instance is often being restarted.
         "dev-odoo" if minute % 10 < 3 => Behaviour::Failing,
         "velo-site" if minute % 11 == 6 => Behaviour::Slow,
+        // The town hall's app flaps for six minutes every twenty: 40 s
+        // failing, 40 s fine, long enough to go down and come back each time.
+        "mairie-gestion" if (12..18).contains(&(minute % 20)) => {
+            let secs = u64::from(minute) * 60 + u64::from(now.second());
+            if (secs / 40) % 2 == 0 {
+                Behaviour::Failing
+            } else {
+                Behaviour::Healthy
+            }
+        }
         _ => Behaviour::Healthy,
     }
 }
@@ -144,5 +154,16 @@ mod tests {
         assert_eq!(behaviour("coop-test", at(5)), Behaviour::Healthy);
         assert_eq!(behaviour("coop-erp", at(3)), Behaviour::Slow);
         assert_eq!(behaviour("mairie-gestion", at(0)), Behaviour::Healthy);
+        let flaps: Vec<Behaviour> = (0..8)
+            .map(|i| {
+                let t = Utc
+                    .with_ymd_and_hms(2026, 11, 22, 10, 12, 0)
+                    .single()
+                    .unwrap_or_default()
+                    + chrono::Duration::seconds(i * 40);
+                behaviour("mairie-gestion", t)
+            })
+            .collect();
+        assert!(flaps.windows(2).all(|w| w[0] != w[1]), "{flaps:?}");
     }
 }
