@@ -6,6 +6,7 @@
 pub mod empty;
 pub mod health;
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
@@ -111,6 +112,11 @@ pub struct Data {
     pub history: HealthHistory,
     /// The history of the host whose detail is open, once read.
     pub detail: Option<HostDetail>,
+    /// `counts()` memoized; emptied whenever `checks` changes.
+    tally: RefCell<Option<BTreeMap<Status, usize>>>,
+    /// Bumped whenever `checks` changes, so panes can keep what they
+    /// derived from it between frames.
+    generation: u64,
 }
 
 impl Data {
@@ -122,11 +128,20 @@ impl Data {
             tz,
             history: HealthHistory::default(),
             detail: None,
+            tally: RefCell::new(None),
+            generation: 0,
         }
+    }
+
+    /// Changes whenever a check's state changes (see `record`).
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Folds one engine result in.
     pub fn record(&mut self, r: &CheckResult) {
+        self.tally.take();
+        self.generation += 1;
         let entry = self
             .checks
             .entry(r.check_id.clone())
@@ -164,6 +179,8 @@ impl Data {
     /// the store's `since` wins for the same status, since it remembers
     /// runs that began before this console started. Latency points are kept.
     pub fn merge_stored(&mut self, check_id: String, stored: LiveCheck) {
+        self.tally.take();
+        self.generation += 1;
         let Some(entry) = self.checks.get_mut(&check_id) else {
             self.checks.insert(check_id, stored);
             return;
@@ -194,22 +211,20 @@ impl Data {
     /// The worst state of the fleet's checks; checks never run yet count as
     /// unknown.
     pub fn worst(&self) -> Status {
-        let mut worst = Status::Up;
-        let mut any = false;
-        for (_, check) in self.fleet.checks() {
-            any = true;
-            let s = self
-                .checks
-                .get(&check.id)
-                .map(|c| c.status)
-                .unwrap_or(Status::Unknown);
-            worst = worst.max(s);
-        }
-        if any { worst } else { Status::Unknown }
+        let counts = self.counts();
+        counts
+            .keys()
+            .next_back()
+            .copied()
+            .unwrap_or(Status::Unknown)
     }
 
-    /// How many checks are in each state.
+    /// How many checks are in each state. Counted once per change of the
+    /// checks (a frame asks several times: header, titles, tabs).
     pub fn counts(&self) -> BTreeMap<Status, usize> {
+        if let Some(counts) = self.tally.borrow().as_ref() {
+            return counts.clone();
+        }
         let mut counts = BTreeMap::new();
         for (_, check) in self.fleet.checks() {
             let s = self
@@ -219,6 +234,7 @@ impl Data {
                 .unwrap_or(Status::Unknown);
             *counts.entry(s).or_insert(0) += 1;
         }
+        *self.tally.borrow_mut() = Some(counts.clone());
         counts
     }
 }

@@ -30,6 +30,8 @@ pub struct HealthPane {
     selected: usize,
     filter: String,
     detail: Option<DetailView>,
+    /// The grouping of the last frame, reused while nothing changed.
+    cache: std::cell::RefCell<rows::Cache>,
 }
 
 /// The open detail of one host.
@@ -103,7 +105,7 @@ impl Pane for HealthPane {
             }
             return Handled::Yes;
         }
-        let count = rows::host_count(&rows::groups(data, &self.filter));
+        let count = rows::host_count(&rows::groups_cached(data, &self.filter, &self.cache));
         let last = count.saturating_sub(1);
         self.selected = match action {
             Action::Up => self.selected.saturating_sub(1),
@@ -177,7 +179,7 @@ impl Pane for HealthPane {
             return;
         }
         let theme = ctx.theme;
-        let groups = rows::groups(ctx.data, &self.filter);
+        let groups = rows::groups_cached(ctx.data, &self.filter, &self.cache);
         if groups.is_empty() {
             let text = if ctx.data.fleet.hosts.is_empty() {
                 "No hosts configured: add [hosts.NAME] with checks to the configuration."
@@ -212,7 +214,11 @@ impl Pane for HealthPane {
         let name_width = groups
             .iter()
             .flat_map(|g| {
-                let title = group_title(g).chars().count().min(layout.name_max);
+                let title = match (g.client, g.env) {
+                    (Some(c), Some(e)) => c.name.chars().count() + 3 + e.label().len(),
+                    _ => 9,
+                }
+                .min(layout.name_max);
                 g.hosts
                     .iter()
                     .map(|h| 2 + h.host.name.chars().count() + usize::from(h.flapping) * 2)

@@ -98,6 +98,8 @@ pub fn groups<'a>(data: &'a Data, filter: &str) -> Vec<Group<'a>> {
     let fleet = &data.fleet;
     let mut out: Vec<Group<'a>> = Vec::new();
     let mut used = std::collections::HashSet::new();
+    let by_name: std::collections::HashMap<&str, &Host> =
+        fleet.hosts.iter().map(|h| (h.name.as_str(), h)).collect();
     for client in &fleet.clients {
         for env in &client.environments {
             let mut group = Group {
@@ -108,7 +110,7 @@ pub fn groups<'a>(data: &'a Data, filter: &str) -> Vec<Group<'a>> {
                 hosts: Vec::new(),
             };
             for name in &env.hosts {
-                if let Some(host) = fleet.host(name) {
+                if let Some(host) = by_name.get(name.as_str()).copied() {
                     used.insert(host.name.as_str());
                     group.hosts.push(host_row(data, host));
                 }
@@ -155,6 +157,102 @@ pub fn groups<'a>(data: &'a Data, filter: &str) -> Vec<Group<'a>> {
         )
     });
     out
+}
+
+/// The groups as indices into the fleet, kept between frames while the
+/// checks, the fleet and the filter are unchanged.
+#[derive(Debug, Clone, Default)]
+pub struct Cache {
+    key: Option<(u64, usize, String)>,
+    groups: Vec<CachedGroup>,
+}
+
+#[derive(Debug, Clone)]
+struct CachedGroup {
+    client: Option<usize>,
+    env: Option<EnvKind>,
+    tint: bool,
+    status: Status,
+    hosts: Vec<CachedHost>,
+}
+
+#[derive(Debug, Clone)]
+struct CachedHost {
+    host: usize,
+    status: Status,
+    flapping: bool,
+    since: Option<DateTime<Utc>>,
+    worst: Option<usize>,
+}
+
+/// [`groups`], from `cache` when nothing it depends on changed.
+pub fn groups_cached<'a>(
+    data: &'a Data,
+    filter: &str,
+    cache: &std::cell::RefCell<Cache>,
+) -> Vec<Group<'a>> {
+    let fleet = &data.fleet;
+    let key = (
+        data.generation(),
+        std::sync::Arc::as_ptr(fleet) as usize,
+        filter.to_string(),
+    );
+    let mut cache = cache.borrow_mut();
+    if cache.key.as_ref() != Some(&key) {
+        let client_index = |c: &Client| fleet.clients.iter().position(|x| x.id == c.id);
+        let host_index: std::collections::HashMap<&str, usize> = fleet
+            .hosts
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.name.as_str(), i))
+            .collect();
+        cache.groups = groups(data, filter)
+            .iter()
+            .map(|g| CachedGroup {
+                client: g.client.and_then(client_index),
+                env: g.env,
+                tint: g.tint,
+                status: g.status,
+                hosts: g
+                    .hosts
+                    .iter()
+                    .filter_map(|h| {
+                        Some(CachedHost {
+                            host: *host_index.get(h.host.name.as_str())?,
+                            status: h.status,
+                            flapping: h.flapping,
+                            since: h.since,
+                            worst: h.worst,
+                        })
+                    })
+                    .collect(),
+            })
+            .collect();
+        cache.key = Some(key);
+    }
+    cache
+        .groups
+        .iter()
+        .map(|g| Group {
+            client: g.client.and_then(|i| fleet.clients.get(i)),
+            env: g.env,
+            tint: g.tint,
+            status: g.status,
+            hosts: g
+                .hosts
+                .iter()
+                .filter_map(|h| {
+                    Some(HostRow {
+                        host: fleet.hosts.get(h.host)?,
+                        status: h.status,
+                        flapping: h.flapping,
+                        since: h.since,
+                        worst: h.worst,
+                    })
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// The lines in display order.
