@@ -138,9 +138,17 @@ mod tests {
             .with_ymd_and_hms(2026, 11, 22, 10, 0, 0)
             .single()
             .unwrap_or_default();
-        let v = node_exporter::vitals(&node_exporter::parse(&metrics_text("mutu-1", at)));
-        assert!(v.cores >= 2);
-        assert!(v.load1.is_some() && v.mem_used_pct.is_some() && v.root_used_pct.is_some());
+        let (metrics, _) = node_exporter::derive(
+            &node_exporter::parse(&metrics_text("mutu-1", at)),
+            None,
+            0.0,
+        );
+        for name in ["load1_per_core", "mem_used_pct", "disk_used_pct:/"] {
+            assert!(
+                metrics.iter().any(|m| m.name == name),
+                "{name}: {metrics:?}"
+            );
+        }
     }
 
     #[test]

@@ -35,6 +35,8 @@ impl Probe {
 #[derive(Clone)]
 pub struct Sources {
     http: reqwest::Client,
+    /// The previous scrape of each node_exporter, for CPU and rates.
+    scrapes: node_exporter::History,
 }
 
 impl Sources {
@@ -43,7 +45,10 @@ impl Sources {
             .user_agent(concat!("vigie/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::limited(5))
             .build()?;
-        Ok(Sources { http })
+        Ok(Sources {
+            http,
+            scrapes: Default::default(),
+        })
     }
 
     /// Runs one probe of `kind`, never longer than `timeout`.
@@ -51,7 +56,9 @@ impl Sources {
         let run = async {
             match kind {
                 CheckKind::Http(h) => http::probe(&self.http, &h.url, &h.expect_status).await,
-                CheckKind::NodeExporter { url, .. } => node_exporter::probe(&self.http, url).await,
+                CheckKind::NodeExporter { url, thresholds } => {
+                    node_exporter::probe(&self.http, url, thresholds, &self.scrapes).await
+                }
                 CheckKind::Tcp { address, .. } => tcp::probe(address).await,
                 CheckKind::Prometheus(_) => Probe {
                     status: Status::Unknown,
