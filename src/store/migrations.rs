@@ -12,7 +12,11 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::{DEFAULT_BUSY_TIMEOUT, StoreError};
 
 /// Every schema step, oldest first. Adding a migration is adding a line here.
-pub const MIGRATIONS: &[&str] = &[V1_CHECK_RESULTS, V2_CHECK_STATE_AND_AUDIT];
+pub const MIGRATIONS: &[&str] = &[
+    V1_CHECK_RESULTS,
+    V2_CHECK_STATE_AND_AUDIT,
+    V3_HEALTH_HISTORY,
+];
 
 /// The schema version this binary writes and reads.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -72,6 +76,54 @@ CREATE TABLE audit_log (
     detail TEXT
 );
 CREATE INDEX audit_log_by_time ON audit_log (at_ms);
+";
+
+/// Health history: a dictionary of checks (so history rows carry a small
+/// integer), state intervals (an open one per check has `end_ms` NULL),
+/// rollups of latency and of charted metrics per minute, hour and day
+/// (`resolution` in seconds). Keys start with time, so pruning is a range
+/// delete and writes append. The latest result's observed state, flapping
+/// flag and metrics (JSON) join `check_state`.
+const V3_HEALTH_HISTORY: &str = "
+CREATE TABLE checks (
+    key INTEGER PRIMARY KEY,
+    id  TEXT NOT NULL UNIQUE
+);
+CREATE TABLE state_intervals (
+    start_ms  INTEGER NOT NULL,
+    check_key INTEGER NOT NULL,
+    end_ms    INTEGER,
+    status    INTEGER NOT NULL,
+    cause     TEXT    NOT NULL,
+    PRIMARY KEY (start_ms, check_key)
+) WITHOUT ROWID;
+CREATE INDEX state_intervals_open ON state_intervals (check_key) WHERE end_ms IS NULL;
+CREATE TABLE rollups (
+    resolution INTEGER NOT NULL,
+    bucket_ms  INTEGER NOT NULL,
+    check_key  INTEGER NOT NULL,
+    samples    INTEGER NOT NULL,
+    ok         INTEGER NOT NULL,
+    lat_n      INTEGER NOT NULL,
+    lat_sum    REAL    NOT NULL,
+    lat_min    REAL,
+    lat_max    REAL,
+    PRIMARY KEY (resolution, bucket_ms, check_key)
+) WITHOUT ROWID;
+CREATE TABLE metric_rollups (
+    resolution INTEGER NOT NULL,
+    bucket_ms  INTEGER NOT NULL,
+    check_key  INTEGER NOT NULL,
+    metric     TEXT    NOT NULL,
+    n          INTEGER NOT NULL,
+    sum        REAL    NOT NULL,
+    min        REAL    NOT NULL,
+    max        REAL    NOT NULL,
+    PRIMARY KEY (resolution, bucket_ms, check_key, metric)
+) WITHOUT ROWID;
+ALTER TABLE check_state ADD COLUMN observed INTEGER;
+ALTER TABLE check_state ADD COLUMN flapping INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_state ADD COLUMN metrics TEXT;
 ";
 
 /// Brings the database to [`SCHEMA_VERSION`].

@@ -9,6 +9,7 @@
 //! epoch ([`to_ms`], [`from_ms`]); time zones live in the model.
 
 mod error;
+pub mod history;
 pub mod migrations;
 mod open;
 mod read;

@@ -1,12 +1,25 @@
 //! Read queries, on a connection of their own that never writes.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::history::{self, Bucket, MetricBucket, Resolution, StoredInterval};
 use super::{SCHEMA_VERSION, StoreError, StoreOptions, from_ms, open, to_ms};
-use crate::model::{CheckResult, Status};
+use crate::model::{CheckResult, Metric, Status};
+
+/// Metrics as `check_state` keeps them ({"name": value}); anything else is
+/// no metrics, not an error.
+fn parse_metrics(text: Option<&str>) -> Vec<Metric> {
+    let Some(Ok(serde_json::Value::Object(map))) = text.map(serde_json::from_str) else {
+        return Vec::new();
+    };
+    map.into_iter()
+        .filter_map(|(k, v)| Some(Metric::new(k, v.as_f64()?)))
+        .collect()
+}
 
 /// The latest known state of a check.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +32,11 @@ pub struct CheckState {
     pub last_at: DateTime<Utc>,
     pub latency_ms: Option<u32>,
     pub message: String,
+    /// What the latest probe alone said.
+    pub observed: Status,
+    pub flapping: bool,
+    /// The latest result's metrics.
+    pub metrics: Vec<Metric>,
 }
 
 /// The last sign of life of a process in some role (`daemon`...).
@@ -86,7 +104,8 @@ impl Reader {
             .conn
             .prepare_cached(
                 "SELECT check_id, status, COALESCE(since_ms, last_at_ms), last_at_ms,
-                        latency_ms, COALESCE(message, '')
+                        latency_ms, COALESCE(message, ''), COALESCE(observed, status),
+                        flapping, metrics
                  FROM check_state WHERE last_at_ms IS NOT NULL
                  ORDER BY check_id",
             )
@@ -100,10 +119,55 @@ impl Reader {
                     last_at: from_ms(row.get(3)?),
                     latency_ms: latency(row, 4)?,
                     message: row.get(5)?,
+                    observed: Status::from_code(row.get::<_, Option<i64>>(6)?.unwrap_or(-1)),
+                    flapping: row.get::<_, Option<bool>>(7)?.unwrap_or(false),
+                    metrics: parse_metrics(row.get::<_, Option<String>>(8)?.as_deref()),
                 })
             })
             .map_err(|e| self.fail(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.fail(e))
+    }
+
+    /// Latency and metric buckets of one check over [from, to).
+    pub fn latency_buckets(
+        &self,
+        check_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        res: Resolution,
+    ) -> Result<Vec<Bucket>, StoreError> {
+        history::latency_buckets(&self.conn, check_id, from, to, res).map_err(|e| self.fail(e))
+    }
+
+    pub fn metric_buckets(
+        &self,
+        check_id: &str,
+        metric: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        res: Resolution,
+    ) -> Result<Vec<MetricBucket>, StoreError> {
+        history::metric_buckets(&self.conn, check_id, metric, from, to, res)
+            .map_err(|e| self.fail(e))
+    }
+
+    /// Average latency per minute of every check since `since` (one query
+    /// for all the sparklines).
+    pub fn minute_latencies(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<HashMap<String, Vec<(DateTime<Utc>, Option<f64>)>>, StoreError> {
+        history::minute_latencies(&self.conn, since).map_err(|e| self.fail(e))
+    }
+
+    /// State intervals overlapping [from, to) of `check_ids` (all if empty).
+    pub fn intervals(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        check_ids: &[String],
+    ) -> Result<Vec<StoredInterval>, StoreError> {
+        history::intervals(&self.conn, from, to, check_ids).map_err(|e| self.fail(e))
     }
 
     /// Results of `check_id` with `from <= at < to`, oldest first.

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::state::{Run, advance};
-use super::{StoreError, StoreOptions, migrations, open, to_ms};
-use crate::model::CheckResult;
+use super::{StoreError, StoreOptions, history, migrations, open, to_ms};
+use crate::model::{CheckResult, Retention};
 
 /// Most operations folded into one transaction, so that a producer faster
 /// than the disk still sees its flushes answered now and then.
@@ -40,6 +40,12 @@ pub enum WriteOp {
     /// Drops raw results older than `before`. Latest states, heartbeats and
     /// the audit log are kept.
     Prune { before: DateTime<Utc> },
+    /// Drops raw results, rollups and closed intervals older than the
+    /// retention of each (sent by the collector every hour).
+    PruneHistory {
+        now: DateTime<Utc>,
+        retention: Retention,
+    },
     /// Answered once everything sent before it is committed (or failed).
     Flush(Sender<()>),
 }
@@ -226,6 +232,7 @@ fn op_kind(op: &WriteOp) -> &'static str {
         WriteOp::Heartbeat { .. } => "heartbeat",
         WriteOp::Audit { .. } => "audit",
         WriteOp::Prune { .. } => "prune",
+        WriteOp::PruneHistory { .. } => "prune history",
         WriteOp::Flush(_) => "flush",
     }
 }
@@ -288,6 +295,11 @@ fn apply(conn: &Connection, op: WriteOp) -> Result<(), OpError> {
             tracing::info!(rows = gone, before = %before, "old check results pruned");
             Ok(())
         }
+        WriteOp::PruneHistory { now, retention } => {
+            let gone = history::prune(conn, now, &retention)?;
+            tracing::info!(rows = gone, "history pruned to its retention");
+            Ok(())
+        }
         // Split off before the batch is written.
         WriteOp::Flush(_) => Ok(()),
     }
@@ -339,10 +351,15 @@ fn update_state(conn: &Connection, group: &[&CheckResult]) -> Result<(), OpError
         })
         .optional()?;
 
+    let key = history::check_key(conn, &first.check_id)?;
     let mut run = stored;
     let mut latest = None;
     for r in group {
+        history::roll_up(conn, key, r)?;
         if let Some(next) = advance(run, r.status.code(), to_ms(r.at)) {
+            if run.is_none_or(|p| p.status != next.status) {
+                history::open_interval(conn, key, next.status, next.since_ms, &r.message)?;
+            }
             run = Some(next);
             latest = Some(r);
         }
@@ -352,12 +369,14 @@ fn update_state(conn: &Connection, group: &[&CheckResult]) -> Result<(), OpError
         return Ok(());
     };
     conn.prepare_cached(
-        "INSERT INTO check_state (check_id, status, since_ms, last_at_ms, latency_ms, message)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO check_state (check_id, status, since_ms, last_at_ms, latency_ms, message,
+                                  observed, flapping, metrics)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (check_id) DO UPDATE
          SET status = excluded.status, since_ms = excluded.since_ms,
              last_at_ms = excluded.last_at_ms, latency_ms = excluded.latency_ms,
-             message = excluded.message",
+             message = excluded.message, observed = excluded.observed,
+             flapping = excluded.flapping, metrics = excluded.metrics",
     )?
     .execute(params![
         latest.check_id,
@@ -365,9 +384,25 @@ fn update_state(conn: &Connection, group: &[&CheckResult]) -> Result<(), OpError
         run.since_ms,
         run.last_at_ms,
         latest.latency_ms,
-        latest.message
+        latest.message,
+        latest.observed.code(),
+        latest.flapping,
+        metrics_json(&latest.metrics),
     ])?;
     Ok(())
+}
+
+/// A result's metrics as stored in `check_state`: {"name": value}.
+fn metrics_json(metrics: &[crate::model::Metric]) -> Option<String> {
+    if metrics.is_empty() {
+        return None;
+    }
+    let map: serde_json::Map<String, serde_json::Value> = metrics
+        .iter()
+        .filter(|m| m.value.is_finite())
+        .map(|m| (m.name.clone(), serde_json::json!(m.value)))
+        .collect();
+    Some(serde_json::Value::Object(map).to_string())
 }
 
 #[cfg(test)]

@@ -318,9 +318,9 @@ impl From<crate::store::CheckState> for LiveCheck {
             latency_ms: s.latency_ms,
             message: s.message,
             latencies: VecDeque::new(),
-            observed: s.status,
-            metrics: Vec::new(),
-            flapping: false,
+            observed: s.observed,
+            metrics: s.metrics,
+            flapping: s.flapping,
         }
     }
 }
