@@ -99,13 +99,12 @@ pub fn parse_month(s: &str) -> Option<(i32, u32)> {
     (y.len() == 4 && (1..=12).contains(&month)).then_some((year, month))
 }
 
+/// A stretch of one state: [start, end).
+type Segment = (DateTime<Utc>, DateTime<Utc>, Status);
+
 /// The state of one check at every instant of [from, to), from its
 /// intervals (sorted by start; overlaps resolved by the later start).
-fn segments(
-    intervals: &[Interval],
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Vec<(DateTime<Utc>, DateTime<Utc>, Status)> {
+fn segments(intervals: &[Interval], from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Segment> {
     let mut sorted: Vec<&Interval> = intervals.iter().collect();
     sorted.sort_by_key(|i| i.start);
     let mut out = Vec::new();
@@ -150,8 +149,7 @@ pub fn of_checks(
     if from >= to || checks.is_empty() {
         return out;
     }
-    let segs: Vec<Vec<(DateTime<Utc>, DateTime<Utc>, Status)>> =
-        checks.iter().map(|c| segments(c, from, to)).collect();
+    let segs: Vec<Vec<Segment>> = checks.iter().map(|c| segments(c, from, to)).collect();
     let mut cuts: Vec<DateTime<Utc>> = vec![from, to];
     for s in &segs {
         for (a, b, _) in s {

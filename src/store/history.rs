@@ -179,6 +179,9 @@ pub(crate) fn prune(
     Ok(gone)
 }
 
+/// Average latency per minute, oldest first (`None`: no answer).
+pub type MinuteSeries = Vec<(DateTime<Utc>, Option<f64>)>;
+
 /// One bucket of a series.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bucket {
@@ -279,14 +282,14 @@ pub(crate) fn metric_buckets(
 pub(crate) fn minute_latencies(
     conn: &Connection,
     since: DateTime<Utc>,
-) -> rusqlite::Result<HashMap<String, Vec<(DateTime<Utc>, Option<f64>)>>> {
+) -> rusqlite::Result<HashMap<String, MinuteSeries>> {
     let mut stmt = conn.prepare_cached(
         "SELECT c.id, r.bucket_ms, r.lat_n, r.lat_sum
          FROM rollups AS r JOIN checks AS c ON c.key = r.check_key
          WHERE r.resolution = 60 AND r.bucket_ms >= ?1
          ORDER BY r.bucket_ms",
     )?;
-    let mut out: HashMap<String, Vec<(DateTime<Utc>, Option<f64>)>> = HashMap::new();
+    let mut out: HashMap<String, MinuteSeries> = HashMap::new();
     let rows = stmt.query_map([Resolution::Minute.bucket(to_ms(since))], |row| {
         let n: i64 = row.get(2)?;
         let sum: f64 = row.get(3)?;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, TimeDelta, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::history::{self, Bucket, MetricBucket, Resolution, StoredInterval};
+use super::history::{self, Bucket, MetricBucket, MinuteSeries, Resolution, StoredInterval};
 use super::{SCHEMA_VERSION, StoreError, StoreOptions, from_ms, open, to_ms};
 use crate::model::{CheckResult, Metric, Status};
 
@@ -156,7 +156,7 @@ impl Reader {
     pub fn minute_latencies(
         &self,
         since: DateTime<Utc>,
-    ) -> Result<HashMap<String, Vec<(DateTime<Utc>, Option<f64>)>>, StoreError> {
+    ) -> Result<HashMap<String, MinuteSeries>, StoreError> {
         history::minute_latencies(&self.conn, since).map_err(|e| self.fail(e))
     }
 
