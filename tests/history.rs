@@ -1,0 +1,217 @@
+//! Health history in a real store: intervals follow the judged state,
+//! rollups match what was fed, pruning keeps exactly the retention, and
+//! availability comes out of what was stored.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use vigie::model::availability::{self, Interval};
+use vigie::model::{CheckResult, Metric, Retention, Status};
+use vigie::store::history::Resolution;
+use vigie::store::{Reader, WriteOp, Writer};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 2, 10, 0, 0).unwrap()
+}
+
+fn at(secs: i64) -> DateTime<Utc> {
+    t0() + TimeDelta::seconds(secs)
+}
+
+/// A result whose judged state may differ from the probe's.
+fn judged(
+    check: &str,
+    secs: i64,
+    status: Status,
+    observed: Status,
+    lat: Option<u32>,
+) -> CheckResult {
+    let mut r = CheckResult::observed(
+        check,
+        at(secs),
+        status,
+        lat,
+        format!("{} at {secs}", observed.label()),
+    );
+    r.observed = observed;
+    r
+}
+
+fn store() -> (tempfile::TempDir, Writer, Reader) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vigie.db");
+    let writer = Writer::spawn(&path).unwrap();
+    let reader = Reader::open(&path).unwrap();
+    (dir, writer, reader)
+}
+
+#[test]
+fn intervals_open_and_close_on_judged_state_changes_only() {
+    let (_dir, writer, reader) = store();
+    use Status::*;
+    // Probe fails twice (state stays up), then the third failure is down,
+    // then two successes bring it up.
+    let seq = [
+        (0, Up, Up),
+        (60, Up, Down),
+        (120, Up, Down),
+        (180, Down, Down),
+        (240, Down, Up),
+        (300, Up, Up),
+    ];
+    for (s, status, observed) in seq {
+        writer
+            .send(WriteOp::Result(judged(
+                "h/web",
+                s,
+                status,
+                observed,
+                Some(10),
+            )))
+            .unwrap();
+    }
+    writer.flush().unwrap();
+    let ivs = reader.intervals(at(-10), at(1000), &[]).unwrap();
+    let got: Vec<(Status, DateTime<Utc>, Option<DateTime<Utc>>)> = ivs
+        .iter()
+        .map(|i| (i.interval.status, i.interval.start, i.interval.end))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Up, at(0), Some(at(180))),
+            (Down, at(180), Some(at(300))),
+            (Up, at(300), None)
+        ]
+    );
+    assert_eq!(ivs[1].cause, "down at 180");
+    let states = reader.latest_states().unwrap();
+    assert_eq!((states[0].status, states[0].observed), (Up, Up));
+}
+
+#[test]
+fn rollups_match_the_results_fed() {
+    let (_dir, writer, reader) = store();
+    let lats = [10, 30, 20, 40];
+    for (i, l) in lats.iter().enumerate() {
+        let mut r = judged("h/web", i as i64 * 15, Status::Up, Status::Up, Some(*l));
+        r.metrics = vec![
+            Metric::new("cpu_busy_pct", 10.0 * (i + 1) as f64),
+            Metric::new("disk_used_pct:/", 50.0),
+            Metric::new("disk_used_pct:/var", 70.0),
+        ];
+        writer.send(WriteOp::Result(r)).unwrap();
+    }
+    // A failed probe: counted, no latency.
+    writer
+        .send(WriteOp::Result(judged(
+            "h/web",
+            70,
+            Status::Up,
+            Status::Down,
+            None,
+        )))
+        .unwrap();
+    writer.flush().unwrap();
+    for res in Resolution::ALL {
+        let buckets = reader
+            .latency_buckets("h/web", at(-3600), at(3600), res)
+            .unwrap();
+        let samples: u32 = buckets.iter().map(|b| b.samples).sum();
+        let ok: u32 = buckets.iter().map(|b| b.ok).sum();
+        assert_eq!((samples, ok), (5, 4), "{res:?}");
+    }
+    let minute = reader
+        .latency_buckets("h/web", at(0), at(60), Resolution::Minute)
+        .unwrap();
+    assert_eq!(minute.len(), 1);
+    assert_eq!(minute[0].latency_avg, Some(25.0));
+    assert_eq!(
+        (minute[0].latency_min, minute[0].latency_max),
+        (Some(10.0), Some(40.0))
+    );
+    let cpu = reader
+        .metric_buckets("h/web", "cpu_busy_pct", at(0), at(60), Resolution::Hour)
+        .unwrap();
+    assert_eq!((cpu[0].avg, cpu[0].min, cpu[0].max), (25.0, 10.0, 40.0));
+    // The fullest disk stands for all mounts.
+    let disk = reader
+        .metric_buckets("h/web", "disk_used_pct", at(0), at(60), Resolution::Day)
+        .unwrap();
+    assert_eq!(disk[0].max, 70.0);
+    let spark = reader.minute_latencies(at(-60)).unwrap();
+    assert_eq!(spark["h/web"].len(), 2, "two minutes with samples");
+}
+
+#[test]
+fn pruning_removes_exactly_what_is_out_of_retention() {
+    let (_dir, writer, reader) = store();
+    let day = 86_400;
+    for d in 0..5 {
+        writer
+            .send(WriteOp::Result(judged(
+                "h/web",
+                d * day,
+                Status::Up,
+                Status::Up,
+                Some(5),
+            )))
+            .unwrap();
+    }
+    writer.flush().unwrap();
+    let retention = Retention {
+        raw: Duration::from_secs(2 * day as u64),
+        minute: Duration::from_secs(2 * day as u64),
+        hour: Duration::from_secs(3 * day as u64),
+        day: Duration::from_secs(4 * day as u64),
+    };
+    // "Now" is day 4 plus an hour.
+    let now = at(4 * day + 3600);
+    writer
+        .send(WriteOp::PruneHistory { now, retention })
+        .unwrap();
+    writer.flush().unwrap();
+    let count = |res| {
+        reader
+            .latency_buckets("h/web", at(-day), at(10 * day), res)
+            .unwrap()
+            .len()
+    };
+    // Kept: buckets starting within the retention before now.
+    assert_eq!(count(Resolution::Minute), 2, "days 3 and 4");
+    assert_eq!(count(Resolution::Hour), 3, "days 2, 3 and 4");
+    assert_eq!(count(Resolution::Day), 4, "days 1 to 4");
+    assert_eq!(reader.count_results().unwrap(), 2);
+    // The state interval is still open: never pruned.
+    assert_eq!(reader.intervals(at(0), now, &[]).unwrap().len(), 1);
+}
+
+#[test]
+fn availability_comes_from_stored_intervals() {
+    let (_dir, writer, reader) = store();
+    use Status::*;
+    // Up for 9 h, down 1 h, maintenance 2 h, up again.
+    for (s, status) in [
+        (0, Up),
+        (9 * 3600, Down),
+        (10 * 3600, Maintenance),
+        (12 * 3600, Up),
+    ] {
+        writer
+            .send(WriteOp::Result(judged("h/web", s, status, status, Some(5))))
+            .unwrap();
+    }
+    writer.flush().unwrap();
+    let ivs: Vec<Interval> = reader
+        .intervals(at(0), at(24 * 3600), &[])
+        .unwrap()
+        .into_iter()
+        .map(|i| i.interval)
+        .collect();
+    let a = availability::of_check(&ivs, at(0), at(24 * 3600), at(24 * 3600));
+    assert_eq!(a.down, TimeDelta::hours(1));
+    assert_eq!(a.maintenance, TimeDelta::hours(2));
+    assert_eq!(a.up, TimeDelta::hours(21));
+    let p = a.percent().unwrap();
+    assert!((p - 100.0 * 21.0 / 22.0).abs() < 1e-9, "{p}");
+}
