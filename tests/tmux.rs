@@ -155,7 +155,7 @@ impl Tmux {
         assert_eq!(flags.trim(), "0 1", "alternate screen on or cursor hidden");
         let after = self.capture();
         assert!(
-            !after.contains("odoo-coop/erp"),
+            !after.contains("  odoo-coop "),
             "terminal not restored:\n{after}"
         );
     }
@@ -179,7 +179,7 @@ fn drive(width: u16, height: u16) {
     let home = tempfile::tempdir().unwrap();
     let t = Tmux::start(home.path(), width, height, "", "demo");
     let screen = t.wait_for("live rows", |s| {
-        s.contains("DEMO") && s.contains("odoo-coop/erp") && s.contains(" ms")
+        s.contains("DEMO") && s.contains("  odoo-coop ") && s.contains(" ms")
     });
     assert!(screen.contains("VIGIE"));
     assert!(screen.contains("Health"));
@@ -248,7 +248,7 @@ fn ctrl_z_gives_the_terminal_back_and_fg_resumes() {
     let home = tempfile::tempdir().unwrap();
     let t = Tmux::start_in_shell(home.path(), 100, 30, "demo");
     t.wait_for("live rows", |s| {
-        s.contains("odoo-coop/erp") && s.contains(" ms")
+        s.contains("  odoo-coop ") && s.contains(" ms")
     });
     t.keys(&["C-z"]);
     t.wait_for("the shell's job report", |s| s.contains("Stopped"));
@@ -256,7 +256,7 @@ fn ctrl_z_gives_the_terminal_back_and_fg_resumes() {
     assert_eq!(alt.trim(), "0", "still on the alternate screen");
     t.keys(&["fg", "Enter"]);
     t.wait_for("the console again", |s| {
-        s.contains("odoo-coop/erp") && !s.contains("Stopped")
+        s.contains("  odoo-coop ") && !s.contains("Stopped")
     });
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), "0");

@@ -15,6 +15,9 @@ use crate::sources::Sources;
 use crate::store::{self, Reader, WriteOp, Writer};
 use crate::ui::run::DAEMON_MAX_AGE;
 
+/// How often the collector drops history past its retention.
+pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
 /// How often the daemon says it is alive.
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(10);
 
@@ -77,6 +80,10 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
     };
     beat(&writer);
     let mut heartbeat = tokio::time::interval(HEARTBEAT_EVERY);
+    let mut prune = tokio::time::interval_at(
+        tokio::time::Instant::now() + Duration::from_secs(60),
+        PRUNE_EVERY,
+    );
     let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
     loop {
@@ -88,6 +95,12 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
                 }
             }
             _ = heartbeat.tick() => beat(&writer),
+            _ = prune.tick() => {
+                let op = WriteOp::PruneHistory { now: Utc::now(), retention: fleet.health.retention };
+                if writer.send(op).is_err() {
+                    tracing::warn!("store writer gone: history not pruned");
+                }
+            }
             _ = tokio::signal::ctrl_c() => break,
             _ = terminate.recv() => break,
             _ = hangup.recv() => break,

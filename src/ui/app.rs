@@ -54,6 +54,10 @@ pub enum Msg {
     /// A fresh copy of the check states read from the store (daemon mode).
     States(Vec<(String, LiveCheck)>),
     Feed(Feed),
+    /// Sparklines and this month's availability, read from the store.
+    History(crate::ui::history::HealthHistory),
+    /// The history of the host whose detail is open.
+    Detail(crate::ui::history::HostDetail),
 }
 
 /// What `update` asks the runner to do.
@@ -185,6 +189,18 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             for (id, stored) in states {
                 app.data.merge_stored(id, stored);
             }
+            app.dirty = true;
+            Vec::new()
+        }
+        Msg::History(history) => {
+            if app.data.history != history {
+                app.data.history = history;
+                app.dirty = true;
+            }
+            Vec::new()
+        }
+        Msg::Detail(detail) => {
+            app.data.detail = Some(detail);
             app.dirty = true;
             Vec::new()
         }

@@ -119,3 +119,183 @@ pub struct Incident {
     pub end: Option<DateTime<Utc>>,
     pub cause: String,
 }
+
+/// Reads the list's history: last-hour sparklines and this month's
+/// availability per check and per client (month in the client's timezone).
+pub fn read_health(
+    reader: &crate::store::Reader,
+    fleet: &crate::model::Fleet,
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> Result<HealthHistory, crate::store::StoreError> {
+    use crate::model::availability;
+    use chrono::Datelike;
+
+    let mut out = HealthHistory::default();
+    let hour_ago = now - TimeDelta::hours(1);
+    let first_minute =
+        crate::store::history::Resolution::Minute.bucket(crate::store::to_ms(hour_ago));
+    for (id, points) in reader.minute_latencies(hour_ago)? {
+        let mut line = vec![None; 60];
+        for (at, v) in points {
+            let i = (crate::store::to_ms(at) - first_minute) / 60_000;
+            if let Some(slot) = usize::try_from(i).ok().and_then(|i| line.get_mut(i)) {
+                *slot = v;
+            }
+        }
+        out.sparklines.insert(id, line);
+    }
+    // The month of each client, and the widest span to read once.
+    let month_of = |tz: chrono_tz::Tz| {
+        let local = now.with_timezone(&tz);
+        availability::month_range(tz, local.year(), local.month())
+    };
+    let mut from = now;
+    for tz in fleet.clients.iter().map(|c| c.timezone).chain([tz]) {
+        if let Some((start, _)) = month_of(tz) {
+            from = from.min(start);
+        }
+    }
+    let mut by_check: HashMap<String, Vec<availability::Interval>> = HashMap::new();
+    for i in reader.intervals(from, now, &[])? {
+        by_check.entry(i.check_id).or_default().push(i.interval);
+    }
+    let empty = Vec::new();
+    for (host, check) in fleet.checks() {
+        let check_tz = fleet
+            .users_of(&host.name)
+            .first()
+            .map_or(tz, |(c, _)| c.timezone);
+        if let Some((start, end)) = month_of(check_tz) {
+            let ivs = by_check.get(&check.id).unwrap_or(&empty);
+            let a = availability::of_check(ivs, start, end, now);
+            out.check_month.insert(check.id.clone(), a.percent());
+        }
+    }
+    for client in &fleet.clients {
+        let Some((start, end)) = month_of(client.timezone) else {
+            continue;
+        };
+        let checks: Vec<Vec<availability::Interval>> = client
+            .environments
+            .iter()
+            .filter(|e| e.kind == crate::model::EnvKind::Prod)
+            .flat_map(|e| e.hosts.iter())
+            .filter_map(|h| fleet.host(h))
+            .flat_map(|h| h.checks.iter().filter(|c| c.sla))
+            .map(|c| by_check.get(&c.id).cloned().unwrap_or_default())
+            .collect();
+        let Some(contract) = fleet.contracts.get(&client.contract) else {
+            continue;
+        };
+        let Some(target) = availability::target(&contract.tiers) else {
+            continue;
+        };
+        let percent = if checks.is_empty() {
+            None
+        } else {
+            availability::of_checks(&checks, start, end, now).percent()
+        };
+        let credit = percent.map_or(0.0, |p| {
+            availability::credit_percent(p, &contract.tiers) / 100.0 * contract.monthly_fee
+        });
+        out.client_month.insert(
+            client.id.clone(),
+            ClientMonth {
+                availability: percent,
+                target,
+                credit,
+                currency: contract.currency.clone(),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// Reads one host's history over the requested period.
+pub fn read_detail(
+    reader: &crate::store::Reader,
+    fleet: &crate::model::Fleet,
+    request: &DetailRequest,
+    now: DateTime<Utc>,
+) -> HostDetail {
+    use crate::model::availability;
+    use crate::model::metric::names;
+    use crate::store::history::Resolution;
+
+    let from = now - request.period.span();
+    let mut detail = HostDetail {
+        request: request.clone(),
+        from,
+        to: now,
+        checks: Vec::new(),
+        incidents: Vec::new(),
+        error: None,
+    };
+    let Some(host) = fleet.host(&request.host) else {
+        return detail;
+    };
+    let res = match request.period {
+        Period::Day => Resolution::Minute,
+        Period::Week | Period::Month => Resolution::Hour,
+    };
+    let ids: Vec<String> = host.checks.iter().map(|c| c.id.clone()).collect();
+    let read = || -> Result<(Vec<CheckSeries>, Vec<Incident>), crate::store::StoreError> {
+        let intervals = reader.intervals(from, now, &ids)?;
+        let mut series = Vec::new();
+        for check in &host.checks {
+            let latency = reader
+                .latency_buckets(&check.id, from, now, res)?
+                .into_iter()
+                .filter_map(|b| Some((b.at, b.latency_avg?)))
+                .collect();
+            let mut metrics = Vec::new();
+            for (name, label) in [
+                (names::CPU_BUSY_PCT, "cpu"),
+                (names::MEM_USED_PCT, "mem"),
+                (names::DISK_USED_PCT, "disk"),
+            ] {
+                let pts: Points = reader
+                    .metric_buckets(&check.id, name, from, now, res)?
+                    .into_iter()
+                    .map(|b| (b.at, b.avg))
+                    .collect();
+                if !pts.is_empty() {
+                    metrics.push((label.to_string(), pts));
+                }
+            }
+            let ivs: Vec<availability::Interval> = intervals
+                .iter()
+                .filter(|i| i.check_id == check.id)
+                .map(|i| i.interval)
+                .collect();
+            series.push(CheckSeries {
+                check_id: check.id.clone(),
+                latency,
+                metrics,
+                availability: availability::of_check(&ivs, from, now, now).percent(),
+            });
+        }
+        let mut incidents: Vec<Incident> = intervals
+            .into_iter()
+            .filter(|i| i.interval.status != Status::Up)
+            .map(|i| Incident {
+                check_id: i.check_id,
+                status: i.interval.status,
+                start: i.interval.start,
+                end: i.interval.end,
+                cause: i.cause,
+            })
+            .collect();
+        incidents.sort_by_key(|i| std::cmp::Reverse(i.start));
+        Ok((series, incidents))
+    };
+    match read() {
+        Ok((checks, incidents)) => {
+            detail.checks = checks;
+            detail.incidents = incidents;
+        }
+        Err(e) => detail.error = Some(e.to_string()),
+    }
+    detail
+}

@@ -3,18 +3,22 @@
 //! then the frame is drawn once if anything changed. No frame timer.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use chrono_tz::Tz;
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use super::app::{App, Effect, Feed, Msg, update};
+use super::history::{self, DetailRequest};
 use super::panes::LiveCheck;
 use super::terminal::TerminalGuard;
 use crate::engine::{Engine, EngineOptions, Event};
+use crate::model::Fleet;
 use crate::sources::Sources;
 use crate::store::{self, Reader, WriteOp, Writer};
 
@@ -60,11 +64,21 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     }
 
     let (msg_tx, mut msg_rx) = mpsc::channel::<Msg>(4096);
-    let (stop_tx, stop_rx) = std_mpsc::channel::<()>();
+    let (stop_tx, stop_rx) = std_mpsc::channel::<FollowerCmd>();
     // The engine starts once the follower has looked at the store; with a
     // demo, after the recent history is written (see `Seeding`).
     let ready = seeding.as_mut().and_then(|s| s.take_recent());
-    spawn_follower(db, msg_tx.clone(), stop_rx, ready);
+    spawn_follower(
+        db,
+        app.data.fleet.clone(),
+        app.data.tz,
+        msg_tx.clone(),
+        stop_rx,
+        ready,
+    );
+    let mut asked: Option<DetailRequest> = None;
+    // The collector (this console while no daemon runs) prunes history.
+    let mut pruned_at = Instant::now();
 
     let check_total = app.data.fleet.checks().count();
     let mut all_reported = check_total == 0;
@@ -111,6 +125,23 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         if quit {
             break;
         }
+        if engine.is_some() && pruned_at.elapsed() >= crate::cli::daemon::PRUNE_EVERY {
+            pruned_at = Instant::now();
+            let op = WriteOp::PruneHistory {
+                now: Utc::now(),
+                retention: app.data.fleet.health.retention,
+            };
+            if writer.send(op).is_err() {
+                tracing::warn!("store writer gone: history not pruned");
+            }
+        }
+        // A pane that opened (or changed) a detail asks the follower for it.
+        let wanted = app.pane(app.focus).and_then(|p| p.history_request());
+        if wanted != asked {
+            asked = wanted.clone();
+            app.data.detail = None;
+            let _ = stop_tx.send(FollowerCmd::Detail(wanted));
+        }
         if app.dirty {
             guard.draw(&app)?;
             app.dirty = false;
@@ -124,7 +155,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
             }
         }
     }
-    let _ = stop_tx.send(());
+    let _ = stop_tx.send(FollowerCmd::Stop);
     drop(seeding);
     drop(engine);
     guard.leave()?;
@@ -195,12 +226,26 @@ fn switch_feed(
     }
 }
 
+/// What the loop tells the follower thread.
+enum FollowerCmd {
+    /// The detail the focused pane wants read (None: closed).
+    Detail(Option<DetailRequest>),
+    Stop,
+}
+
+/// History is read again when the store moved, at most this often...
+const HISTORY_MIN_EVERY: Duration = Duration::from_secs(5);
+/// ...and at least this often.
+const HISTORY_MAX_EVERY: Duration = Duration::from_secs(60);
+
 /// Watches the store on its own thread: is a daemon alive, and has it
 /// written anything new (PRAGMA data_version)? Sends `Feed` and `States`.
 fn spawn_follower(
     db: PathBuf,
+    fleet: Arc<Fleet>,
+    tz: Tz,
     tx: mpsc::Sender<Msg>,
-    stop: std_mpsc::Receiver<()>,
+    stop: std_mpsc::Receiver<FollowerCmd>,
     ready: Option<std_mpsc::Receiver<()>>,
 ) {
     std::thread::spawn(move || {
@@ -219,6 +264,10 @@ fn spawn_follower(
         };
         let mut last_version = None;
         let mut last_feed = None;
+        let mut detail: Option<DetailRequest> = None;
+        let mut detail_dirty = false;
+        let mut history_at: Option<std::time::Instant> = None;
+        let mut history_version = None;
         loop {
             let hb = reader.heartbeat("daemon").ok().flatten();
             let alive = store::daemon_alive(hb.as_ref(), Utc::now(), DAEMON_MAX_AGE);
@@ -237,7 +286,37 @@ fn spawn_follower(
             // States are read whenever the store moves, whoever wrote it: a
             // daemon, this console's engine, or demo history.
             let version = reader.data_version().ok();
-            if version.is_none() || version != last_version {
+            let moved = version.is_none() || version != last_version;
+            // History: when the store moved (at most every 5 s), and every
+            // minute anyway (the sparkline window slides).
+            let age = history_at.map(|t| t.elapsed());
+            let due = match age {
+                None => true,
+                Some(a) => {
+                    (version != history_version && a >= HISTORY_MIN_EVERY) || a >= HISTORY_MAX_EVERY
+                }
+            };
+            if due {
+                history_at = Some(std::time::Instant::now());
+                history_version = version;
+                match history::read_health(&reader, &fleet, tz, Utc::now()) {
+                    Ok(h) => {
+                        if tx.blocking_send(Msg::History(h)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => tracing::warn!("health history not read: {e}"),
+                }
+                detail_dirty = true;
+            }
+            if let Some(req) = detail.as_ref().filter(|_| detail_dirty) {
+                detail_dirty = false;
+                let d = history::read_detail(&reader, &fleet, req, Utc::now());
+                if tx.blocking_send(Msg::Detail(d)).is_err() {
+                    return;
+                }
+            }
+            if moved {
                 last_version = version;
                 if let Ok(states) = reader.latest_states() {
                     let states = states
@@ -251,7 +330,11 @@ fn spawn_follower(
             }
             match stop.recv_timeout(FOLLOW_EVERY) {
                 Err(std_mpsc::RecvTimeoutError::Timeout) => {}
-                _ => return,
+                Ok(FollowerCmd::Detail(req)) => {
+                    detail_dirty = req.is_some();
+                    detail = req;
+                }
+                Ok(FollowerCmd::Stop) | Err(_) => return,
             }
         }
     });
