@@ -215,3 +215,38 @@ fn availability_comes_from_stored_intervals() {
     let p = a.percent().unwrap();
     assert!((p - 100.0 * 21.0 / 22.0).abs() < 1e-9, "{p}");
 }
+
+#[test]
+fn backfilled_history_joins_what_is_stored_without_moving_the_state() {
+    let (_dir, writer, reader) = store();
+    use Status::*;
+    // The recent part first (as the demo seeds), then older history.
+    for (s, st) in [(1000, Up), (1100, Down)] {
+        writer
+            .send(WriteOp::Result(judged("h/web", s, st, st, Some(5))))
+            .unwrap();
+    }
+    let older = [(0, Up), (100, Down), (200, Up), (900, Up)]
+        .into_iter()
+        .map(|(s, st)| judged("h/web", s, st, st, Some(5)))
+        .collect();
+    writer.send(WriteOp::Backfill(older)).unwrap();
+    writer.flush().unwrap();
+    let got: Vec<(Status, DateTime<Utc>, Option<DateTime<Utc>>)> = reader
+        .intervals(at(-10), at(2000), &[])
+        .unwrap()
+        .iter()
+        .map(|i| (i.interval.status, i.interval.start, i.interval.end))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Up, at(0), Some(at(100))),
+            (Down, at(100), Some(at(200))),
+            (Up, at(200), Some(at(1100))),
+            (Down, at(1100), None)
+        ]
+    );
+    assert_eq!(reader.latest_states().unwrap()[0].status, Down);
+    assert_eq!(reader.count_results().unwrap(), 6);
+}

@@ -136,7 +136,7 @@ pub fn seed_in_background(writer: WriteHandle, fleet: Arc<Fleet>, now: DateTime<
                     }
                     let history = seed::history(check, end, days, SEED_STEP);
                     rows += history.len();
-                    if writer.send(WriteOp::Results(history)).is_err() || writer.flush().is_err() {
+                    if writer.send(WriteOp::Backfill(history)).is_err() || writer.flush().is_err() {
                         return;
                     }
                 }

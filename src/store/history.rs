@@ -148,6 +148,57 @@ pub(crate) fn open_interval(
     Ok(())
 }
 
+/// History older than everything stored for one check (`results` in time
+/// order): its runs become closed intervals ending where the check's stored
+/// history begins (the first run joins the stored one when the state is the
+/// same). The check's current state is not touched.
+pub(crate) fn backfill(
+    conn: &Connection,
+    key: i64,
+    results: &[&CheckResult],
+) -> rusqlite::Result<()> {
+    if results.is_empty() {
+        return Ok(());
+    }
+    let earliest: Option<(i64, i64)> = conn
+        .prepare_cached(
+            "SELECT start_ms, status FROM state_intervals WHERE check_key = ?1 ORDER BY start_ms LIMIT 1",
+        )?
+        .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    // Runs of the backfilled results: (start, status, cause).
+    let mut runs: Vec<(i64, i64, &str)> = Vec::new();
+    for r in results {
+        let at = to_ms(r.at);
+        if earliest.is_some_and(|(start, _)| at >= start) {
+            break; // overlaps what is stored: not backfill
+        }
+        if runs.last().is_none_or(|(_, s, _)| *s != r.status.code()) {
+            runs.push((at, r.status.code(), &r.message));
+        }
+    }
+    let end_of_all = earliest.map(|(start, _)| start);
+    for (i, (start, status, cause)) in runs.iter().enumerate() {
+        let end = runs.get(i + 1).map(|r| r.0).or(end_of_all);
+        let joins = i + 1 == runs.len() && earliest.is_some_and(|(_, s)| s == *status);
+        if joins {
+            if let Some((old_start, _)) = earliest {
+                conn.prepare_cached(
+                    "UPDATE state_intervals SET start_ms = ?1 WHERE check_key = ?2 AND start_ms = ?3",
+                )?
+                .execute(params![start, key, old_start])?;
+            }
+            continue;
+        }
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO state_intervals (start_ms, check_key, end_ms, status, cause)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![start, key, end, status, cause])?;
+    }
+    Ok(())
+}
+
 /// Deletes what is older than the retention: raw results, each rollup
 /// resolution, and intervals that ended before the daily rollups' horizon.
 pub(crate) fn prune(

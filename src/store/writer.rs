@@ -23,6 +23,10 @@ pub enum WriteOp {
     Result(CheckResult),
     /// Many outcomes at once (seeding history): one transaction.
     Results(Vec<CheckResult>),
+    /// Outcomes older than anything stored for their checks (demo history
+    /// written newest week first): they go to raw history, rollups and
+    /// closed intervals, and leave the current states alone.
+    Backfill(Vec<CheckResult>),
     /// "This process is alive", one row per role (`daemon`, `console`...).
     Heartbeat {
         role: String,
@@ -229,6 +233,7 @@ fn op_kind(op: &WriteOp) -> &'static str {
     match op {
         WriteOp::Result(_) => "result",
         WriteOp::Results(_) => "results",
+        WriteOp::Backfill(_) => "backfill",
         WriteOp::Heartbeat { .. } => "heartbeat",
         WriteOp::Audit { .. } => "audit",
         WriteOp::Prune { .. } => "prune",
@@ -259,6 +264,7 @@ fn apply(conn: &Connection, op: WriteOp) -> Result<(), OpError> {
             }
             insert_results(conn, &results)
         }
+        WriteOp::Backfill(results) => backfill(conn, &results),
         WriteOp::Heartbeat {
             role,
             pid,
@@ -327,6 +333,31 @@ fn insert_results(conn: &Connection, results: &[CheckResult]) -> Result<(), OpEr
     ordered.sort_by(|a, b| a.check_id.cmp(&b.check_id).then(a.at.cmp(&b.at)));
     for group in ordered.chunk_by(|a, b| a.check_id == b.check_id) {
         update_state(conn, group)?;
+    }
+    Ok(())
+}
+
+fn backfill(conn: &Connection, results: &[CheckResult]) -> Result<(), OpError> {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO check_results (check_id, at_ms, status, latency_ms, message)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut ordered: Vec<&CheckResult> =
+        results.iter().filter(|r| !r.check_id.is_empty()).collect();
+    ordered.sort_by(|a, b| a.check_id.cmp(&b.check_id).then(a.at.cmp(&b.at)));
+    for group in ordered.chunk_by(|a, b| a.check_id == b.check_id) {
+        let key = history::check_key(conn, &group[0].check_id)?;
+        for r in group {
+            insert.execute(params![
+                r.check_id,
+                to_ms(r.at),
+                r.status.code(),
+                r.latency_ms,
+                r.message
+            ])?;
+            history::roll_up(conn, key, r)?;
+        }
+        history::backfill(conn, key, group)?;
     }
     Ok(())
 }
