@@ -250,3 +250,128 @@ fn backfilled_history_joins_what_is_stored_without_moving_the_state() {
     assert_eq!(reader.latest_states().unwrap()[0].status, Down);
     assert_eq!(reader.count_results().unwrap(), 6);
 }
+
+/// A one-client fleet whose month of October 2026 (745 h in Paris) had one
+/// hour down, and the binary's report of it.
+fn report(format: &str, extra: &[&str]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        r#"
+[contracts.std]
+intervention = { urgent = "2h" }
+hourly_rate = 120
+monthly_fee = 300
+tiers = [{ below = 99.9, credit_percent = 10 }, { below = 99.5, credit_percent = 50 }]
+
+[clients.coop]
+name = "Coop"
+timezone = "Europe/Paris"
+contract = "std"
+
+[clients.coop.environments.prod]
+hosts = ["erp"]
+
+[hosts.erp]
+address = "10.0.0.5"
+
+[[hosts.erp.checks]]
+name = "web"
+kind = "http"
+url = "https://erp.example.org"
+
+[[hosts.erp.checks]]
+name = "node"
+kind = "node_exporter"
+url = "http://10.0.0.5:9100/metrics"
+"#,
+    )
+    .unwrap();
+    let db = dir.path().join("vigie.db");
+    {
+        let writer = Writer::spawn(&db).unwrap();
+        let start = Utc.with_ymd_and_hms(2026, 9, 30, 22, 0, 0).unwrap();
+        let down = Utc.with_ymd_and_hms(2026, 10, 10, 8, 0, 0).unwrap();
+        for (at, st) in [
+            (start, Status::Up),
+            (down, Status::Down),
+            (down + TimeDelta::hours(1), Status::Up),
+        ] {
+            let r =
+                CheckResult::observed("erp/web", at, st, Some(5), format!("{} then", st.label()));
+            writer.send(WriteOp::Result(r)).unwrap();
+        }
+        // Host metrics do not count for the SLA, even down.
+        let r = CheckResult::observed("erp/node", start, Status::Down, None, "disk full");
+        writer.send(WriteOp::Result(r)).unwrap();
+        writer.flush().unwrap();
+    }
+    let mut args = vec![
+        "--config",
+        config.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "report",
+        "sla",
+        "--format",
+        format,
+    ];
+    args.extend_from_slice(extra);
+    std::process::Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .args(&args)
+        .env("HOME", dir.path())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn sla_report_gives_availability_incidents_and_credit_in_each_format() {
+    let out = report("json", &["--month", "2026-10"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let coop = &json["clients"][0];
+    let pct = coop["availability_pct"].as_f64().unwrap();
+    assert!((pct - 100.0 * 744.0 / 745.0).abs() < 1e-6, "{pct}");
+    assert_eq!(coop["seconds"]["down"], 3600);
+    assert_eq!(coop["credit_pct"], 10.0);
+    assert_eq!(coop["credit"], 30.0);
+    assert_eq!(coop["incidents"].as_array().unwrap().len(), 1);
+    assert_eq!(coop["incidents"][0]["cause"], "down then");
+
+    let md = String::from_utf8(report("md", &["--month", "2026-10"]).stdout).unwrap();
+    assert!(md.contains("| Coop | 99.865 % | 99.9 % | 1h |"), "{md}");
+    assert!(md.contains("30.00 EUR (10 %)"), "{md}");
+    let csv = String::from_utf8(report("csv", &["--month", "2026-10"]).stdout).unwrap();
+    let row = csv.lines().nth(1).unwrap();
+    assert!(
+        row.starts_with(
+            "coop,Coop,2026-09-30T22:00:00+00:00,2026-10-31T23:00:00+00:00,99.8658,99.9,3600,"
+        ),
+        "{row}"
+    );
+    // A month with no data has no figure, and no credit.
+    let json: serde_json::Value =
+        serde_json::from_slice(&report("json", &["--month", "2025-01"]).stdout).unwrap();
+    assert!(json["clients"][0]["availability_pct"].is_null());
+    assert_eq!(json["clients"][0]["credit"], 0.0);
+}
+
+#[test]
+fn sla_report_refuses_a_bad_month_or_client_with_exit_2() {
+    for extra in [
+        &["--month", "2026-13"][..],
+        &["--month", "2026-10", "--client", "nope"],
+    ] {
+        let out = report("md", extra);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("expected"), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+}

@@ -5,6 +5,7 @@ pub mod config_check;
 pub mod console;
 pub mod daemon;
 pub mod logging;
+pub mod report;
 pub mod setup;
 pub mod snapshot;
 
@@ -69,7 +70,6 @@ pub enum Command {
         #[arg(long)]
         styles: bool,
     },
-    /// Run every check once and print the results (exit 1 if any is down).
     /// Probe everything once, as a Nagios plugin: exit 0 OK, 1 WARNING,
     /// 2 CRITICAL, 3 UNKNOWN, one line per problem.
     Check {
@@ -77,10 +77,32 @@ pub enum Command {
         #[arg(long, default_value = "text")]
         format: String,
     },
+    /// Reports from the store's history.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Work with the configuration.
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Availability, incidents, excluded maintenance and credits per client
+    /// for a calendar month (in each client's timezone).
+    Sla {
+        /// The month, like 2026-11.
+        #[arg(long, value_name = "YYYY-MM")]
+        month: String,
+        /// Only this client (its key in the configuration).
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+        /// md, csv or json
+        #[arg(long, default_value = "md")]
+        format: String,
     },
 }
 
@@ -154,6 +176,14 @@ pub fn main(started: Instant) -> ExitCode {
             Some(Command::Config {
                 command: ConfigCommand::Check { file },
             }) => config_check::run(&cli, file.as_deref()),
+            Some(Command::Report {
+                command:
+                    ReportCommand::Sla {
+                        month,
+                        client,
+                        format,
+                    },
+            }) => report::run(&cli, month, client.as_deref(), format).await,
         }
     });
     // Background tasks (demo servers, seeding) must not keep us alive.

@@ -187,6 +187,8 @@ pub(crate) struct RawCheck {
     pub up_after: Option<Spanned<u32>>,
     pub canary: Option<bool>,
     pub sla: Option<bool>,
+    /// On a shared host: the clients whose service this check watches.
+    pub clients: Option<Spanned<Vec<Spanned<String>>>>,
     pub slow: Option<Spanned<DurationValue>>,
     pub body_contains: Option<Spanned<String>>,
     pub json: Option<Spanned<RawJsonCondition>>,

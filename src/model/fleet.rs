@@ -315,6 +315,16 @@ pub struct Check {
     /// Counts in the client's availability (defaults to the kind's
     /// [`CheckKind::is_service`]).
     pub sla: bool,
+    /// On a shared host, the clients whose service this is (keys of
+    /// `[clients]`); empty means every client using the host.
+    pub clients: Vec<String>,
+}
+
+impl Check {
+    /// Whether this check is about `client`'s service.
+    pub fn serves(&self, client: &str) -> bool {
+        self.clients.is_empty() || self.clients.iter().any(|c| c == client)
+    }
 }
 
 impl Check {
@@ -339,6 +349,7 @@ impl Check {
             up_after: 2,
             canary: false,
             sla,
+            clients: Vec::new(),
         }
     }
 }

@@ -182,7 +182,7 @@ pub fn read_health(
             .filter(|e| e.kind == crate::model::EnvKind::Prod)
             .flat_map(|e| e.hosts.iter())
             .filter_map(|h| fleet.host(h))
-            .flat_map(|h| h.checks.iter().filter(|c| c.sla))
+            .flat_map(|h| h.checks.iter().filter(|c| c.sla && c.serves(&client.id)))
             .map(|c| by_check.get(&c.id).cloned().unwrap_or_default())
             .collect();
         let Some(contract) = fleet.contracts.get(&client.contract) else {

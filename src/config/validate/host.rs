@@ -170,6 +170,11 @@ fn check(v: &mut Validator, host: &str, raw: &RawCheck) -> Check {
         }
     }
     check.canary = raw.canary.unwrap_or(false);
+    check.clients = raw
+        .clients
+        .as_ref()
+        .map(|l| l.get_ref().iter().map(|c| c.get_ref().clone()).collect())
+        .unwrap_or_default();
     check.sla = raw.sla.unwrap_or(check.sla);
     check
 }

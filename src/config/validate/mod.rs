@@ -142,6 +142,33 @@ pub(crate) fn fleet(raw: &RawConfig, text: &str) -> Result<Fleet, Vec<Diagnostic
         .map(|(name, h)| host::host(&mut v, name, h))
         .collect();
     let health = health(&mut v, &raw.health);
+    // A check's `clients` must name clients that use its host.
+    for (host, h) in raw.hosts.iter() {
+        for c in &h.checks {
+            let Some(list) = &c.clients else { continue };
+            for client in list.get_ref() {
+                let uses = raw.clients.iter().any(|(id, rc)| {
+                    id.get_ref() == client.get_ref()
+                        && rc.environments.iter().any(|(_, e)| {
+                            e.hosts
+                                .get_ref()
+                                .iter()
+                                .any(|x| x.get_ref() == host.get_ref())
+                        })
+                });
+                if !uses {
+                    v.error(
+                        client.span(),
+                        format!(
+                            "client '{}' does not use host {}, expected a client whose environments list it",
+                            client.get_ref(),
+                            host.get_ref()
+                        ),
+                    );
+                }
+            }
+        }
+    }
 
     if v.diagnostics.is_empty() {
         Ok(Fleet {

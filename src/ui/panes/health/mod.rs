@@ -439,7 +439,7 @@ fn host_row(group: &Group, row: &HostRow, ctx: &PaneCtx, layout: &Layout) -> Row
         let (t, s) = cells::cert_days(figures.cert_days, host);
         cells.push(styled(t, gauge_style(theme, s)));
     }
-    let month = host_month(data, host);
+    let month = host_month(data, host, group.client.map(|c| c.id.as_str()));
     let target = group
         .client
         .and_then(|c| data.history.client_month.get(&c.id))
@@ -472,11 +472,12 @@ fn gauge_style(theme: &Theme, s: Status) -> Style {
     }
 }
 
-/// The lowest month availability among the host's SLA checks.
-fn host_month(data: &Data, host: &crate::model::Host) -> Option<f64> {
+/// The lowest month availability among the host's SLA checks (those of
+/// `client`'s service on a shared host).
+fn host_month(data: &Data, host: &crate::model::Host, client: Option<&str>) -> Option<f64> {
     host.checks
         .iter()
-        .filter(|c| c.sla)
+        .filter(|c| c.sla && client.is_none_or(|id| c.serves(id)))
         .filter_map(|c| data.history.check_month.get(&c.id).copied().flatten())
         .reduce(f64::min)
 }
