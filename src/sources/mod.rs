@@ -5,6 +5,8 @@ pub mod http;
 pub mod node_exporter;
 pub mod tcp;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::model::{CheckKind, Metric, Status};
@@ -34,28 +36,74 @@ impl Probe {
 /// Shared clients, built once: an HTTP client keeps its connection pool.
 #[derive(Clone)]
 pub struct Sources {
+    /// Follows 5 redirects (the default), for checks and scrapes.
     http: reqwest::Client,
+    /// Clients for other redirect limits, made on first use.
+    by_redirects: Arc<Mutex<HashMap<u8, reqwest::Client>>>,
+    /// Accepts any certificate; only to read an invalid one's dates.
+    insecure: reqwest::Client,
+    /// Extra trusted roots (tests, private CAs).
+    roots: Arc<Vec<reqwest::Certificate>>,
     /// The previous scrape of each node_exporter, for CPU and rates.
     scrapes: node_exporter::History,
 }
 
+/// Redirects an HTTP check follows unless its configuration says otherwise.
+const DEFAULT_REDIRECTS: u8 = 5;
+
 impl Sources {
     pub fn new() -> Result<Sources, reqwest::Error> {
-        let http = reqwest::Client::builder()
+        Sources::with_roots(Vec::new())
+    }
+
+    /// Sources that also trust `roots` (a private CA).
+    pub fn with_roots(roots: Vec<reqwest::Certificate>) -> Result<Sources, reqwest::Error> {
+        let roots = Arc::new(roots);
+        let http = client(&roots, DEFAULT_REDIRECTS)?;
+        let insecure = reqwest::Client::builder()
             .user_agent(concat!("vigie/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::limited(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .tls_info(true)
+            .danger_accept_invalid_certs(true)
             .build()?;
         Ok(Sources {
             http,
+            by_redirects: Default::default(),
+            insecure,
+            roots,
             scrapes: Default::default(),
         })
+    }
+
+    /// The client that follows `max` redirects.
+    fn http_for(&self, max: u8) -> reqwest::Client {
+        if max == DEFAULT_REDIRECTS {
+            return self.http.clone();
+        }
+        if let Ok(mut map) = self.by_redirects.lock() {
+            if let Some(c) = map.get(&max) {
+                return c.clone();
+            }
+            if let Ok(c) = client(&self.roots, max) {
+                map.insert(max, c.clone());
+                return c;
+            }
+        }
+        self.http.clone()
     }
 
     /// Runs one probe of `kind`, never longer than `timeout`.
     pub async fn probe(&self, kind: &CheckKind, timeout: Duration) -> Probe {
         let run = async {
             match kind {
-                CheckKind::Http(h) => http::probe(&self.http, &h.url, &h.expect_status).await,
+                CheckKind::Http(h) => {
+                    let normal = self.http_for(h.max_redirects);
+                    let clients = http::Clients {
+                        normal: &normal,
+                        insecure: &self.insecure,
+                    };
+                    http::probe(clients, h).await
+                }
                 CheckKind::NodeExporter { url, thresholds } => {
                     node_exporter::probe(&self.http, url, thresholds, &self.scrapes).await
                 }
@@ -79,6 +127,24 @@ impl Sources {
             Err(_) => Probe::down(format!("no answer within {}", human_duration(timeout))),
         }
     }
+}
+
+fn client(
+    roots: &[reqwest::Certificate],
+    redirects: u8,
+) -> Result<reqwest::Client, reqwest::Error> {
+    let policy = match redirects {
+        0 => reqwest::redirect::Policy::none(),
+        n => reqwest::redirect::Policy::limited(usize::from(n)),
+    };
+    let mut b = reqwest::Client::builder()
+        .user_agent(concat!("vigie/", env!("CARGO_PKG_VERSION")))
+        .redirect(policy)
+        .tls_info(true);
+    for r in roots {
+        b = b.add_root_certificate(r.clone());
+    }
+    b.build()
 }
 
 /// "5s", "1m30s": how durations read in messages.
