@@ -1,5 +1,7 @@
 //! Host metrics from a real prometheus-node-exporter on loopback, checked
-//! against what this machine's /proc and statvfs say at the same time.
+//! against what this machine's /proc and statvfs say at the same time; and
+//! the same signals read through a real Prometheus server scraping it (and
+//! a blackbox_exporter probe).
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -200,4 +202,173 @@ async fn a_closed_exporter_port_is_down_with_a_cause() {
         "{}",
         probe.message
     );
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn need(bin: &str, package: &str) {
+    assert!(
+        std::path::Path::new(bin).exists(),
+        "{bin} is missing: install the Debian package {package} (scripts/test does)"
+    );
+}
+
+#[tokio::test]
+async fn prometheus_gives_the_same_figures_as_the_exporter() {
+    use vigie::model::{PromSignals, PrometheusCheck};
+    need("/usr/bin/prometheus", "prometheus");
+    need(
+        "/usr/bin/prometheus-blackbox-exporter",
+        "prometheus-blackbox-exporter",
+    );
+    let exporter = start_exporter().await;
+    let node_target = exporter
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches("/metrics")
+        .to_string();
+    // A tiny web server for blackbox_exporter to probe.
+    let web = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let web_addr = web.local_addr().unwrap();
+    tokio::spawn(async move {
+        let app = axum::Router::new().route("/", axum::routing::get(|| async { "ok" }));
+        let _ = axum::serve(web, app).await;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let bb_port = free_port();
+    let bb_config = dir.path().join("blackbox.yml");
+    std::fs::write(
+        &bb_config,
+        "modules:\n  http_2xx:\n    prober: http\n    timeout: 2s\n",
+    )
+    .unwrap();
+    let _blackbox = Killed(
+        Command::new("/usr/bin/prometheus-blackbox-exporter")
+            .arg(format!("--config.file={}", bb_config.display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{bb_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let web_url = format!("http://{web_addr}/");
+    let prom_port = free_port();
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+             scrape_configs:\n\
+             - job_name: node\n  static_configs:\n  - targets: ['{node_target}']\n\
+             - job_name: blackbox\n  metrics_path: /probe\n  params:\n    module: [http_2xx]\n\
+             \x20 static_configs:\n  - targets: ['{web_url}']\n\
+             \x20 relabel_configs:\n\
+             \x20 - source_labels: [__address__]\n    target_label: __param_target\n\
+             \x20 - source_labels: [__param_target]\n    target_label: instance\n\
+             \x20 - target_label: __address__\n    replacement: 127.0.0.1:{bb_port}\n"
+        ),
+    )
+    .unwrap();
+    let _prometheus = Killed(
+        Command::new("/usr/bin/prometheus")
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{prom_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{prom_port}");
+    let sources = Sources::new().unwrap();
+    let node = CheckKind::Prometheus(PrometheusCheck {
+        url: base.clone(),
+        instance: node_target.clone(),
+        signals: PromSignals::Node,
+        thresholds: Thresholds::host_defaults(),
+        slow_ms: 1_000,
+    });
+    // Wait (bounded) until Prometheus has scraped enough for rates.
+    let mut via_prom = None;
+    for _ in 0..120 {
+        let p = sources.probe(&node, Duration::from_secs(5)).await;
+        if p.status != Status::Down && p.metrics.iter().any(|m| m.name == "cpu_busy_pct") {
+            via_prom = Some(p);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let via_prom = via_prom.expect("prometheus never had the node's series");
+    let direct = sources
+        .probe(
+            &CheckKind::NodeExporter {
+                url: exporter.url.clone(),
+                thresholds: Thresholds::host_defaults(),
+            },
+            Duration::from_secs(5),
+        )
+        .await;
+    for (name, tolerance) in [("mem_used_pct", 5.0), ("disk_used_pct:/", 2.0)] {
+        let (a, b) = (get(&via_prom.metrics, name), get(&direct.metrics, name));
+        assert!(
+            (a - b).abs() < tolerance,
+            "{name}: prometheus {a} vs exporter {b}"
+        );
+    }
+    let cpu = get(&via_prom.metrics, "cpu_busy_pct");
+    assert!((0.0..=100.0).contains(&cpu), "{cpu}");
+    assert!(get(&via_prom.metrics, "uptime_s") > 0.0);
+
+    // An instance Prometheus does not know is down, and says why.
+    let unknown = CheckKind::Prometheus(PrometheusCheck {
+        url: base.clone(),
+        instance: "nowhere:9100".into(),
+        signals: PromSignals::Node,
+        thresholds: Thresholds::host_defaults(),
+        slow_ms: 1_000,
+    });
+    let p = sources.probe(&unknown, Duration::from_secs(5)).await;
+    assert_eq!(p.status, Status::Down);
+    assert_eq!(
+        p.message,
+        "prometheus has no series for instance nowhere:9100"
+    );
+
+    // blackbox_exporter's probe of the web server, read from Prometheus.
+    let probe = CheckKind::Prometheus(PrometheusCheck {
+        url: base.clone(),
+        instance: web_url.clone(),
+        signals: PromSignals::Probe,
+        thresholds: Thresholds::default(),
+        slow_ms: 1_000,
+    });
+    let mut seen = None;
+    for _ in 0..80 {
+        let p = sources.probe(&probe, Duration::from_secs(5)).await;
+        if p.status == Status::Up {
+            seen = Some(p);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let p = seen.expect("blackbox probe never up through prometheus");
+    assert!(p.latency_ms.is_some());
+    assert!(p.message.contains("HTTP 200"), "{}", p.message);
 }

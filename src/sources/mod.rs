@@ -3,6 +3,7 @@
 
 pub mod http;
 pub mod node_exporter;
+pub mod prometheus;
 pub mod tcp;
 
 use std::collections::HashMap;
@@ -108,12 +109,7 @@ impl Sources {
                     node_exporter::probe(&self.http, url, thresholds, &self.scrapes).await
                 }
                 CheckKind::Tcp { address, .. } => tcp::probe(address).await,
-                CheckKind::Prometheus(_) => Probe {
-                    status: Status::Unknown,
-                    latency_ms: None,
-                    message: "prometheus checks are not implemented yet".into(),
-                    metrics: Vec::new(),
-                },
+                CheckKind::Prometheus(p) => prometheus::probe(&self.http, p).await,
                 CheckKind::SshCommand(_) => Probe {
                     status: Status::Unknown,
                     latency_ms: None,
