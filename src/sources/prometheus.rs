@@ -309,10 +309,9 @@ mod tests {
     #[test]
     fn label_values_are_escaped_in_promql() {
         assert_eq!(quote(r#"a"b\c"#), r#""a\"b\\c""#);
-        let q = node_queries("host:9100\"} or vector(1) #");
-        assert!(
-            q.iter()
-                .all(|(_, promql, _)| !promql.contains("\"} or vector(1) #\""))
-        );
+        // A hostile instance stays inside its string literal.
+        let q = node_queries("h\"} or vector(1) #");
+        let literal = r#"instance="h\"} or vector(1) #""#;
+        assert!(q.iter().all(|(_, promql, _)| promql.contains(literal)));
     }
 }
