@@ -406,7 +406,7 @@ fn host_row(group: &Group, row: &HostRow, ctx: &PaneCtx, layout: &Layout) -> Row
         styled(state, theme.status(row.status)),
         Cell::from(Line::from(name)),
     ];
-    let main = rows::latency_check(host);
+    let main = rows::latency_check(host, group.client.map(|c| c.id.as_str()));
     let live = main.and_then(|c| data.checks.get(&c.id));
     if layout.spark > 0 {
         let width = usize::from(layout.spark);

@@ -46,12 +46,17 @@ pub fn check_status(data: &Data, check_id: &str) -> Status {
         .map_or(Status::Unknown, |c| c.status)
 }
 
-fn host_row<'a>(data: &Data, host: &'a Host) -> HostRow<'a> {
+/// A host as one client sees it: its checks of that client's services and
+/// the host's own (on a shared host, another client's app is not theirs).
+fn host_row<'a>(data: &Data, host: &'a Host, client: Option<&str>) -> HostRow<'a> {
     let mut status = Status::Up;
     let mut worst = None;
     let mut since = None;
     let mut flapping = false;
     for (i, check) in host.checks.iter().enumerate() {
+        if client.is_some_and(|c| !check.serves(c)) {
+            continue;
+        }
         let live = data.checks.get(&check.id);
         let s = live.map_or(Status::Unknown, |c| c.status);
         flapping |= live.is_some_and(|c| c.flapping);
@@ -61,7 +66,7 @@ fn host_row<'a>(data: &Data, host: &'a Host) -> HostRow<'a> {
             since = live.map(|c| c.since);
         }
     }
-    if host.checks.is_empty() {
+    if worst.is_none() {
         status = Status::Unknown;
     }
     HostRow {
@@ -112,7 +117,9 @@ pub fn groups<'a>(data: &'a Data, filter: &str) -> Vec<Group<'a>> {
             for name in &env.hosts {
                 if let Some(host) = by_name.get(name.as_str()).copied() {
                     used.insert(host.name.as_str());
-                    group.hosts.push(host_row(data, host));
+                    group
+                        .hosts
+                        .push(host_row(data, host, Some(client.id.as_str())));
                 }
             }
             out.push(group);
@@ -122,7 +129,7 @@ pub fn groups<'a>(data: &'a Data, filter: &str) -> Vec<Group<'a>> {
         .hosts
         .iter()
         .filter(|h| !used.contains(h.name.as_str()))
-        .map(|h| host_row(data, h))
+        .map(|h| host_row(data, h, None))
         .collect();
     if !orphans.is_empty() {
         out.push(Group {
@@ -309,10 +316,10 @@ pub fn figures(data: &Data, host: &Host) -> HostFigures {
 }
 
 /// The check whose latency stands for the host: its first service check
-/// (http, tcp...), else its first check.
-pub fn latency_check(host: &Host) -> Option<&crate::model::Check> {
+/// (http, tcp...) of `client`'s, else its first check.
+pub fn latency_check<'a>(host: &'a Host, client: Option<&str>) -> Option<&'a crate::model::Check> {
     host.checks
         .iter()
-        .find(|c| c.kind.is_service())
+        .find(|c| c.kind.is_service() && client.is_none_or(|id| c.serves(id)))
         .or(host.checks.first())
 }
