@@ -35,6 +35,10 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         .demo
         .is_some()
         .then(|| demo::seed_in_background(writer.handle(), fleet.clone(), Utc::now()));
+    let demo_backups = setup
+        .demo
+        .is_some()
+        .then(|| demo::backups::prepare_in_background(writer.handle(), fleet.clone(), Utc::now()));
     let sources = Sources::new()
         .map_err(|e| CliError::input(format!("cannot build the HTTP client: {e}")))?;
     let modes = Modes {
@@ -62,6 +66,7 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         message: format!("terminal error: {e}"),
         code: 1,
     })?;
+    drop(demo_backups);
     drop(setup);
     Ok(0)
 }

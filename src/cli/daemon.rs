@@ -45,6 +45,10 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
     if let Some(s) = seeding.as_mut() {
         tokio::task::block_in_place(|| s.wait_recent(std::time::Duration::from_secs(5)));
     }
+    let demo_backups = setup
+        .demo
+        .is_some()
+        .then(|| demo::backups::prepare_in_background(writer.handle(), fleet.clone(), Utc::now()));
     let sources = Sources::new()
         .map_err(|e| CliError::input(format!("cannot build the HTTP client: {e}")))?;
     let (tx, mut rx) = mpsc::channel::<Event>(1024);
@@ -60,6 +64,26 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         ..EngineOptions::default()
     };
     let engine = Engine::start_with(&fleet, sources, tx, options);
+    let backups = crate::engine::backups::BackupCollector::start(
+        &fleet.backups,
+        Default::default(),
+        writer.handle(),
+    );
+    let pings = match fleet.pings_listen {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| CliError::input(format!("cannot listen for pings on {addr}: {e}")))?;
+            let bound = listener.local_addr().unwrap_or(addr);
+            eprintln!("vigie daemon: backup pings on http://{bound}/ping/<uuid>");
+            Some(crate::engine::backups::serve_pings(
+                listener,
+                &fleet.backups,
+                writer.handle(),
+            ))
+        }
+        None => None,
+    };
     eprintln!(
         "vigie daemon: {} checks on {} hosts, store {}",
         engine.check_count(),
@@ -107,6 +131,11 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         }
     }
     drop(engine);
+    drop(backups);
+    drop(demo_backups);
+    if let Some(p) = pings {
+        p.abort();
+    }
     drop(seeding);
     let _ = writer.flush();
     tracing::info!("daemon stopped");

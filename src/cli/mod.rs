@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand; the console is one of them.
 
+pub mod backups;
 pub mod check;
 pub mod config_check;
 pub mod console;
@@ -75,6 +76,19 @@ pub enum Command {
     Check {
         /// text (plugin output), table (every check) or json
         #[arg(long, default_value = "text")]
+        format: String,
+    },
+    /// Backups judged: RPO, retention, suspect sizes, a month calendar per
+    /// source; exit 0 OK, 1 WARNING, 2 CRITICAL (a rule broken), 3 UNKNOWN.
+    Backups {
+        /// Only this client (its key in the configuration).
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+        /// The calendar month, like 2026-11 (default: the current one).
+        #[arg(long, value_name = "YYYY-MM")]
+        month: Option<String>,
+        /// md or json
+        #[arg(long, default_value = "md")]
         format: String,
     },
     /// Reports from the store's history.
@@ -173,6 +187,11 @@ pub fn main(started: Instant) -> ExitCode {
                 styles,
             }) => snapshot::run(&cli, *width, *height, pane.as_deref(), *styles).await,
             Some(Command::Check { format }) => check::run(&cli, format).await,
+            Some(Command::Backups {
+                client,
+                month,
+                format,
+            }) => backups::run(&cli, client.as_deref(), month.as_deref(), format).await,
             Some(Command::Config {
                 command: ConfigCommand::Check { file },
             }) => config_check::run(&cli, file.as_deref()),

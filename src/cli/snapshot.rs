@@ -71,6 +71,8 @@ pub async fn run(
         }
     }
     app.data.now = Utc::now();
+    let records = super::backups::records(&fleet, &setup.db, setup.demo.is_some()).await;
+    app.data.backups.set(records);
     if let Some(id) = focus {
         app.focus = id;
         app.zoomed = true;

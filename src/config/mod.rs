@@ -187,6 +187,8 @@ mod tests {
             keys_of::<RawOpeningHours>(),
             keys_of::<RawHost>(),
             keys_of::<RawCheck>(),
+            keys_of::<RawBackup>(),
+            keys_of::<RawPings>(),
         ];
         for (i, struct_keys) in keys.iter().enumerate() {
             assert!(!struct_keys.is_empty(), "no keys read from raw struct #{i}");

@@ -25,6 +25,47 @@ pub(crate) struct RawConfig {
     pub hosts: OrderedMap<String, RawHost>,
     #[serde(default)]
     pub health: RawHealth,
+    /// `[backups.<id>]`: backup sources and their policies.
+    #[serde(default)]
+    pub backups: OrderedMap<String, RawBackup>,
+    /// `[pings]`: where `vigie daemon` listens for backup pings.
+    pub pings: Option<RawPings>,
+}
+
+/// `[pings]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPings {
+    pub listen: Spanned<String>,
+}
+
+/// `[backups.<id>]`: one backup source. The keys of every kind are
+/// optional here; `validate::backup` requires or refuses them by `kind`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBackup {
+    pub client: Spanned<String>,
+    pub name: Option<String>,
+    pub kind: Spanned<String>,
+    pub repository: Option<Spanned<String>>,
+    pub binary: Option<Spanned<String>>,
+    pub password_env: Option<Spanned<String>>,
+    pub password_file: Option<Spanned<String>>,
+    pub passcommand: Option<Spanned<String>>,
+    pub host: Option<Spanned<String>>,
+    pub timezone: Option<TimezoneValue>,
+    pub directory: Option<Spanned<String>>,
+    pub pattern: Option<Spanned<String>>,
+    pub uuid: Option<Spanned<String>>,
+    pub at: Option<Spanned<TimeValue>>,
+    pub cron: Option<Spanned<String>>,
+    pub grace: Option<Spanned<DurationValue>>,
+    pub retention_days: Option<Spanned<u32>>,
+    pub rpo: Option<Spanned<DurationValue>>,
+    pub min_size: Option<Spanned<String>>,
+    pub suspect_below_pct: Option<Spanned<f64>>,
+    pub every: Option<Spanned<DurationValue>>,
+    pub timeout: Option<Spanned<DurationValue>>,
 }
 
 /// `[health]`: fleet-wide rules of the Health pane.

@@ -1,6 +1,7 @@
 //! The embedded default: a small simulated fleet on loopback, probed by the
 //! real engine and sources, and a store seeded with months of history.
 
+pub mod backups;
 pub mod seed;
 pub mod server;
 
@@ -59,7 +60,9 @@ pub async fn start() -> Result<Demo, DemoError> {
 /// The demo configuration pointed at `addr`.
 pub fn config_for(addr: SocketAddr) -> Result<Config, config::ConfigError> {
     config::parse(
-        &FLEET_TOML.replace("{ADDR}", &addr.to_string()),
+        &FLEET_TOML
+            .replace("{ADDR}", &addr.to_string())
+            .replace("{BACKUPS}", &backups::dir().to_string_lossy()),
         Path::new("<demo>"),
     )
 }

@@ -4,6 +4,7 @@
 //! states (down after N failures, flapping, unknown when Vigie's own network
 //! is cut); results leave as [`Event`]s on one channel.
 
+pub mod backups;
 mod lateness;
 
 use std::collections::HashMap;

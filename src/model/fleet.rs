@@ -17,6 +17,10 @@ pub struct Fleet {
     pub hosts: Vec<Host>,
     pub contracts: BTreeMap<String, Contract>,
     pub health: HealthSettings,
+    /// `[backups.<id>]`, in file order.
+    pub backups: Vec<super::backup::BackupSource>,
+    /// Where `vigie daemon` listens for backup pings (`[pings] listen`).
+    pub pings_listen: Option<std::net::SocketAddr>,
 }
 
 impl Fleet {

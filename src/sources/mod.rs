@@ -1,9 +1,14 @@
 //! Adapters that talk to the world. Each one speaks one protocol and returns
 //! a [`Probe`] (or model types); none knows about panes or SQL.
 
+pub mod backups;
+pub mod borg;
+pub mod child;
+pub mod dumps;
 pub mod http;
 pub mod node_exporter;
 pub mod prometheus;
+pub mod restic;
 pub mod tcp;
 
 use std::collections::HashMap;

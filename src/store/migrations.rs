@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
     V1_CHECK_RESULTS,
     V2_CHECK_STATE_AND_AUDIT,
     V3_HEALTH_HISTORY,
+    BACKUP_RUNS_AND_POINTS,
 ];
 
 /// The schema version this binary writes and reads.
@@ -124,6 +125,38 @@ CREATE TABLE metric_rollups (
 ALTER TABLE check_state ADD COLUMN observed INTEGER;
 ALTER TABLE check_state ADD COLUMN flapping INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE check_state ADD COLUMN metrics TEXT;
+";
+
+/// Backups: the run log (every run observed: restore points seen in a
+/// listing, pings), kept after the repository prunes them; the restore
+/// points that exist now (the last listing's, replaced by each listing);
+/// and each source's last listing time and error (or a note such as the
+/// demo's \"preparing\" before its first listing).
+const BACKUP_RUNS_AND_POINTS: &str = "
+CREATE TABLE backup_runs (
+    source     TEXT    NOT NULL,
+    at_ms      INTEGER NOT NULL,
+    origin     TEXT    NOT NULL,
+    outcome    INTEGER NOT NULL,
+    started_ms INTEGER,
+    size       INTEGER,
+    PRIMARY KEY (source, at_ms, origin)
+) WITHOUT ROWID;
+CREATE TABLE backup_points (
+    source      TEXT    NOT NULL,
+    id          TEXT    NOT NULL,
+    at_ms       INTEGER NOT NULL,
+    size        INTEGER,
+    duration_ms INTEGER,
+    detail      TEXT    NOT NULL,
+    PRIMARY KEY (source, id)
+) WITHOUT ROWID;
+CREATE TABLE backup_sources (
+    source     TEXT PRIMARY KEY,
+    checked_ms INTEGER,
+    error      TEXT,
+    note       TEXT
+);
 ";
 
 /// Brings the database to [`SCHEMA_VERSION`].

@@ -94,7 +94,12 @@ impl Reader {
         &self.path
     }
 
-    fn fail(&self, err: rusqlite::Error) -> StoreError {
+    /// The read-only connection, for the store's other read modules.
+    pub(super) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(super) fn fail(&self, err: rusqlite::Error) -> StoreError {
         StoreError::from_sqlite(&self.path, self.opts.busy_timeout, err)
     }
 

@@ -50,6 +50,8 @@ pub enum WriteOp {
         now: DateTime<Utc>,
         retention: Retention,
     },
+    /// Backup listings, pings and seeded runs (see `store::backups`).
+    Backup(super::backups::BackupWrite),
     /// Answered once everything sent before it is committed (or failed).
     Flush(Sender<()>),
 }
@@ -239,6 +241,7 @@ fn op_kind(op: &WriteOp) -> &'static str {
         WriteOp::Prune { .. } => "prune",
         WriteOp::PruneHistory { .. } => "prune history",
         WriteOp::Flush(_) => "flush",
+        WriteOp::Backup(_) => "backup",
     }
 }
 
@@ -306,6 +309,7 @@ fn apply(conn: &Connection, op: WriteOp) -> Result<(), OpError> {
             tracing::info!(rows = gone, "history pruned to its retention");
             Ok(())
         }
+        WriteOp::Backup(w) => Ok(super::backups::apply(conn, w)?),
         // Split off before the batch is written.
         WriteOp::Flush(_) => Ok(()),
     }

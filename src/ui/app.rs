@@ -58,6 +58,8 @@ pub enum Msg {
     History(crate::ui::history::HealthHistory),
     /// The history of the host whose detail is open.
     Detail(crate::ui::history::HostDetail),
+    /// Backup points, runs and listing states, read from the store.
+    Backups(std::collections::BTreeMap<String, crate::model::backup::SourceRecord>),
 }
 
 /// What `update` asks the runner to do.
@@ -202,6 +204,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Detail(detail) => {
             app.data.detail = Some(detail);
             app.dirty = true;
+            Vec::new()
+        }
+        Msg::Backups(records) => {
+            if app.data.backups.set(records) {
+                app.dirty = true;
+            }
             Vec::new()
         }
         Msg::Feed(feed) => {

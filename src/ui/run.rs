@@ -83,6 +83,8 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     let check_total = app.data.fleet.checks().count();
     let mut all_reported = check_total == 0;
     let mut engine: Option<Engine> = None;
+    // Backup listings run beside the engine, under the same rule.
+    let mut backups: Option<crate::engine::backups::BackupCollector> = None;
     let mut terminal_events = EventStream::new();
     let mut clock = tokio::time::interval_at(next_second(), Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -105,6 +107,15 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         for msg in msgs {
             if let Msg::Feed(feed) = &msg {
                 switch_feed(*feed, &mut engine, &app, &sources, &writer, &msg_tx);
+                backups = engine.as_ref().map(|_| {
+                    backups.take().unwrap_or_else(|| {
+                        crate::engine::backups::BackupCollector::start(
+                            &app.data.fleet.backups,
+                            Default::default(),
+                            writer.handle(),
+                        )
+                    })
+                });
             }
             effects.extend(update(&mut app, msg));
         }
@@ -158,6 +169,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     let _ = stop_tx.send(FollowerCmd::Stop);
     drop(seeding);
     drop(engine);
+    drop(backups);
     guard.leave()?;
     if writer.flush().is_err() {
         tracing::warn!("the store writer stopped before the last results were written");
@@ -268,6 +280,7 @@ fn spawn_follower(
         let mut detail_dirty = false;
         let mut history_at: Option<std::time::Instant> = None;
         let mut history_version = None;
+        let mut backups_read: Option<std::time::Instant> = None;
         loop {
             let hb = reader.heartbeat("daemon").ok().flatten();
             let alive = store::daemon_alive(hb.as_ref(), Utc::now(), DAEMON_MAX_AGE);
@@ -314,6 +327,16 @@ fn spawn_follower(
                 let d = history::read_detail(&reader, &fleet, req, Utc::now());
                 if tx.blocking_send(Msg::Detail(d)).is_err() {
                     return;
+                }
+            }
+            if crate::ui::panes::backups::read_due(&mut backups_read, moved) {
+                match reader.backups(Utc::now() - crate::ui::panes::backups::RUNS_KEPT) {
+                    Ok(b) => {
+                        if tx.blocking_send(Msg::Backups(b)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => tracing::warn!("backups not read: {e}"),
                 }
             }
             if moved {

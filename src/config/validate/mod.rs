@@ -2,6 +2,7 @@
 //! and cross-references. Every problem is collected, so one run of Vigie
 //! shows them all rather than one per edit.
 
+mod backup;
 mod client;
 mod contract;
 mod host;
@@ -142,6 +143,8 @@ pub(crate) fn fleet(raw: &RawConfig, text: &str) -> Result<Fleet, Vec<Diagnostic
         .map(|(name, h)| host::host(&mut v, name, h))
         .collect();
     let health = health(&mut v, &raw.health);
+    let backups = backup::sources(&mut v, raw);
+    let pings_listen = backup::pings(&mut v, raw);
     // A check's `clients` must name clients that use its host.
     for (host, h) in raw.hosts.iter() {
         for c in &h.checks {
@@ -176,6 +179,8 @@ pub(crate) fn fleet(raw: &RawConfig, text: &str) -> Result<Fleet, Vec<Diagnostic
             hosts,
             contracts,
             health,
+            backups,
+            pings_listen,
         })
     } else {
         let mut diagnostics = v.diagnostics;

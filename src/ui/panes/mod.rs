@@ -3,6 +3,7 @@
 //! pane's capability means: its data in [`Data`], a `Msg` that fills it, and
 //! its `Pane` implementation here.
 
+pub mod backups;
 pub mod empty;
 pub mod health;
 
@@ -112,6 +113,8 @@ pub struct Data {
     pub history: HealthHistory,
     /// The history of the host whose detail is open, once read.
     pub detail: Option<HostDetail>,
+    /// Backup points, runs and listing states, read from the store.
+    pub backups: backups::BackupData,
     /// `counts()` memoized; emptied whenever `checks` changes.
     tally: RefCell<Option<BTreeMap<Status, usize>>>,
     /// Bumped whenever `checks` changes, so panes can keep what they
@@ -128,6 +131,7 @@ impl Data {
             tz,
             history: HealthHistory::default(),
             detail: None,
+            backups: backups::BackupData::default(),
             tally: RefCell::new(None),
             generation: 0,
         }
@@ -286,11 +290,7 @@ pub trait Pane {
 pub fn all() -> Vec<Box<dyn Pane>> {
     vec![
         Box::new(health::HealthPane::default()),
-        Box::new(empty::EmptyPane::new(
-            PaneId::Backups,
-            "No backup sources configured.",
-            "The backup calendar (restic, borg, dump directories, pings) is not built yet.",
-        )),
+        Box::new(backups::BackupsPane::default()),
         Box::new(empty::EmptyPane::new(
             PaneId::Tickets,
             "No ticket tracker configured.",

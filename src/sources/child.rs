@@ -1,0 +1,200 @@
+//! Running a backup tool: a child process with a timeout (killed when it
+//! passes), bounded output, no terminal, and only the environment given.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+/// Most bytes kept from a child's standard output (JSON listings of years
+/// of snapshots fit well below).
+pub const MAX_STDOUT: usize = 32 * 1024 * 1024;
+/// Most bytes kept from its standard error (messages).
+pub const MAX_STDERR: usize = 64 * 1024;
+
+/// What a finished child said.
+#[derive(Debug)]
+pub struct Output {
+    pub success: bool,
+    pub code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// Standard output passed [`MAX_STDOUT`] and was cut.
+    pub truncated: bool,
+}
+
+impl Output {
+    /// The last non-empty lines of standard error, joined: what the tool
+    /// said went wrong.
+    pub fn complaint(&self) -> String {
+        let text = String::from_utf8_lossy(&self.stderr);
+        let lines: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let tail = &lines[lines.len().saturating_sub(2)..];
+        let mut s = tail.join(" / ");
+        if s.is_empty() {
+            s = format!(
+                "exit status {}",
+                self.code.map_or("signal".into(), |c| c.to_string())
+            );
+        }
+        if s.chars().count() > 300 {
+            s = s.chars().take(300).collect::<String>() + "…";
+        }
+        s
+    }
+}
+
+/// Runs `program args` with `env` added (and `remove` taken away), stdin
+/// closed, for at most `timeout`; the child is killed if it runs longer or
+/// if the caller is dropped. The error is a sentence for the operator.
+pub async fn run(
+    program: &str,
+    args: &[&str],
+    env: &[(&str, String)],
+    remove: &[&str],
+    timeout: Duration,
+) -> Result<Output, String> {
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for k in remove {
+        cmd.env_remove(k);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            format!("{program} not found: install it or set `binary` to its path")
+        }
+        std::io::ErrorKind::PermissionDenied => format!("{program} is not executable"),
+        _ => format!("cannot start {program}: {e}"),
+    })?;
+    let (Some(out), Some(err)) = (child.stdout.take(), child.stderr.take()) else {
+        return Err(format!("cannot read the output of {program}"));
+    };
+    let work = async {
+        let (stdout, stderr) = tokio::join!(bounded(out, MAX_STDOUT), bounded(err, MAX_STDERR));
+        let status = child.wait().await;
+        (stdout, stderr, status)
+    };
+    match tokio::time::timeout(timeout, work).await {
+        Ok(((stdout, truncated), (stderr, _), status)) => {
+            let status = status.map_err(|e| format!("{program} did not finish: {e}"))?;
+            Ok(Output {
+                success: status.success(),
+                code: status.code(),
+                stdout,
+                stderr,
+                truncated,
+            })
+        }
+        // Dropping `work` drops the child, which kills it (kill_on_drop).
+        Err(_) => Err(format!(
+            "{program} gave no answer within {} and was stopped",
+            super::human_duration(timeout)
+        )),
+    }
+}
+
+/// Reads up to `max` bytes, then drains the rest (so the child is not
+/// blocked on a full pipe) without keeping it.
+async fn bounded<R: AsyncRead + Unpin>(mut r: R, max: usize) -> (Vec<u8>, bool) {
+    let mut kept = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    let mut truncated = false;
+    loop {
+        match r.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                let room = max.saturating_sub(kept.len());
+                if n > room {
+                    truncated = true;
+                }
+                kept.extend_from_slice(&buf[..n.min(room)]);
+            }
+        }
+    }
+    (kept, truncated)
+}
+
+/// Refuses a secret file that others can read; returns its path.
+pub fn owner_only(path: &str) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!("password file {path} does not exist"),
+        _ => format!("cannot read password file {path}: {e}"),
+    })?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "password file {path} is readable by group or others (mode {mode:o}): run chmod 600 {path}"
+        ));
+    }
+    Ok(())
+}
+
+/// The value of the environment variable a secret names.
+pub fn env_secret(name: &str) -> Result<String, String> {
+    match std::env::var(name) {
+        Ok(v) if !v.is_empty() => Ok(v),
+        _ => Err(format!("password variable {name} is not set")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_child_running_past_its_timeout_is_killed_and_reported() {
+        let e = run("sleep", &["5"], &[], &[], Duration::from_millis(100))
+            .await
+            .unwrap_err();
+        assert!(e.contains("no answer within 100ms"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn output_past_the_bound_is_cut_and_flagged() {
+        let out = run(
+            "head",
+            &["-c", &(MAX_STDOUT + 10).to_string(), "/dev/zero"],
+            &[],
+            &[],
+            Duration::from_secs(20),
+        )
+        .await
+        .unwrap();
+        assert!(out.truncated);
+        assert_eq!(out.stdout.len(), MAX_STDOUT);
+    }
+
+    #[tokio::test]
+    async fn a_missing_program_says_so() {
+        let e = run("/nonexistent/restic", &[], &[], &[], Duration::from_secs(1))
+            .await
+            .unwrap_err();
+        assert!(e.contains("not found"), "{e}");
+    }
+
+    #[test]
+    fn a_group_readable_password_file_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("pw");
+        std::fs::write(&p, "secret").unwrap();
+        let path = p.to_str().unwrap();
+        // (mode, accepted)
+        for (mode, ok) in [(0o600, true), (0o400, true), (0o640, false), (0o604, false)] {
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+            assert_eq!(owner_only(path).is_ok(), ok, "mode {mode:o}");
+        }
+    }
+}
