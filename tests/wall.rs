@@ -138,7 +138,7 @@ fn pages_rotate_with_the_clock_when_the_sections_do_not_fit() {
         .split("page ")
         .nth(1)
         .and_then(|s| s.split('/').nth(1))
-        .and_then(|s| s.trim().split_whitespace().next())
+        .and_then(|s| s.split_whitespace().next())
         .and_then(|s| s.parse().ok())
         .unwrap();
     assert!(total >= 3, "{total}");
