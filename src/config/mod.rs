@@ -20,6 +20,8 @@ use crate::model::Fleet;
 pub struct Config {
     pub fleet: Fleet,
     pub console: ConsoleSettings,
+    /// `[alerts]`: webhooks the daemon calls.
+    pub alerts: crate::model::alert::AlertSettings,
     /// Where it was read from (or a label such as `<demo>`).
     pub path: PathBuf,
 }
@@ -73,6 +75,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         invalid(vec![Diagnostic::at(text, span, message)])
     })?;
     let fleet = validate::fleet(&raw, text).map_err(invalid)?;
+    let alerts = validate::alerts::alerts(&raw.alerts, text).map_err(invalid)?;
     let console = ConsoleSettings {
         theme: raw.console.theme,
         keymap: raw.console.keymap,
@@ -81,6 +84,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     Ok(Config {
         fleet,
         console,
+        alerts,
         path: path.to_path_buf(),
     })
 }

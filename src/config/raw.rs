@@ -25,6 +25,30 @@ pub(crate) struct RawConfig {
     pub hosts: OrderedMap<String, RawHost>,
     #[serde(default)]
     pub health: RawHealth,
+    #[serde(default)]
+    pub alerts: RawAlerts,
+}
+
+/// `[alerts]`: webhooks the daemon calls.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAlerts {
+    pub merge_window: Option<Spanned<DurationValue>>,
+    #[serde(default)]
+    pub webhooks: Vec<Spanned<RawWebhook>>,
+}
+
+/// `[[alerts.webhooks]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWebhook {
+    pub name: Option<String>,
+    pub kind: Spanned<String>,
+    pub url: Option<Spanned<String>>,
+    pub url_env: Option<Spanned<String>>,
+    pub room: Option<Spanned<String>>,
+    pub token_env: Option<Spanned<String>>,
+    pub token_file: Option<Spanned<String>>,
 }
 
 /// `[health]`: fleet-wide rules of the Health pane.
