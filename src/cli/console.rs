@@ -40,9 +40,9 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         .with_ssh(ssh::Options::from_config(&setup.config.ssh));
     let modes = Modes {
         demo: setup.demo.is_some(),
-        read_only: cli.read_only,
+        read_only: cli.read_only || cli.wall,
     };
-    let app = App::new(
+    let mut app = App::new(
         fleet,
         setup.themes.clone(),
         setup.theme.clone(),
@@ -51,6 +51,8 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         setup.tz,
         modes,
     );
+    app.wall = cli.wall.then(crate::ui::wall::Wall::default);
+    app.bell = setup.config.console.bell;
     let console = Console {
         app,
         db: setup.db.clone(),
