@@ -30,6 +30,43 @@ pub(crate) struct RawConfig {
     pub backups: OrderedMap<String, RawBackup>,
     /// `[pings]`: where `vigie daemon` listens for backup pings.
     pub pings: Option<RawPings>,
+    #[serde(default)]
+    pub alerts: RawAlerts,
+    #[serde(default)]
+    pub ssh: RawSsh,
+}
+
+/// `[ssh]`: how Vigie speaks SSH (see `validate::ssh`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSsh {
+    pub client: Option<Spanned<String>>,
+    pub known_hosts: Option<Spanned<String>>,
+    pub tmux_window: Option<bool>,
+    pub connect_timeout: Option<Spanned<DurationValue>>,
+    pub keepalive: Option<Spanned<DurationValue>>,
+}
+
+/// `[alerts]`: webhooks the daemon calls.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAlerts {
+    pub merge_window: Option<Spanned<DurationValue>>,
+    #[serde(default)]
+    pub webhooks: Vec<Spanned<RawWebhook>>,
+}
+
+/// `[[alerts.webhooks]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWebhook {
+    pub name: Option<String>,
+    pub kind: Spanned<String>,
+    pub url: Option<Spanned<String>>,
+    pub url_env: Option<Spanned<String>>,
+    pub room: Option<Spanned<String>>,
+    pub token_env: Option<Spanned<String>>,
+    pub token_file: Option<Spanned<String>>,
 }
 
 /// `[pings]`.
@@ -93,6 +130,7 @@ pub(crate) struct RawRetention {
 pub(crate) struct RawConsole {
     pub theme: Option<String>,
     pub keymap: Option<String>,
+    pub bell: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -172,6 +210,11 @@ pub(crate) struct RawHost {
     pub address: Spanned<String>,
     pub ssh_user: Option<String>,
     pub ssh_port: Option<Spanned<u16>>,
+    pub ssh_key: Option<Spanned<String>>,
+    /// Another host of `[hosts]` to reach this one through.
+    pub ssh_jump: Option<Spanned<String>>,
+    /// `allowed` or `refused`: interactive SSH beyond the environment rule.
+    pub ssh: Option<Spanned<String>>,
     #[serde(default)]
     pub checks: Vec<RawCheck>,
 }
