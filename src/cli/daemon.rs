@@ -153,10 +153,11 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         }
     }
     drop(engine);
-    drop(backups);
+    backups.stop().await;
     drop(demo_backups);
     if let Some(p) = pings {
         p.abort();
+        let _ = p.await;
     }
     drop(seeding);
     let _ = writer.flush();

@@ -75,11 +75,13 @@ pub fn prepare_in_background(
             }));
         }
     }
+    let tz: Tz = chrono_tz::Europe::Paris;
+    seed_runs(&writer, &fleet, now, tz);
+    // The thread holds no writer handle: quitting never waits for it.
+    drop(writer);
     let spawned = std::thread::Builder::new()
         .name("vigie-demo-backups".into())
         .spawn(move || {
-            let tz: Tz = chrono_tz::Europe::Paris;
-            seed_runs(&writer, &fleet, now, tz);
             let started = std::time::Instant::now();
             match build(&root, now, tz, &stopped) {
                 Ok(true) => tracing::info!(

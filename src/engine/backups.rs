@@ -37,6 +37,17 @@ impl Drop for BackupCollector {
 }
 
 impl BackupCollector {
+    /// Stops every task and waits until they are gone, so none still holds
+    /// the store's writer (whose drop waits for every handle).
+    pub async fn stop(mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        for t in self.tasks.drain(..) {
+            let _ = t.await;
+        }
+    }
+
     pub fn start(sources: &[BackupSource], lister: BackupLister, writer: WriteHandle) -> Self {
         let gate = Arc::new(Semaphore::new(LISTINGS_AT_ONCE));
         let tasks = sources

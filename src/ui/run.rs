@@ -176,7 +176,9 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     let _ = stop_tx.send(FollowerCmd::Stop);
     drop(seeding);
     drop(engine);
-    drop(backups);
+    if let Some(b) = backups.take() {
+        b.stop().await;
+    }
     guard.leave()?;
     if writer.flush().is_err() {
         tracing::warn!("the store writer stopped before the last results were written");
