@@ -1,6 +1,7 @@
 //! The embedded default: a small simulated fleet on loopback, probed by the
 //! real engine and sources, and a store seeded with months of history.
 
+pub mod odoo;
 pub mod seed;
 pub mod server;
 

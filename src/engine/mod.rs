@@ -5,6 +5,7 @@
 //! is cut); results leave as [`Event`]s on one channel.
 
 mod lateness;
+pub mod pos;
 
 use std::collections::HashMap;
 use std::sync::Arc;

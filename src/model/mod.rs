@@ -6,6 +6,7 @@ pub mod check;
 pub mod fleet;
 pub mod hours;
 pub mod metric;
+pub mod pos;
 pub mod status;
 pub mod tracker;
 

@@ -5,6 +5,7 @@
 mod client;
 mod contract;
 mod host;
+mod pos;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -131,11 +132,12 @@ pub(crate) fn fleet(raw: &RawConfig, text: &str) -> Result<Fleet, Vec<Diagnostic
         hosts: &host_names,
         contracts: &contract_names,
     };
-    let clients = raw
+    let mut clients: Vec<_> = raw
         .clients
         .iter()
         .map(|(id, c)| client::client(&mut v, &known, id.get_ref(), c))
         .collect();
+    pos::attach(&mut v, raw, &mut clients);
     let hosts = raw
         .hosts
         .iter()
