@@ -114,7 +114,7 @@ fn parse_uses_the_given_path_in_messages() {
     let err = config::parse("[nope]\n", Path::new("<demo>")).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "<demo>:1:2: unknown key `nope`, expected one of `console`, `contracts`, `clients`, `hosts`, `health`"
+        "<demo>:1:2: unknown key `nope`, expected one of `console`, `contracts`, `clients`, `hosts`, `health`, `pos`"
     );
 }
 
