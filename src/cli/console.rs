@@ -41,8 +41,8 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         demo: setup.demo.is_some(),
         read_only: cli.read_only,
     };
-    let app = App::new(
-        fleet,
+    let mut app = App::new(
+        fleet.clone(),
         setup.themes.clone(),
         setup.theme.clone(),
         setup.keymap.clone(),
@@ -50,6 +50,9 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         setup.tz,
         modes,
     );
+    if modes.demo {
+        demo::pos::seed_timelines(&mut app.data.pos, &fleet, Utc::now());
+    }
     let console = Console {
         app,
         db: setup.db.clone(),

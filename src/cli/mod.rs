@@ -5,6 +5,7 @@ pub mod config_check;
 pub mod console;
 pub mod daemon;
 pub mod logging;
+pub mod pos;
 pub mod report;
 pub mod setup;
 pub mod snapshot;
@@ -86,6 +87,14 @@ pub enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// Every store's tills, lines, POS session and alerts, observed once
+    /// now; exit 1 when a store is critical.
+    Pos {
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+        #[arg(long, default_value = "md")]
+        format: String,
     },
 }
 
@@ -173,6 +182,9 @@ pub fn main(started: Instant) -> ExitCode {
                 styles,
             }) => snapshot::run(&cli, *width, *height, pane.as_deref(), *styles).await,
             Some(Command::Check { format }) => check::run(&cli, format).await,
+            Some(Command::Pos { client, format }) => {
+                pos::run(&cli, client.as_deref(), format).await
+            }
             Some(Command::Config {
                 command: ConfigCommand::Check { file },
             }) => config_check::run(&cli, file.as_deref()),

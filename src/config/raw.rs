@@ -223,7 +223,7 @@ pub(crate) struct RawPos {
     pub interval: Option<Spanned<DurationValue>>,
     pub odoo_interval: Option<Spanned<DurationValue>>,
     pub timeout: Option<Spanned<DurationValue>>,
-    pub slow: Option<DurationValue>,
+    pub slow_ms: Option<u32>,
 }
 
 /// `[clients.<c>.odoo]`: where the client's Odoo answers; the key comes

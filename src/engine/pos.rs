@@ -21,7 +21,7 @@ use crate::sources::odoo::{self, JsonRpc, OdooApi, OdooError};
 
 /// Sessions read from Odoo: those not closed, and those started this
 /// long ago at most.
-pub const SESSIONS_RECENT: TimeDelta = TimeDelta::hours(36);
+pub const SESSIONS_RECENT: TimeDelta = TimeDelta::hours(72);
 
 /// A client's Odoo as the stores see it: a client, or why there is none.
 #[derive(Clone)]
@@ -99,6 +99,17 @@ pub struct PosMonitor {
 
 impl PosMonitor {
     pub fn start(fleet: &Fleet, sources: &Sources, tx: mpsc::Sender<StoreView>) -> PosMonitor {
+        PosMonitor::start_with(fleet, sources, tx, &std::collections::BTreeMap::new())
+    }
+
+    /// Starts with the timelines already known per (client, site) (the
+    /// demo's earlier day).
+    pub fn start_with(
+        fleet: &Fleet,
+        sources: &Sources,
+        tx: mpsc::Sender<StoreView>,
+        timelines: &std::collections::BTreeMap<(String, String), Timeline>,
+    ) -> PosMonitor {
         let mut tasks = JoinSet::new();
         let http = sources.http_client();
         let mut count = 0;
@@ -113,6 +124,9 @@ impl PosMonitor {
                     continue;
                 };
                 count += 1;
+                let known = timelines
+                    .get(&(client.id.clone(), site.id.clone()))
+                    .cloned();
                 let (client_id, site, link, http, tx) = (
                     client.id.clone(),
                     site.clone(),
@@ -122,7 +136,7 @@ impl PosMonitor {
                 );
                 tasks.spawn(async move {
                     let mut tracker = AlertTracker::default();
-                    let mut timeline = Timeline::default();
+                    let mut timeline = known.unwrap_or_default();
                     let mut sessions = None;
                     let mut odoo_at: Option<Instant> = None;
                     let mut next = Instant::now();

@@ -80,16 +80,16 @@ fn settings(v: &mut Validator, raw: &RawPos) -> PosSettings {
                 v.error(
                     d.span(),
                     format!(
-                        "{:?} is too short, expected at least {:?}",
-                        d.get_ref().0,
-                        least
+                        "{} is too short, expected at least {}",
+                        crate::sources::human_duration(d.get_ref().0),
+                        crate::sources::human_duration(least)
                     ),
                 );
             }
         }
     }
-    if let Some(d) = &raw.slow {
-        s.slow_ms = u32::try_from(d.0.as_millis()).unwrap_or(u32::MAX);
+    if let Some(ms) = raw.slow_ms {
+        s.slow_ms = ms;
     }
     s
 }

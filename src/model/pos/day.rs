@@ -68,6 +68,19 @@ pub fn local_instant(site: &Site, date: NaiveDate, time: TimeOfDay) -> Option<Da
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// Local midnight starting `date` in `tz` (the first instant of the day
+/// when midnight is skipped by a DST change).
+pub fn local_instant_tz(tz: chrono_tz::Tz, date: NaiveDate) -> DateTime<Utc> {
+    let midnight = date.and_time(NaiveTime::MIN);
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&(midnight + TimeDelta::hours(1)))
+                .earliest()
+        })
+        .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc))
+}
+
 /// The store's opening on a local date, if it opens that day.
 pub fn day_of(site: &Site, date: NaiveDate) -> Option<StoreDay> {
     match site.hours.on(date.weekday()) {

@@ -111,7 +111,12 @@ pub fn conditions(
                 out.push(Condition::new(
                     format!("session-left-open:{}", s.id),
                     sev,
-                    format!("session {} ({}) left open after closing", s.name, s.config),
+                    format!(
+                        "session {} ({}) still open after closing at {}",
+                        s.name,
+                        s.config,
+                        fmt_local(site, close)
+                    ),
                 ));
             }
         }
