@@ -7,6 +7,7 @@ pub mod fleet;
 pub mod hours;
 pub mod metric;
 pub mod status;
+pub mod tickets;
 pub mod tracker;
 
 pub use check::CheckResult;

@@ -5,6 +5,7 @@ pub mod http;
 pub mod node_exporter;
 pub mod prometheus;
 pub mod tcp;
+pub mod tickets;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

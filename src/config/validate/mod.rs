@@ -5,6 +5,7 @@
 mod client;
 mod contract;
 mod host;
+mod tickets;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -142,6 +143,7 @@ pub(crate) fn fleet(raw: &RawConfig, text: &str) -> Result<Fleet, Vec<Diagnostic
         .map(|(name, h)| host::host(&mut v, name, h))
         .collect();
     let health = health(&mut v, &raw.health);
+    let tickets = tickets::tickets(&mut v, raw.tickets.as_ref(), &raw.clients);
     // A check's `clients` must name clients that use its host.
     for (host, h) in raw.hosts.iter() {
         for c in &h.checks {
@@ -176,6 +178,7 @@ pub(crate) fn fleet(raw: &RawConfig, text: &str) -> Result<Fleet, Vec<Diagnostic
             hosts,
             contracts,
             health,
+            tickets,
         })
     } else {
         let mut diagnostics = v.diagnostics;
