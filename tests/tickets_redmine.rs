@@ -365,3 +365,164 @@ async fn an_unknown_project_is_named_in_the_error() {
         "{err:?}"
     );
 }
+
+/// A config that follows `project` on the test Redmine for client `coop`.
+fn config_for(dir: &std::path::Path, project: &str) -> std::path::PathBuf {
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"
+[contracts.std]
+intervention = {{ urgent = "2h", normal = "1d" }}
+hourly_rate = 120
+monthly_fee = 0
+calls_per_year = 2
+
+[clients.coop]
+name = "La Cagette"
+timezone = "Europe/Paris"
+contract = "std"
+
+[tickets]
+backend = "redmine"
+url = "{}"
+api_key_env = "VIGIE_TEST_REDMINE_KEY"
+[tickets.projects]
+{project} = "coop"
+"#,
+            redmine().url
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn vigie(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .args(["--config", dir.join("config.toml").to_str().unwrap()])
+        .args(["--db", dir.join("vigie.db").to_str().unwrap()])
+        .args(["--log", dir.join("vigie.log").to_str().unwrap()])
+        .args(args)
+        .env("VIGIE_TEST_REDMINE_KEY", &redmine().key)
+        .env("VIGIE_OPERATOR", "alice")
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn cli_lists_tickets_and_makes_a_timesheet() {
+    let admin = Admin::new();
+    let project = admin.project("cli").await;
+    let urgent = admin.issue(&project, "Till | offline", "Urgent").await;
+    let normal = admin.issue(&project, "New user", "Normal").await;
+    let month = Utc::now().format("%Y-%m").to_string();
+    let today = Utc::now().format("%Y-%m-%d").to_string();
+    for (issue, hours) in [(normal, 0.2), (normal, 0.2), (urgent, 1.0)] {
+        admin
+            .call(
+                reqwest::Method::POST,
+                "/time_entries.json",
+                Some(json!({"time_entry": {"issue_id": issue, "hours": hours, "spent_on": today}})),
+            )
+            .await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    config_for(dir.path(), &project);
+
+    let out = vigie(dir.path(), &["tickets", "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["stale"], false);
+    let ids: Vec<u64> = v["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    let u = v["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == urgent)
+        .unwrap();
+    assert_eq!(u["spent_hours"], 1.0);
+    assert_eq!(u["cost"], 120.0);
+    assert_eq!(u["diagnosis_warning"], true);
+    assert_eq!(v["quotas"][0]["used"], 2);
+    assert_eq!(v["quotas"][0]["warning"], true, "2 of 2 calls");
+
+    let out = vigie(dir.path(), &["tickets"]);
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("Till \\| offline"), "{md}");
+    assert!(md.contains("diagnosis over threshold"), "{md}");
+
+    let out = vigie(
+        dir.path(),
+        &["timesheet", "--month", &month, "--format", "csv"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8_lossy(&out.stdout);
+    // 24 min on the normal ticket bill as 30 min; 1 h as 1 h.
+    assert!(
+        csv.contains(&format!(
+            "{month},coop,{normal},New user,0.40,0.50,120.00,60.00,EUR"
+        )),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!(
+            "{month},coop,{urgent},Till | offline,1.00,1.00,120.00,120.00,EUR"
+        )),
+        "{csv}"
+    );
+
+    let out = vigie(dir.path(), &["timesheet", "--month", "2026-13"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn cli_marks_the_cache_stale_when_the_tracker_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let project = rt.block_on(async {
+        let admin = Admin::new();
+        let p = admin.project("stale").await;
+        admin.issue(&p, "disk full", "Urgent").await;
+        p
+    });
+    config_for(dir.path(), &project);
+    let out = vigie(dir.path(), &["tickets"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Point the config at a port nobody listens on.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let cfg = std::fs::read_to_string(dir.path().join("config.toml"))
+        .unwrap()
+        .replace(&redmine().url, &format!("http://{dead}"));
+    std::fs::write(dir.path().join("config.toml"), cfg).unwrap();
+    let out = vigie(dir.path(), &["tickets"]);
+    assert_eq!(out.status.code(), Some(1));
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("STALE: tracker unreachable"), "{md}");
+    assert!(
+        md.contains("cache from 0m ago") || md.contains("cache from 1m ago"),
+        "{md}"
+    );
+    assert!(md.contains("disk full"), "{md}");
+}

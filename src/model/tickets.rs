@@ -516,16 +516,6 @@ pub fn timesheet(
         .collect()
 }
 
-/// Parses `YYYY-MM`.
-pub fn parse_month(s: &str) -> Option<(i32, u32)> {
-    let (y, m) = s.trim().split_once('-')?;
-    if y.len() != 4 || m.len() != 2 {
-        return None;
-    }
-    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
-    (1..=12).contains(&m).then_some((y, m))
-}
-
 /// Hours as a decimal for a tracker (Redmine's `hours`), to the second.
 pub fn hours_decimal(d: Duration) -> f64 {
     d.as_secs() as f64 / 3600.0
@@ -1039,12 +1029,231 @@ mod tests {
             ]
         );
     }
+}
+
+/// The contract calendar of a client, if the client and its contract exist.
+pub fn calendar_of<'a>(
+    fleet: &'a super::Fleet,
+    client: &str,
+) -> Option<(BusinessCalendar, &'a super::Contract)> {
+    let c = fleet.client(client)?;
+    let contract = fleet.contracts.get(&c.contract)?;
+    Some((
+        BusinessCalendar {
+            hours: contract.support_hours.clone(),
+            tz: c.timezone,
+            holidays: contract.holidays.clone(),
+        },
+        contract,
+    ))
+}
+
+/// Billing terms of a client from its contract.
+pub fn terms_of(fleet: &super::Fleet, client: &str) -> Option<BillingTerms> {
+    let (_, contract) = calendar_of(fleet, client)?;
+    Some(BillingTerms {
+        hourly_rate: contract.hourly_rate,
+        currency: contract.currency.clone(),
+        rounding: Rounding {
+            period: contract.billing_increment,
+        },
+    })
+}
+
+/// Time recorded in Vigie that the tracker does not know yet: queued
+/// entries and the running timer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LocalTime {
+    /// (ticket, worked) of entries not yet accepted by the tracker.
+    pub pending: Vec<(u64, Duration)>,
+    /// (ticket, started) of the operator's running timer.
+    pub timer: Option<(u64, DateTime<Utc>)>,
+}
+
+/// One ticket on the board, judged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardRow {
+    pub ticket: Ticket,
+    /// Intervention clock.
+    pub clock: Clock,
+    /// Restoration clock (until the ticket is closed), if the contract has one.
+    pub restoration: Clock,
+    /// Tracker time + queued entries + the running timer.
+    pub spent: Duration,
+    pub billed: Duration,
+    pub cost: f64,
+    pub currency: String,
+    /// DOMAIN: past the diagnosis threshold the client must be told.
+    pub diagnosis_warning: bool,
+    /// Started at, when the operator's timer runs on this ticket.
+    pub timer: Option<DateTime<Utc>>,
+}
+
+/// The board: every ticket judged against its client's contract, most
+/// urgent first (breached, then nearest deadline, then the rest by id).
+pub fn board(
+    tickets: &[Ticket],
+    fleet: &super::Fleet,
+    rules: &ClockRules,
+    local: &LocalTime,
+    now: DateTime<Utc>,
+) -> Vec<BoardRow> {
+    let mut rows: Vec<BoardRow> = tickets
+        .iter()
+        .map(|t| {
+            let timer = local.timer.filter(|(id, _)| *id == t.id).map(|(_, at)| at);
+            let queued: Duration = local
+                .pending
+                .iter()
+                .filter(|(id, _)| *id == t.id)
+                .map(|(_, d)| *d)
+                .sum();
+            let running = timer
+                .and_then(|at| (now - at).to_std().ok())
+                .unwrap_or(Duration::ZERO);
+            let spent = t.spent + queued + running;
+            let cal = t.client.as_deref().and_then(|c| calendar_of(fleet, c));
+            let (clock_, restoration, billed, cost_, currency, warn) = match cal {
+                Some((cal, contract)) => {
+                    let started = intervention_started(t, rules, timer);
+                    let c = clock(
+                        &cal,
+                        t.created,
+                        for_priority(&contract.intervention, &t.priority),
+                        started,
+                        now,
+                    );
+                    let r = clock(
+                        &cal,
+                        t.created,
+                        for_priority(&contract.restoration, &t.priority),
+                        None,
+                        now,
+                    );
+                    let rounding = Rounding {
+                        period: contract.billing_increment,
+                    };
+                    let billed = rounding.billed(spent);
+                    (
+                        c,
+                        r,
+                        billed,
+                        cost(billed, contract.hourly_rate),
+                        contract.currency.clone(),
+                        diagnosis_warning(spent, contract.diagnosis_warning),
+                    )
+                }
+                None => (Clock::None, Clock::None, spent, 0.0, String::new(), false),
+            };
+            BoardRow {
+                ticket: t.clone(),
+                clock: clock_,
+                restoration,
+                spent,
+                billed,
+                cost: cost_,
+                currency,
+                diagnosis_warning: warn,
+                timer,
+            }
+        })
+        .collect();
+    rows.sort_by_key(|r| (r.clock.urgency(), r.ticket.id));
+    rows
+}
+
+#[cfg(test)]
+mod board_tests {
+    use super::*;
+    use crate::model::{Client, Contract, Fleet};
+    use chrono::TimeZone;
+
+    fn fleet() -> Fleet {
+        let contract = Contract {
+            id: "std".into(),
+            support_hours: SupportHours::default(),
+            intervention: [
+                ("urgent".to_string(), Duration::from_secs(7200)),
+                ("normal".to_string(), Duration::from_secs(86_400)),
+            ]
+            .into(),
+            restoration: Default::default(),
+            calls_per_year: Some(24),
+            hourly_rate: 120.0,
+            currency: "EUR".into(),
+            monthly_fee: 0.0,
+            tiers: vec![],
+            diagnosis_warning: Duration::from_secs(3600),
+            holidays: BTreeSet::new(),
+            billing_increment: Duration::from_secs(900),
+        };
+        Fleet {
+            clients: vec![Client {
+                id: "coop".into(),
+                name: "Coop".into(),
+                timezone: chrono_tz::Europe::Paris,
+                contract: "std".into(),
+                environments: vec![],
+                sites: vec![],
+            }],
+            contracts: [("std".to_string(), contract)].into(),
+            ..Fleet::default()
+        }
+    }
+
+    fn t(id: u64, priority: &str, created: DateTime<Utc>, client: Option<&str>) -> Ticket {
+        Ticket {
+            id,
+            project: "p".into(),
+            client: client.map(String::from),
+            title: format!("t{id}"),
+            status: "New".into(),
+            closed: false,
+            priority: priority.into(),
+            tracker: "Bug".into(),
+            author: "client".into(),
+            assignee: None,
+            created,
+            updated: created,
+            spent: Duration::ZERO,
+            first_time_entry: None,
+            journals: vec![],
+            url: None,
+        }
+    }
 
     #[test]
-    fn parses_months() {
-        assert_eq!(parse_month("2026-11"), Some((2026, 11)));
-        assert_eq!(parse_month("2026-13"), None);
-        assert_eq!(parse_month("26-11"), None);
-        assert_eq!(parse_month("2026/11"), None);
+    fn board_orders_by_urgency_and_counts_local_time() {
+        // Monday 30 Nov 2026, 11:00 Paris.
+        let now = Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 0).unwrap();
+        let h = |n: i64| now - chrono::Duration::hours(n);
+        let mut spent = t(4, "normal", h(1), Some("coop"));
+        spent.spent = Duration::from_secs(50 * 60);
+        let tickets = vec![
+            t(1, "normal", h(1), Some("coop")),
+            t(2, "urgent", h(72), Some("coop")),
+            t(3, "urgent", h(1), Some("coop")),
+            spent,
+            t(5, "urgent", h(1), None),
+        ];
+        let local = LocalTime {
+            pending: vec![(4, Duration::from_secs(5 * 60))],
+            timer: Some((4, now - chrono::Duration::minutes(6))),
+        };
+        let rows = board(&tickets, &fleet(), &ClockRules::default(), &local, now);
+        let order: Vec<u64> = rows.iter().map(|r| r.ticket.id).collect();
+        // 2 is breached; 3 due at 12:00; 1 due tomorrow 10:00; 4 stopped by
+        // its timer; 5 has no client, so no contract clock.
+        assert_eq!(order, vec![2, 3, 1, 4, 5]);
+        assert!(rows[0].clock.is_breached());
+        let four = &rows[3];
+        assert_eq!(four.spent, Duration::from_secs(61 * 60));
+        assert_eq!(four.billed, Duration::from_secs(75 * 60));
+        assert_eq!(four.cost, 150.0);
+        assert!(four.diagnosis_warning);
+        assert_eq!(four.timer, Some(now - chrono::Duration::minutes(6)));
+        assert!(matches!(four.clock, Clock::Stopped { met: true, .. }));
+        assert_eq!(rows[4].clock, Clock::None);
+        assert_eq!(rows[4].cost, 0.0);
     }
 }

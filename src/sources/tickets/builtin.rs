@@ -83,4 +83,16 @@ impl TicketBackend for Builtin {
     fn ticket_url(&self, _ticket: u64) -> Option<String> {
         None
     }
+
+    fn time_entries<'a>(
+        &'a self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        _titles: &'a std::collections::HashMap<u64, String>,
+    ) -> BoxFuture<'a, Result<Vec<crate::model::tickets::WorkEntry>, TrackerError>> {
+        Box::pin(async move {
+            let entries = self.with(|s| s.entries_between("builtin", from, to))?;
+            Ok(entries.iter().map(|e| e.work()).collect())
+        })
+    }
 }

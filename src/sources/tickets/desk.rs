@@ -8,13 +8,15 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+use chrono::{DateTime, Months, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use super::builtin::Builtin;
 use super::redmine::Redmine;
 use super::{TicketBackend, TimePush, TrackerError, read_secret};
-use crate::model::tickets::{TicketBackendKind, TicketSettings};
+use crate::model::tickets::{TicketBackendKind, TicketSettings, WorkEntry};
 use crate::store::StoreError;
 use crate::store::tickets::{Cached, StoredEntry, TicketStore, Timer};
 
@@ -208,6 +210,43 @@ impl Desk {
             let day = t.started.with_timezone(&tz).date_naive();
             s.stop_timer(&self.operator, now, day, comment, title, client)
         })
+    }
+
+    /// Every piece of work booked in `month`: what the tracker holds plus
+    /// entries still queued for it (the tracker is asked first, so a queue
+    /// that can be pushed is pushed). Fails when the tracker cannot be read:
+    /// an invoice is not made from partial data.
+    pub async fn month_entries(
+        &self,
+        month: (i32, u32),
+        now: DateTime<Utc>,
+    ) -> Result<Vec<WorkEntry>, TrackerError> {
+        let (y, m) = month;
+        let from = NaiveDate::from_ymd_opt(y, m, 1)
+            .ok_or_else(|| TrackerError::Garbled(format!("no month {y}-{m:02}")))?;
+        let to = from
+            .checked_add_months(Months::new(1))
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(from);
+        self.push_pending(now).await?;
+        let name = self.backend.name().to_string();
+        let titles: HashMap<u64, String> = self
+            .with(|s| s.cached(&name))?
+            .tickets
+            .into_iter()
+            .map(|t| (t.id, t.title))
+            .collect();
+        let mut out = self.backend.time_entries(from, to, &titles).await?;
+        if name != "builtin" {
+            let pending = self.with(|s| s.pending(&name))?;
+            out.extend(
+                pending
+                    .iter()
+                    .filter(|e| e.spent_on >= from && e.spent_on <= to)
+                    .map(StoredEntry::work),
+            );
+        }
+        Ok(out)
     }
 
     pub async fn add_note(&self, ticket: u64, text: &str) -> Result<(), TrackerError> {

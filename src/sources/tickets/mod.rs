@@ -20,7 +20,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use futures::future::BoxFuture;
 
-use crate::model::tickets::{SecretSource, Ticket};
+use crate::model::tickets::{SecretSource, Ticket, WorkEntry};
 
 /// Why a tracker call failed, in words an operator can act on.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -100,6 +100,24 @@ pub trait TicketBackend: Send + Sync {
     ) -> BoxFuture<'a, Result<Option<u64>, TrackerError>>;
     /// The ticket's page for a browser, if the tracker has one.
     fn ticket_url(&self, ticket: u64) -> Option<String>;
+    /// Time recorded in the tracker on the configured projects, booked
+    /// from `from` to `to` (local dates, both included), for timesheets.
+    /// `titles` names tickets the entries may refer to.
+    fn time_entries<'a>(
+        &'a self,
+        from: NaiveDate,
+        to: NaiveDate,
+        titles: &'a std::collections::HashMap<u64, String>,
+    ) -> BoxFuture<'a, Result<Vec<WorkEntry>, TrackerError>>;
+}
+
+/// The operator's name for timers: `$VIGIE_OPERATOR`, else `$USER`.
+pub fn operator() -> String {
+    ["VIGIE_OPERATOR", "USER"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .map(|v| crate::sanitize::clean_short(&v, 40))
+        .unwrap_or_else(|| "operator".into())
 }
 
 /// Reads a secret from its environment variable, else its file. The file

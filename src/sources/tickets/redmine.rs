@@ -11,14 +11,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::{Synced, TicketBackend, TimePush, TrackerError, clean_note};
-use crate::model::tickets::{Journal, Ticket, hours_decimal};
+use crate::model::tickets::{Journal, Ticket, WorkEntry, hours_decimal};
 use crate::sanitize::clean;
 
 /// Issues per page (Redmine caps `limit` at 100 by default).
@@ -352,6 +352,52 @@ impl TicketBackend for Redmine {
 
     fn ticket_url(&self, ticket: u64) -> Option<String> {
         Some(format!("{}/issues/{ticket}", self.base))
+    }
+
+    fn time_entries<'a>(
+        &'a self,
+        from: NaiveDate,
+        to: NaiveDate,
+        titles: &'a HashMap<u64, String>,
+    ) -> BoxFuture<'a, Result<Vec<WorkEntry>, TrackerError>> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            for (project, client) in &self.projects {
+                let path = format!(
+                    "/time_entries.json?project_id={}&from={from}&to={to}",
+                    urlencode(project)
+                );
+                for e in self.paged(&path, "time_entries").await? {
+                    let (Some(ticket), Some(hours), Some(day)) = (
+                        e.pointer("/issue/id").and_then(Value::as_u64),
+                        e.get("hours")
+                            .and_then(Value::as_f64)
+                            .filter(|h| h.is_finite() && *h >= 0.0),
+                        e.get("spent_on")
+                            .and_then(Value::as_str)
+                            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+                    ) else {
+                        continue;
+                    };
+                    out.push(WorkEntry {
+                        ticket,
+                        client: Some(client.clone()),
+                        title: titles
+                            .get(&ticket)
+                            .cloned()
+                            .unwrap_or_else(|| format!("#{ticket}")),
+                        spent_on: day,
+                        worked: Duration::from_secs_f64(hours * 3600.0),
+                        comment: e
+                            .get("comments")
+                            .and_then(Value::as_str)
+                            .map(clean)
+                            .unwrap_or_default(),
+                    });
+                }
+            }
+            Ok(out)
+        })
     }
 }
 
