@@ -39,9 +39,9 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         .map_err(|e| CliError::input(format!("cannot build the HTTP client: {e}")))?;
     let modes = Modes {
         demo: setup.demo.is_some(),
-        read_only: cli.read_only,
+        read_only: cli.read_only || cli.wall,
     };
-    let app = App::new(
+    let mut app = App::new(
         fleet,
         setup.themes.clone(),
         setup.theme.clone(),
@@ -50,6 +50,8 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         setup.tz,
         modes,
     );
+    app.wall = cli.wall.then(crate::ui::wall::Wall::default);
+    app.bell = setup.config.console.bell;
     let console = Console {
         app,
         db: setup.db.clone(),

@@ -76,6 +76,8 @@ pub async fn run(
         app.zoomed = true;
     }
     app.size = (width, height);
+    app.wall = cli.wall.then(crate::ui::wall::Wall::default);
+    app.modes.read_only = cli.read_only || cli.wall;
     let buffer =
         snapshot::frame(&app, width, height).map_err(|e| CliError::input(e.to_string()))?;
     if styles {

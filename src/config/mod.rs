@@ -30,6 +30,8 @@ pub struct Config {
 pub struct ConsoleSettings {
     pub theme: Option<String>,
     pub keymap: Option<String>,
+    /// Ring the terminal's bell when a check becomes critical (default on).
+    pub bell: bool,
 }
 
 /// Reads and parses the configuration at `path`.
@@ -74,6 +76,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let console = ConsoleSettings {
         theme: raw.console.theme,
         keymap: raw.console.keymap,
+        bell: raw.console.bell.unwrap_or(true),
     };
     Ok(Config {
         fleet,

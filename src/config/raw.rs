@@ -72,6 +72,7 @@ pub(crate) struct RawRetention {
 pub(crate) struct RawConsole {
     pub theme: Option<String>,
     pub keymap: Option<String>,
+    pub bell: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
