@@ -64,7 +64,8 @@ pub async fn run(
         }
         None => {
             let sources = Sources::new()
-                .map_err(|e| CliError::input(format!("cannot build the HTTP client: {e}")))?;
+                .map_err(|e| CliError::input(format!("cannot build the HTTP client: {e}")))?
+                .with_ssh(crate::sources::ssh::Options::from_config(&setup.config.ssh));
             for result in engine::run_once(&fleet, &sources).await {
                 app.data.record(&result);
             }

@@ -5,12 +5,15 @@
 
 mod error;
 mod raw;
+mod ssh;
 mod validate;
 mod values;
 
 use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, Diagnostic};
+pub use ssh::defaults as ssh_defaults;
+pub use ssh::{HostSsh, SshClient, SshSettings};
 pub use values::parse_duration;
 
 use crate::model::Fleet;
@@ -20,6 +23,10 @@ use crate::model::Fleet;
 pub struct Config {
     pub fleet: Fleet,
     pub console: ConsoleSettings,
+    /// `[alerts]`: webhooks the daemon calls.
+    pub alerts: crate::model::alert::AlertSettings,
+    /// `[ssh]` and each host's SSH entry.
+    pub ssh: SshSettings,
     /// Where it was read from (or a label such as `<demo>`).
     pub path: PathBuf,
 }
@@ -72,7 +79,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let message = in_toml_words(&one_line(e.message()), text.get(span.clone()));
         invalid(vec![Diagnostic::at(text, span, message)])
     })?;
-    let fleet = validate::fleet(&raw, text).map_err(invalid)?;
+    let (fleet, ssh) = validate::fleet(&raw, text).map_err(invalid)?;
+    let alerts = validate::alerts::alerts(&raw.alerts, text).map_err(invalid)?;
     let console = ConsoleSettings {
         theme: raw.console.theme,
         keymap: raw.console.keymap,
@@ -81,6 +89,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     Ok(Config {
         fleet,
         console,
+        alerts,
+        ssh,
         path: path.to_path_buf(),
     })
 }

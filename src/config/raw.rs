@@ -25,7 +25,44 @@ pub(crate) struct RawConfig {
     pub hosts: OrderedMap<String, RawHost>,
     #[serde(default)]
     pub health: RawHealth,
+    #[serde(default)]
+    pub alerts: RawAlerts,
+    #[serde(default)]
+    pub ssh: RawSsh,
     pub tickets: Option<RawTickets>,
+}
+
+/// `[ssh]`: how Vigie speaks SSH (see `validate::ssh`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSsh {
+    pub client: Option<Spanned<String>>,
+    pub known_hosts: Option<Spanned<String>>,
+    pub tmux_window: Option<bool>,
+    pub connect_timeout: Option<Spanned<DurationValue>>,
+    pub keepalive: Option<Spanned<DurationValue>>,
+}
+
+/// `[alerts]`: webhooks the daemon calls.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAlerts {
+    pub merge_window: Option<Spanned<DurationValue>>,
+    #[serde(default)]
+    pub webhooks: Vec<Spanned<RawWebhook>>,
+}
+
+/// `[[alerts.webhooks]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWebhook {
+    pub name: Option<String>,
+    pub kind: Spanned<String>,
+    pub url: Option<Spanned<String>>,
+    pub url_env: Option<Spanned<String>>,
+    pub room: Option<Spanned<String>>,
+    pub token_env: Option<Spanned<String>>,
+    pub token_file: Option<Spanned<String>>,
 }
 
 /// `[tickets]`: the tracker the Tickets pane reads and writes.
@@ -155,6 +192,11 @@ pub(crate) struct RawHost {
     pub address: Spanned<String>,
     pub ssh_user: Option<String>,
     pub ssh_port: Option<Spanned<u16>>,
+    pub ssh_key: Option<Spanned<String>>,
+    /// Another host of `[hosts]` to reach this one through.
+    pub ssh_jump: Option<Spanned<String>>,
+    /// `allowed` or `refused`: interactive SSH beyond the environment rule.
+    pub ssh: Option<Spanned<String>>,
     #[serde(default)]
     pub checks: Vec<RawCheck>,
 }

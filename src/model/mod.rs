@@ -1,11 +1,13 @@
 //! The domain: plain types and pure rules. No I/O, no async, no clock reads:
 //! the current time is always a parameter.
 
+pub mod alert;
 pub mod availability;
 pub mod check;
 pub mod fleet;
 pub mod hours;
 pub mod metric;
+pub mod ssh;
 pub mod status;
 pub mod tickets;
 pub mod tracker;

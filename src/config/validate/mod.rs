@@ -2,9 +2,11 @@
 //! and cross-references. Every problem is collected, so one run of Vigie
 //! shows them all rather than one per edit.
 
+pub(crate) mod alerts;
 mod client;
 mod contract;
 mod host;
+mod ssh;
 mod tickets;
 
 use std::collections::BTreeMap;
@@ -110,7 +112,10 @@ fn health(v: &mut Validator, raw: &RawHealth) -> HealthSettings {
 }
 
 /// Builds the fleet, or returns every problem found, in file order.
-pub(crate) fn fleet(raw: &RawConfig, text: &str) -> Result<Fleet, Vec<Diagnostic>> {
+pub(crate) fn fleet(
+    raw: &RawConfig,
+    text: &str,
+) -> Result<(Fleet, crate::config::SshSettings), Vec<Diagnostic>> {
     let mut v = Validator::new(text);
     let contracts: BTreeMap<_, _> = raw
         .contracts
@@ -137,7 +142,7 @@ pub(crate) fn fleet(raw: &RawConfig, text: &str) -> Result<Fleet, Vec<Diagnostic
         .iter()
         .map(|(id, c)| client::client(&mut v, &known, id.get_ref(), c))
         .collect();
-    let hosts = raw
+    let mut hosts: Vec<_> = raw
         .hosts
         .iter()
         .map(|(name, h)| host::host(&mut v, name, h))
@@ -172,14 +177,19 @@ pub(crate) fn fleet(raw: &RawConfig, text: &str) -> Result<Fleet, Vec<Diagnostic
         }
     }
 
+    let clients: Vec<_> = clients;
+    let ssh = ssh::settings(&mut v, raw, &clients, &mut hosts);
     if v.diagnostics.is_empty() {
-        Ok(Fleet {
-            clients,
-            hosts,
-            contracts,
-            health,
-            tickets,
-        })
+        Ok((
+            Fleet {
+                clients,
+                hosts,
+                contracts,
+                health,
+                tickets,
+            },
+            ssh,
+        ))
     } else {
         let mut diagnostics = v.diagnostics;
         diagnostics.sort_by_key(|d| (d.line, d.column));
