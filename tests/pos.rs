@@ -99,8 +99,8 @@ fn db(with_pos: bool) -> odoo::Shared {
                     10,
                     (1, "Caisse 1"),
                     "closed",
-                    Some(now - TimeDelta::days(3)),
-                    Some(now - TimeDelta::days(3)),
+                    Some(now - TimeDelta::days(5)),
+                    Some(now - TimeDelta::days(5)),
                     false,
                 ),
                 odoo::pos_session(

@@ -10,6 +10,7 @@ pub mod metric;
 pub mod pos;
 pub mod ssh;
 pub mod status;
+pub mod tickets;
 pub mod tracker;
 
 pub use check::CheckResult;

@@ -8,6 +8,7 @@ pub mod pos;
 pub mod prometheus;
 pub mod ssh;
 pub mod tcp;
+pub mod tickets;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
