@@ -55,8 +55,13 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         .map(|states| states.into_iter().map(|s| (s.check_id, s.status)).collect())
         .unwrap_or_default();
     drop(reader);
+    let silences = crate::engine::maintenance::Silences::default();
+    crate::engine::maintenance::refresh(&setup.db, &fleet, &silences);
+    let _maintenance =
+        crate::engine::maintenance::watch(setup.db.clone(), fleet.clone(), silences.clone());
     let options = EngineOptions {
         resume,
+        silences,
         ..EngineOptions::default()
     };
     let engine = Engine::start_with(&fleet, sources, tx, options);

@@ -5,6 +5,7 @@ pub mod config_check;
 pub mod console;
 pub mod daemon;
 pub mod logging;
+pub mod maintenance;
 pub mod report;
 pub mod setup;
 pub mod snapshot;
@@ -81,6 +82,12 @@ pub enum Command {
     Report {
         #[command(subcommand)]
         command: ReportCommand,
+    },
+    /// Maintenance windows: suggest, check, plan, move, announce, cancel,
+    /// list, export (RFC 5545).
+    Maintenance {
+        #[command(subcommand)]
+        command: maintenance::MaintenanceCommand,
     },
     /// Work with the configuration.
     Config {
@@ -173,6 +180,7 @@ pub fn main(started: Instant) -> ExitCode {
                 styles,
             }) => snapshot::run(&cli, *width, *height, pane.as_deref(), *styles).await,
             Some(Command::Check { format }) => check::run(&cli, format).await,
+            Some(Command::Maintenance { command }) => maintenance::run(&cli, command).await,
             Some(Command::Config {
                 command: ConfigCommand::Check { file },
             }) => config_check::run(&cli, file.as_deref()),

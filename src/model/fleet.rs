@@ -61,6 +61,9 @@ pub struct Client {
     pub contract: String,
     pub environments: Vec<Environment>,
     pub sites: Vec<Site>,
+    /// When its hosts may be touched (`[clients.<id>.maintenance]` over
+    /// `[maintenance]`).
+    pub maintenance: super::maintenance::ClientRules,
 }
 
 /// The three kinds of environment a client has (DOMAIN: prod, preprod, dev).

@@ -5,6 +5,7 @@ pub mod availability;
 pub mod check;
 pub mod fleet;
 pub mod hours;
+pub mod maintenance;
 pub mod metric;
 pub mod status;
 pub mod tracker;

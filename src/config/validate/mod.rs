@@ -5,6 +5,7 @@
 mod client;
 mod contract;
 mod host;
+mod maintenance;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -131,11 +132,16 @@ pub(crate) fn fleet(raw: &RawConfig, text: &str) -> Result<Fleet, Vec<Diagnostic
         hosts: &host_names,
         contracts: &contract_names,
     };
-    let clients = raw
+    let mut clients: Vec<crate::model::Client> = raw
         .clients
         .iter()
         .map(|(id, c)| client::client(&mut v, &known, id.get_ref(), c))
         .collect();
+    let base_policy = maintenance::fleet_policy(&mut v, &raw.maintenance);
+    for (client, (_, rc)) in clients.iter_mut().zip(raw.clients.iter()) {
+        client.maintenance =
+            maintenance::client_rules(&mut v, &base_policy, client, &rc.maintenance);
+    }
     let hosts = raw
         .hosts
         .iter()
