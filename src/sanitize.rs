@@ -21,6 +21,12 @@ pub fn clean(s: &str) -> String {
     out
 }
 
+/// Whether `c` must never reach a terminal as is: C0 and C1 controls, DEL,
+/// and bidirectional overrides and isolates.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Like [`clean`], then cut to at most `max` characters (with an ellipsis).
 pub fn clean_short(s: &str, max: usize) -> String {
     let cleaned = clean(s.trim());

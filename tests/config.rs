@@ -112,6 +112,7 @@ fn invalid_config_display_names_the_file_on_every_line() {
 #[test]
 fn parse_uses_the_given_path_in_messages() {
     let err = config::parse("[nope]\n", Path::new("<demo>")).unwrap_err();
+    // The list of top-level tables grows with the capabilities.
     let text = err.to_string();
     assert!(
         text.starts_with(

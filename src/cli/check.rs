@@ -72,11 +72,13 @@ pub async fn run(cli: &Cli, format: &str) -> Result<u8, CliError> {
     let setup = setup::load(cli, false, NoConfig::Refuse)
         .await
         .map_err(unknown)?;
-    let sources = Sources::new().map_err(|e| {
-        unknown(CliError::input(format!(
-            "cannot build the HTTP client: {e}"
-        )))
-    })?;
+    let sources = Sources::new()
+        .map_err(|e| {
+            unknown(CliError::input(format!(
+                "cannot build the HTTP client: {e}"
+            )))
+        })?
+        .with_ssh(crate::sources::ssh::Options::from_config(&setup.config.ssh));
     let results = engine::run_once(&setup.config.fleet, &sources).await;
     let verdict = Verdict::overall(&results);
     match format {

@@ -9,7 +9,7 @@ use chrono::Utc;
 use super::setup::{self, NoConfig};
 use super::{Cli, CliError};
 use crate::demo;
-use crate::sources::Sources;
+use crate::sources::{Sources, ssh};
 use crate::store::Writer;
 use crate::ui::app::{App, Modes};
 use crate::ui::render::{MIN_HEIGHT, MIN_WIDTH};
@@ -36,12 +36,13 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         .is_some()
         .then(|| demo::seed_in_background(writer.handle(), fleet.clone(), Utc::now()));
     let sources = Sources::new()
-        .map_err(|e| CliError::input(format!("cannot build the HTTP client: {e}")))?;
+        .map_err(|e| CliError::input(format!("cannot build the HTTP client: {e}")))?
+        .with_ssh(ssh::Options::from_config(&setup.config.ssh));
     let modes = Modes {
         demo: setup.demo.is_some(),
-        read_only: cli.read_only,
+        read_only: cli.read_only || cli.wall,
     };
-    let app = App::new(
+    let mut app = App::new(
         fleet,
         setup.themes.clone(),
         setup.theme.clone(),
@@ -50,6 +51,8 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         setup.tz,
         modes,
     );
+    app.wall = cli.wall.then(crate::ui::wall::Wall::default);
+    app.bell = setup.config.console.bell;
     let console = Console {
         app,
         db: setup.db.clone(),

@@ -11,7 +11,7 @@ use super::setup::{self, NoConfig};
 use super::{Cli, CliError};
 use crate::demo;
 use crate::engine::{Engine, EngineOptions, Event};
-use crate::sources::Sources;
+use crate::sources::{Sources, ssh};
 use crate::store::{self, Reader, WriteOp, Writer};
 use crate::ui::run::DAEMON_MAX_AGE;
 
@@ -46,7 +46,8 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         tokio::task::block_in_place(|| s.wait_recent(std::time::Duration::from_secs(5)));
     }
     let sources = Sources::new()
-        .map_err(|e| CliError::input(format!("cannot build the HTTP client: {e}")))?;
+        .map_err(|e| CliError::input(format!("cannot build the HTTP client: {e}")))?
+        .with_ssh(ssh::Options::from_config(&setup.config.ssh));
     let (tx, mut rx) = mpsc::channel::<Event>(1024);
     // A restart resumes each check's state, so a down check is not up for a
     // round (nor alerts again).

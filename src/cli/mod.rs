@@ -45,6 +45,10 @@ pub struct Cli {
     /// (for wall screens and shared sessions).
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// The wall display: read-only, large overall state and clock, each
+    /// client's worst state and what needs an eye, pages rotating.
+    #[arg(long, global = true)]
+    pub wall: bool,
     /// Log file (default: $XDG_STATE_HOME/vigie/vigie.log).
     #[arg(long, global = true, value_name = "FILE")]
     pub log: Option<PathBuf>,

@@ -64,7 +64,8 @@ pub async fn run(
         }
         None => {
             let sources = Sources::new()
-                .map_err(|e| CliError::input(format!("cannot build the HTTP client: {e}")))?;
+                .map_err(|e| CliError::input(format!("cannot build the HTTP client: {e}")))?
+                .with_ssh(crate::sources::ssh::Options::from_config(&setup.config.ssh));
             for result in engine::run_once(&fleet, &sources).await {
                 app.data.record(&result);
             }
@@ -76,6 +77,8 @@ pub async fn run(
         app.zoomed = true;
     }
     app.size = (width, height);
+    app.wall = cli.wall.then(crate::ui::wall::Wall::default);
+    app.modes.read_only = cli.read_only || cli.wall;
     let buffer =
         snapshot::frame(&app, width, height).map_err(|e| CliError::input(e.to_string()))?;
     if styles {

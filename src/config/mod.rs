@@ -5,12 +5,15 @@
 
 mod error;
 mod raw;
+mod ssh;
 mod validate;
 mod values;
 
 use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, Diagnostic};
+pub use ssh::defaults as ssh_defaults;
+pub use ssh::{HostSsh, SshClient, SshSettings};
 pub use values::parse_duration;
 
 use crate::model::Fleet;
@@ -20,6 +23,8 @@ use crate::model::Fleet;
 pub struct Config {
     pub fleet: Fleet,
     pub console: ConsoleSettings,
+    /// `[ssh]` and each host's SSH entry.
+    pub ssh: SshSettings,
     /// Where it was read from (or a label such as `<demo>`).
     pub path: PathBuf,
 }
@@ -30,6 +35,8 @@ pub struct Config {
 pub struct ConsoleSettings {
     pub theme: Option<String>,
     pub keymap: Option<String>,
+    /// Ring the terminal's bell when a check becomes critical (default on).
+    pub bell: bool,
 }
 
 /// Reads and parses the configuration at `path`.
@@ -70,14 +77,16 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let message = in_toml_words(&one_line(e.message()), text.get(span.clone()));
         invalid(vec![Diagnostic::at(text, span, message)])
     })?;
-    let fleet = validate::fleet(&raw, text).map_err(invalid)?;
+    let (fleet, ssh) = validate::fleet(&raw, text).map_err(invalid)?;
     let console = ConsoleSettings {
         theme: raw.console.theme,
         keymap: raw.console.keymap,
+        bell: raw.console.bell.unwrap_or(true),
     };
     Ok(Config {
         fleet,
         console,
+        ssh,
         path: path.to_path_buf(),
     })
 }

@@ -28,6 +28,19 @@ pub(crate) struct RawConfig {
     /// Fleet-wide maintenance policy; clients override key by key.
     #[serde(default)]
     pub maintenance: RawMaintenance,
+    #[serde(default)]
+    pub ssh: RawSsh,
+}
+
+/// `[ssh]`: how Vigie speaks SSH (see `validate::ssh`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSsh {
+    pub client: Option<Spanned<String>>,
+    pub known_hosts: Option<Spanned<String>>,
+    pub tmux_window: Option<bool>,
+    pub connect_timeout: Option<Spanned<DurationValue>>,
+    pub keepalive: Option<Spanned<DurationValue>>,
 }
 
 /// `[health]`: fleet-wide rules of the Health pane.
@@ -55,6 +68,7 @@ pub(crate) struct RawRetention {
 pub(crate) struct RawConsole {
     pub theme: Option<String>,
     pub keymap: Option<String>,
+    pub bell: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,6 +150,11 @@ pub(crate) struct RawHost {
     pub address: Spanned<String>,
     pub ssh_user: Option<String>,
     pub ssh_port: Option<Spanned<u16>>,
+    pub ssh_key: Option<Spanned<String>>,
+    /// Another host of `[hosts]` to reach this one through.
+    pub ssh_jump: Option<Spanned<String>>,
+    /// `allowed` or `refused`: interactive SSH beyond the environment rule.
+    pub ssh: Option<Spanned<String>>,
     #[serde(default)]
     pub checks: Vec<RawCheck>,
 }

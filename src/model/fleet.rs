@@ -295,6 +295,8 @@ pub struct SshCommandCheck {
     pub expect_exit: i32,
     /// A string the output must contain.
     pub expect_output: Option<String>,
+    /// Where the command runs (the check's host, resolved from its entry).
+    pub target: crate::model::ssh::SshTarget,
 }
 
 /// One probe of a host, run every `interval` with a `timeout`.

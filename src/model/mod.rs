@@ -7,6 +7,7 @@ pub mod fleet;
 pub mod hours;
 pub mod maintenance;
 pub mod metric;
+pub mod ssh;
 pub mod status;
 pub mod tracker;
 

@@ -4,6 +4,7 @@
 pub mod http;
 pub mod node_exporter;
 pub mod prometheus;
+pub mod ssh;
 pub mod tcp;
 
 use std::collections::HashMap;
@@ -47,6 +48,8 @@ pub struct Sources {
     roots: Arc<Vec<reqwest::Certificate>>,
     /// The previous scrape of each node_exporter, for CPU and rates.
     scrapes: node_exporter::History,
+    /// How `ssh_command` checks connect.
+    ssh: Arc<ssh::Options>,
 }
 
 /// Redirects an HTTP check follows unless its configuration says otherwise.
@@ -73,7 +76,14 @@ impl Sources {
             insecure,
             roots,
             scrapes: Default::default(),
+            ssh: Arc::new(ssh::Options::from_env(None)),
         })
+    }
+
+    /// The same sources with the SSH options of a configuration.
+    pub fn with_ssh(mut self, opts: ssh::Options) -> Sources {
+        self.ssh = Arc::new(opts);
+        self
     }
 
     /// The client that follows `max` redirects.
@@ -110,12 +120,7 @@ impl Sources {
                 }
                 CheckKind::Tcp { address, .. } => tcp::probe(address).await,
                 CheckKind::Prometheus(p) => prometheus::probe(&self.http, p).await,
-                CheckKind::SshCommand(_) => Probe {
-                    status: Status::Unknown,
-                    latency_ms: None,
-                    message: "unavailable: ssh checks need the SSH layer".into(),
-                    metrics: Vec::new(),
-                },
+                CheckKind::SshCommand(c) => ssh::check::probe(c, &self.ssh, timeout).await,
             }
         };
         match tokio::time::timeout(timeout, run).await {

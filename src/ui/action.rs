@@ -39,7 +39,21 @@ impl Context {
 }
 
 /// Everything an operator can ask of the console by key or by command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// `Action::iter()` (strum) yields every variant, so tests over "all
+/// actions" cannot miss one added later.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Quit,
@@ -173,6 +187,13 @@ mod tests {
         for a in Action::ALL {
             assert_eq!(Action::from_name(a.name()), Some(a));
         }
+    }
+
+    #[test]
+    fn all_lists_every_variant() {
+        use strum::IntoEnumIterator;
+        let every: Vec<Action> = Action::iter().collect();
+        assert_eq!(every, Action::ALL.to_vec());
     }
 
     #[test]

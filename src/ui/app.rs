@@ -15,7 +15,7 @@ use super::keys::KeyBinding;
 use super::panes::{self, Data, Handled, LiveCheck, Pane, PaneId};
 use super::theme::{ColorDepth, Theme, ThemeSet};
 use crate::engine::Event;
-use crate::model::Fleet;
+use crate::model::{Fleet, Status};
 
 /// Where the console's data comes from, shown in the header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +67,8 @@ pub enum Effect {
     RefreshChecks,
     /// Ctrl-Z: give the terminal back and stop until `fg`.
     Suspend,
+    /// Ring the terminal's bell (a check became critical).
+    Bell,
 }
 
 /// A short message under the panes that fades after a few seconds.
@@ -98,6 +100,10 @@ pub struct App {
     pub size: (u16, u16),
     /// Set when something visible changed; the runner draws and clears it.
     pub dirty: bool,
+    /// `Some` in `--wall` mode: the wall display replaces the panes.
+    pub wall: Option<super::wall::Wall>,
+    /// Ring the bell when a check becomes critical (`[console] bell`).
+    pub bell: bool,
 }
 
 const NOTICE_SECONDS: i64 = 5;
@@ -126,6 +132,8 @@ impl App {
             feed: Feed::LocalEngine,
             size: (80, 24),
             dirty: true,
+            wall: None,
+            bell: false,
         }
     }
 
@@ -181,16 +189,23 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Engine(Event::Result(result)) => {
+            let before = app.data.checks.get(&result.check_id).map(|c| c.status);
             app.data.record(&result);
             app.dirty = true;
-            Vec::new()
+            bell_if_new_critical(app, before, result.status)
         }
         Msg::States(states) => {
+            let mut effects = Vec::new();
             for (id, stored) in states {
+                let before = app.data.checks.get(&id).map(|c| c.status);
+                let after = stored.status;
                 app.data.merge_stored(id, stored);
+                if effects.is_empty() {
+                    effects = bell_if_new_critical(app, before, after);
+                }
             }
             app.dirty = true;
-            Vec::new()
+            effects
         }
         Msg::History(history) => {
             if app.data.history != history {
@@ -211,6 +226,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+    }
+}
+
+/// A check the console knew as not critical that is now down rings the
+/// bell (once per batch). Checks seen for the first time do not: starting a
+/// console on a fleet with a known outage should not ring.
+fn bell_if_new_critical(app: &App, before: Option<Status>, after: Status) -> Vec<Effect> {
+    match before {
+        Some(b) if app.bell && b != Status::Down && after == Status::Down => vec![Effect::Bell],
+        _ => Vec::new(),
     }
 }
 
@@ -346,7 +371,10 @@ pub fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
                 Some(name) => switch_theme(app, name),
                 None => {
                     let names = app.themes.names().join(", ");
-                    app.notify(format!("theme {} (available: {names})", app.theme.name));
+                    app.notify(crate::sanitize::clean(&format!(
+                        "theme {} (available: {names})",
+                        app.theme.name
+                    )));
                 }
             }
             Vec::new()
@@ -380,11 +408,11 @@ fn switch_theme(app: &mut App, name: &str) {
 pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
     app.dirty = true;
     if app.modes.read_only && action.mutates() {
-        app.notify(format!(
-            "read-only: '{}' is not allowed here",
-            action.name()
-        ));
+        app.notify(super::guard::refusal(action.name()));
         return Vec::new();
+    }
+    if app.wall.is_some() {
+        return super::wall::dispatch(app, action);
     }
     let focus = app.focus;
     if let Some(pane) = app.panes.iter_mut().find(|p| p.id() == focus) {

@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod app;
+pub mod guard;
 pub mod history;
 pub mod keymap;
 pub mod keys;
@@ -12,3 +13,4 @@ pub mod run;
 pub mod snapshot;
 pub mod terminal;
 pub mod theme;
+pub mod wall;

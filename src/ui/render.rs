@@ -38,6 +38,10 @@ pub fn render(app: &App, frame: &mut Frame) {
         );
         return;
     }
+    if app.wall.is_some() {
+        super::wall::render(app, frame);
+        return;
+    }
     let notice_height = u16::from(app.notice.is_some());
     let [header, body, notice, footer] = Layout::vertical([
         Constraint::Length(1),

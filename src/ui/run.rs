@@ -90,6 +90,8 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     let mut terminal_events = EventStream::new();
     let mut clock = tokio::time::interval_at(next_second(), Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let frame_every = frame_interval(app.wall.is_some(), &|k| std::env::var(k).ok());
+    let mut drawn_at = Instant::now();
 
     loop {
         let first = tokio::select! {
@@ -100,6 +102,8 @@ pub async fn run(console: Console) -> std::io::Result<()> {
             },
             Some(msg) = msg_rx.recv() => Some(msg),
             _ = clock.tick() => Some(Msg::Tick(Utc::now())),
+            // A frame held back by the frame-rate cap is drawn when due.
+            _ = tokio::time::sleep_until((drawn_at + frame_every).into()), if app.dirty => None,
         };
         let mut msgs: Vec<Msg> = first.into_iter().collect();
         while let Ok(msg) = msg_rx.try_recv() {
@@ -121,6 +125,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
             effects.extend(update(&mut app, msg));
         }
         let mut quit = false;
+        let effects = super::guard::permit(&mut app, effects);
         for effect in effects {
             match effect {
                 Effect::Quit => quit = true,
@@ -132,6 +137,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                     app.size = guard.suspend()?;
                     app.dirty = true;
                 }
+                Effect::Bell => guard.bell()?,
             }
         }
         if quit {
@@ -154,8 +160,9 @@ pub async fn run(console: Console) -> std::io::Result<()> {
             app.data.detail = None;
             let _ = stop_tx.send(FollowerCmd::Detail(wanted));
         }
-        if app.dirty {
+        if app.dirty && drawn_at.elapsed() >= frame_every {
             guard.draw(&app)?;
+            drawn_at = Instant::now();
             app.dirty = false;
             if !all_reported && app.data.checks.len() >= check_total {
                 all_reported = true;
@@ -175,6 +182,23 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         tracing::warn!("the store writer stopped before the last results were written");
     }
     Ok(())
+}
+
+/// The shortest time between two frames: a second on the wall display (it
+/// changes with the clock), a tenth of a second over SSH (so a burst of
+/// results or keys cannot flood a slow link), otherwise none (input is
+/// echoed at once).
+pub fn frame_interval(wall: bool, env: &dyn Fn(&str) -> Option<String>) -> Duration {
+    let ssh = ["SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT"]
+        .iter()
+        .any(|k| env(k).is_some_and(|v| !v.is_empty()));
+    if wall {
+        Duration::from_secs(1)
+    } else if ssh {
+        Duration::from_millis(100)
+    } else {
+        Duration::ZERO
+    }
 }
 
 fn term_msg(ev: TermEvent) -> Option<Msg> {

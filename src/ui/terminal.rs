@@ -73,10 +73,14 @@ impl TerminalGuard {
 
     /// Draws one frame, wrapped in a synchronized update.
     pub fn draw(&mut self, app: &App) -> io::Result<()> {
-        queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate)?;
-        self.terminal.draw(|frame| render(app, frame))?;
-        queue!(self.terminal.backend_mut(), EndSynchronizedUpdate)?;
-        self.terminal.backend_mut().flush()
+        draw_frame(&mut self.terminal, app)
+    }
+
+    /// Rings the terminal's bell (BEL), outside any frame.
+    pub fn bell(&mut self) -> io::Result<()> {
+        let out = self.terminal.backend_mut();
+        out.write_all(b"\x07")?;
+        out.flush()
     }
 
     /// Ctrl-Z: restore the terminal, stop the process, and on `fg` take the
@@ -100,6 +104,36 @@ impl TerminalGuard {
     pub fn size(&self) -> io::Result<(u16, u16)> {
         let size = self.terminal.size()?;
         Ok((size.width, size.height))
+    }
+}
+
+/// Draws one frame of `app` to any writer, as the console does: inside a
+/// synchronized update, only the cells that changed since the last frame
+/// (ratatui's diff), after [`scrub`]. Tests draw into a `Vec<u8>` with it
+/// to check the bytes a terminal would receive.
+pub fn draw_frame<W: Write>(
+    terminal: &mut Terminal<CrosstermBackend<W>>,
+    app: &App,
+) -> io::Result<()> {
+    queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    terminal.draw(|frame| {
+        render(app, frame);
+        scrub(frame.buffer_mut());
+    })?;
+    queue!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+    terminal.backend_mut().flush()
+}
+
+/// The last line of defence against escape sequences: any cell whose symbol
+/// still holds a control character or a bidirectional override (a string
+/// that skipped `sanitize::clean`) is replaced by U+FFFD before the frame is
+/// written. Ratatui already drops control characters from spans; this
+/// covers cells written directly and the bidi overrides it lets through.
+pub fn scrub(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        if cell.symbol().chars().any(crate::sanitize::is_unsafe) {
+            cell.set_symbol("\u{fffd}");
+        }
     }
 }
 

@@ -247,6 +247,8 @@ fn check_kind(v: &mut Validator, raw: &RawCheck, kind: RawCheckKind) -> CheckKin
                 .unwrap_or_default(),
             expect_exit: raw.expect_exit.as_ref().map_or(0, |e| *e.get_ref()),
             expect_output: raw.expect_output.as_ref().map(|o| o.get_ref().clone()),
+            // Filled by `validate::ssh` once every host is known.
+            target: crate::model::ssh::SshTarget::default(),
         }),
     }
 }

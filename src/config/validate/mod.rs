@@ -6,6 +6,7 @@ mod client;
 mod contract;
 mod host;
 mod maintenance;
+mod ssh;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -110,7 +111,10 @@ fn health(v: &mut Validator, raw: &RawHealth) -> HealthSettings {
 }
 
 /// Builds the fleet, or returns every problem found, in file order.
-pub(crate) fn fleet(raw: &RawConfig, text: &str) -> Result<Fleet, Vec<Diagnostic>> {
+pub(crate) fn fleet(
+    raw: &RawConfig,
+    text: &str,
+) -> Result<(Fleet, crate::config::SshSettings), Vec<Diagnostic>> {
     let mut v = Validator::new(text);
     let contracts: BTreeMap<_, _> = raw
         .contracts
@@ -142,7 +146,7 @@ pub(crate) fn fleet(raw: &RawConfig, text: &str) -> Result<Fleet, Vec<Diagnostic
         client.maintenance =
             maintenance::client_rules(&mut v, &base_policy, client, &rc.maintenance);
     }
-    let hosts = raw
+    let mut hosts: Vec<_> = raw
         .hosts
         .iter()
         .map(|(name, h)| host::host(&mut v, name, h))
@@ -176,13 +180,18 @@ pub(crate) fn fleet(raw: &RawConfig, text: &str) -> Result<Fleet, Vec<Diagnostic
         }
     }
 
+    let clients: Vec<_> = clients;
+    let ssh = ssh::settings(&mut v, raw, &clients, &mut hosts);
     if v.diagnostics.is_empty() {
-        Ok(Fleet {
-            clients,
-            hosts,
-            contracts,
-            health,
-        })
+        Ok((
+            Fleet {
+                clients,
+                hosts,
+                contracts,
+                health,
+            },
+            ssh,
+        ))
     } else {
         let mut diagnostics = v.diagnostics;
         diagnostics.sort_by_key(|d| (d.line, d.column));

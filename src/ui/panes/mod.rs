@@ -280,6 +280,25 @@ pub trait Pane {
     }
     /// Draws inside `area` (the border is drawn by the caller). Never does I/O.
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &PaneCtx);
+    /// The title of this pane's section on the wall display ("Open
+    /// incidents", "Tickets nearest their deadline"); `None` (the default)
+    /// keeps the pane off the wall.
+    fn wall_title(&self) -> Option<&'static str> {
+        None
+    }
+    /// The pane's most urgent items for the wall display, most urgent
+    /// first, at most `n`; the wall cleans the text again before drawing.
+    fn wall_lines(&self, _data: &Data, _n: usize) -> Vec<WallLine> {
+        Vec::new()
+    }
+}
+
+/// One item on the wall display: its state (glyph and colour) and a line
+/// of text to read from across the room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WallLine {
+    pub status: Status,
+    pub text: String,
 }
 
 /// The five panes in focus order.

@@ -153,7 +153,7 @@ fn render_checks(
                 format!("{} {}", status.glyph(), status.label()),
                 theme.status(status),
             ),
-            Span::styled(check.name.clone(), theme.style(Role::Text)),
+            Span::styled(sanitize::clean(&check.name), theme.style(Role::Text)),
             Span::styled(check.kind.label(), theme.style(Role::Muted)),
             Span::styled(
                 cells::latency(live.and_then(|l| l.latency_ms)),
@@ -317,7 +317,7 @@ fn chart<'a>(look: &ChartLook<'a>, series: &'a [(String, Vec<(f64, f64)>)]) -> C
         .enumerate()
         .map(|(i, (name, pts))| {
             Dataset::default()
-                .name(name.clone())
+                .name(sanitize::clean(name))
                 .marker(Marker::Braille)
                 .graph_type(GraphType::Line)
                 .style(theme.style(palette[i % palette.len()]))

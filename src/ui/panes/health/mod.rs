@@ -7,6 +7,7 @@
 pub mod cells;
 mod detail;
 pub mod rows;
+mod wall;
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -158,6 +159,14 @@ impl Pane for HealthPane {
 
     fn worst(&self, data: &Data) -> Option<Status> {
         Some(data.worst())
+    }
+
+    fn wall_title(&self) -> Option<&'static str> {
+        Some("Open incidents")
+    }
+
+    fn wall_lines(&self, data: &Data, n: usize) -> Vec<super::WallLine> {
+        wall::incidents(data, n)
     }
 
     fn summary(&self, data: &Data) -> String {
@@ -455,8 +464,15 @@ fn host_row(group: &Group, row: &HostRow, ctx: &PaneCtx, layout: &Layout) -> Row
     }
     let detail = match row.worst.and_then(|i| host.checks.get(i)) {
         Some(check) => match data.checks.get(&check.id) {
-            Some(l) => format!("{}: {}", check.name, sanitize::clean(&l.message)),
-            None => format!("{}: waiting for the first result", check.name),
+            Some(l) => format!(
+                "{}: {}",
+                sanitize::clean(&check.name),
+                sanitize::clean(&l.message)
+            ),
+            None => format!(
+                "{}: waiting for the first result",
+                sanitize::clean(&check.name)
+            ),
         },
         None => "no checks configured".into(),
     };

@@ -1,0 +1,2 @@
+//! Real servers started by tests.
+pub mod sshd;

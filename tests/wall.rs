@@ -1,0 +1,227 @@
+//! The wall display as drawn: large state and clock, client states and open
+//! incidents worst first, pages that rotate with the clock; the bell on a
+//! new critical; the frame-rate caps.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Duration as Span;
+use vigie::engine::Event;
+use vigie::model::{CheckResult, Status};
+use vigie::ui::app::{App, Effect, Modes, Msg, update};
+use vigie::ui::keymap::Keymap;
+use vigie::ui::run::frame_interval;
+use vigie::ui::snapshot;
+use vigie::ui::theme::{ColorDepth, ThemeSet};
+use vigie::ui::wall::{self, ROTATE_EVERY_SECS, Wall};
+
+fn wall_app() -> App {
+    let mut app = common::app();
+    app.modes.read_only = true;
+    app.wall = Some(Wall::default());
+    app
+}
+
+fn screen(app: &App, w: u16, h: u16) -> String {
+    snapshot::text(&snapshot::frame(app, w, h).unwrap())
+}
+
+#[test]
+fn the_wall_leads_with_the_state_and_the_clock_in_large_type() {
+    let app = wall_app();
+    for (w, h) in [(80, 24), (200, 60)] {
+        let text = screen(&app, w, h);
+        let lines: Vec<&str> = text.lines().collect();
+        // Five rows of block glyphs at the top: the state word and 18:42
+        // (common::now() is 17:42 UTC, shown in Paris time).
+        assert!(
+            lines[..5].iter().all(|l| l.contains('█')),
+            "{w}x{h}:\n{text}"
+        );
+        assert!(lines[5].contains("1 down"), "{w}x{h}:\n{text}");
+        assert!(text.contains("Sun 22 Nov 18:42:07"), "{w}x{h}:\n{text}");
+        // No keys footer, no prompts, no panes' borders.
+        assert!(!text.contains("? help"), "{text}");
+        assert!(!text.contains('┌'), "{text}");
+    }
+}
+
+#[test]
+fn the_big_clock_shows_hours_and_minutes() {
+    let app = wall_app();
+    let text = screen(&app, 200, 60);
+    let top: Vec<String> = text.lines().take(5).map(String::from).collect();
+    let expected = wall::bigtext::lines("18:42", 3);
+    for (row, want) in top.iter().zip(expected.iter()) {
+        assert!(
+            row.trim_end().ends_with(want.trim_end()),
+            "{row:?} / {want:?}"
+        );
+    }
+}
+
+#[test]
+fn the_worst_client_and_incident_come_first() {
+    let app = wall_app();
+    let text = screen(&app, 120, 40);
+    let clients = text.find("Clients").unwrap();
+    let incidents = text.find("Open incidents").unwrap();
+    assert!(clients < incidents);
+    let first_client = text[clients..].lines().nth(1).unwrap();
+    assert!(first_client.contains('✖'), "{first_client}");
+    let first_incident = text[incidents..].lines().nth(1).unwrap();
+    assert!(
+        first_incident.contains("✖ mutu-test coop-test: HTTP 503"),
+        "{first_incident}"
+    );
+    let second = text[incidents..].lines().nth(2).unwrap();
+    assert!(second.contains("▲ odoo-coop erp"), "{second}");
+}
+
+/// A fleet of `n` clients with one host and one check each.
+pub fn many_clients(n: usize) -> Arc<vigie::model::Fleet> {
+    let mut toml = String::from(
+        "[contracts.basic]\nintervention = { urgent = \"2h\" }\nhourly_rate = 1\nmonthly_fee = 0\n",
+    );
+    for i in 0..n {
+        toml.push_str(&format!(
+            "[clients.c{i}]\nname = \"Client {i}\"\ntimezone = \"Europe/Paris\"\ncontract = \"basic\"\n\
+             [clients.c{i}.environments.prod]\nhosts = [\"h{i}\"]\n\
+             [hosts.h{i}]\naddress = \"127.0.0.1\"\n\
+             [[hosts.h{i}.checks]]\nname = \"web\"\nkind = \"tcp\"\naddress = \"127.0.0.1:9\"\n"
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, toml).unwrap();
+    Arc::new(vigie::config::load(&path).unwrap().fleet)
+}
+
+fn big_wall(n: usize) -> App {
+    let fleet = many_clients(n);
+    let themes = ThemeSet::load(None).unwrap();
+    let theme = themes.resolve("dark", ColorDepth::Ansi16).unwrap();
+    let mut app = App::new(
+        fleet.clone(),
+        Arc::new(themes),
+        theme,
+        Keymap::load("default", None).unwrap(),
+        common::now(),
+        chrono_tz::Europe::Paris,
+        Modes {
+            demo: false,
+            read_only: true,
+        },
+    );
+    app.wall = Some(Wall::default());
+    for (i, (_, check)) in fleet.checks().enumerate() {
+        let status = if i % 7 == 0 { Status::Down } else { Status::Up };
+        app.data.record(&CheckResult::observed(
+            check.id.clone(),
+            common::now() - Span::minutes(5),
+            status,
+            Some(3),
+            "connect: refused",
+        ));
+    }
+    app
+}
+
+#[test]
+fn pages_rotate_with_the_clock_when_the_sections_do_not_fit() {
+    let mut app = big_wall(120);
+    let first = screen(&app, 100, 30);
+    assert!(first.contains("page "), "{first}");
+    let total: usize = first
+        .split("page ")
+        .nth(1)
+        .and_then(|s| s.split('/').nth(1))
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .unwrap();
+    assert!(total >= 3, "{total}");
+    let mut seen = std::collections::BTreeSet::new();
+    for turn in 0..total as i64 {
+        app.data.now = common::now() + Span::seconds(turn * ROTATE_EVERY_SECS);
+        let text = screen(&app, 100, 30);
+        let label = text
+            .split("page ")
+            .nth(1)
+            .and_then(|s| s.split('/').next())
+            .unwrap()
+            .to_string();
+        seen.insert(label);
+    }
+    assert_eq!(seen.len(), total, "every page is shown once per round");
+    // Every client appears on some page.
+    let mut all = String::new();
+    for turn in 0..total as i64 {
+        app.data.now = common::now() + Span::seconds(turn * ROTATE_EVERY_SECS);
+        all.push_str(&screen(&app, 100, 30));
+    }
+    for i in 0..120 {
+        assert!(all.contains(&format!("Client {i} ")) || all.contains(&format!("Client {i}\n")));
+    }
+}
+
+#[test]
+fn tab_turns_the_page_by_hand() {
+    let mut app = big_wall(120);
+    let before = screen(&app, 100, 30);
+    update(&mut app, Msg::Key(crossterm::event::KeyCode::Tab.into()));
+    let after = screen(&app, 100, 30);
+    assert_ne!(before, after);
+    assert_eq!(app.wall.as_ref().map(|w| w.offset), Some(1));
+}
+
+fn result(id: &str, status: Status, minutes_ago: i64) -> Msg {
+    Msg::Engine(Event::Result(CheckResult::observed(
+        id,
+        common::now() - Span::minutes(minutes_ago),
+        status,
+        None,
+        "x",
+    )))
+}
+
+#[test]
+fn the_bell_rings_once_when_a_known_check_becomes_critical() {
+    let mut app = common::app();
+    app.bell = true;
+    // odoo-coop/erp is degraded in the common console.
+    assert_eq!(
+        update(&mut app, result("odoo-coop/erp", Status::Down, 0)),
+        vec![Effect::Bell]
+    );
+    assert!(update(&mut app, result("odoo-coop/erp", Status::Down, 0)).is_empty());
+    // Degraded is not critical.
+    assert!(update(&mut app, result("odoo-coop/node", Status::Degraded, 0)).is_empty());
+    assert!(app.data.checks.contains_key("odoo-coop/node"));
+    // A check seen for the first time already down does not ring.
+    assert!(!app.data.checks.contains_key("dev-1/node"));
+    assert!(update(&mut app, result("dev-1/node", Status::Down, 0)).is_empty());
+    // Back up, then down again: it rings again.
+    assert!(update(&mut app, result("odoo-coop/erp", Status::Up, 0)).is_empty());
+    assert_eq!(
+        update(&mut app, result("odoo-coop/erp", Status::Down, 0)),
+        vec![Effect::Bell]
+    );
+    // Off by configuration.
+    let mut quiet = common::app();
+    quiet.bell = false;
+    assert!(update(&mut quiet, result("odoo-coop/erp", Status::Down, 0)).is_empty());
+}
+
+#[test]
+fn frames_are_capped_on_the_wall_and_over_ssh() {
+    let none = |_: &str| None;
+    let ssh = |k: &str| (k == "SSH_CONNECTION").then(|| "10.0.0.1 5000 10.0.0.2 22".to_string());
+    let tty = |k: &str| (k == "SSH_TTY").then(|| "/dev/pts/3".to_string());
+    assert_eq!(frame_interval(false, &none), Duration::ZERO);
+    assert_eq!(frame_interval(false, &ssh), Duration::from_millis(100));
+    assert_eq!(frame_interval(false, &tty), Duration::from_millis(100));
+    assert_eq!(frame_interval(true, &ssh), Duration::from_secs(1));
+    assert_eq!(frame_interval(true, &none), Duration::from_secs(1));
+}
