@@ -10,6 +10,7 @@ pub mod maintenance;
 pub mod metric;
 pub mod ssh;
 pub mod status;
+pub mod tickets;
 pub mod tracker;
 
 pub use check::CheckResult;
