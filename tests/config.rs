@@ -120,6 +120,7 @@ fn parse_uses_the_given_path_in_messages() {
         ),
         "{text}"
     );
+    assert!(text.contains("`maintenance`"), "{text}");
 }
 
 #[test]

@@ -5,6 +5,7 @@ pub mod config_check;
 pub mod console;
 pub mod daemon;
 pub mod logging;
+pub mod maintenance;
 pub mod pos;
 pub mod report;
 pub mod setup;
@@ -87,6 +88,12 @@ pub enum Command {
     Report {
         #[command(subcommand)]
         command: ReportCommand,
+    },
+    /// Maintenance windows: suggest, check, plan, move, announce, cancel,
+    /// list, export (RFC 5545).
+    Maintenance {
+        #[command(subcommand)]
+        command: maintenance::MaintenanceCommand,
     },
     /// Work with the configuration.
     Config {
@@ -209,6 +216,7 @@ pub fn main(started: Instant) -> ExitCode {
             Some(Command::Pos { client, format }) => {
                 pos::run(&cli, client.as_deref(), format).await
             }
+            Some(Command::Maintenance { command }) => maintenance::run(&cli, command).await,
             Some(Command::Config {
                 command: ConfigCommand::Check { file },
             }) => config_check::run(&cli, file.as_deref()),

@@ -25,6 +25,9 @@ pub(crate) struct RawConfig {
     pub hosts: OrderedMap<String, RawHost>,
     #[serde(default)]
     pub health: RawHealth,
+    /// Fleet-wide maintenance policy; clients override key by key.
+    #[serde(default)]
+    pub maintenance: RawMaintenance,
     #[serde(default)]
     pub alerts: RawAlerts,
     #[serde(default)]
@@ -159,6 +162,8 @@ pub(crate) struct RawClient {
     #[serde(default)]
     pub sites: OrderedMap<String, RawSite>,
     pub odoo: Option<RawOdoo>,
+    #[serde(default)]
+    pub maintenance: RawMaintenance,
 }
 
 #[derive(Debug, Deserialize)]
@@ -339,4 +344,53 @@ pub(crate) struct RawTraffic {
     pub public_address: Option<String>,
     pub main: String,
     pub backup: String,
+}
+
+/// `[maintenance]` and `[clients.<id>.maintenance]`: when windows may be
+/// planned. A client's keys override the fleet's; `hours`, `closures` and
+/// `recurring` belong to a client.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMaintenance {
+    pub allowed_days: Option<Spanned<Vec<Spanned<WeekdayValue>>>>,
+    pub preferred_days: Option<Spanned<Vec<Spanned<WeekdayValue>>>>,
+    pub forbidden_days: Option<Spanned<Vec<Spanned<WeekdayValue>>>>,
+    pub margin: Option<Spanned<DurationValue>>,
+    pub earliest: Option<Spanned<TimeValue>>,
+    pub latest: Option<Spanned<TimeValue>>,
+    pub max_duration: Option<Spanned<DurationValue>>,
+    pub major_max_duration: Option<Spanned<DurationValue>>,
+    pub major_per_year: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub notice: RawNotice,
+    /// Opening hours of a client without sites (an office).
+    pub hours: Option<Spanned<RawOpeningHours>>,
+    pub closures: Option<Spanned<Vec<RawClosure>>>,
+    pub recurring: Option<Spanned<Vec<RawRecurring>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNotice {
+    pub standard: Option<Spanned<DurationValue>>,
+    pub emergency: Option<Spanned<DurationValue>>,
+    pub major: Option<Spanned<DurationValue>>,
+}
+
+/// `{ from = "2026-12-21", to = "2027-01-03", reason = "inventory" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawClosure {
+    pub from: Spanned<String>,
+    pub to: Spanned<String>,
+    pub reason: String,
+}
+
+/// `{ rule = "FREQ=MONTHLY;BYDAY=1MO", start = "2026-01-05 22:00", duration = "1h" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRecurring {
+    pub rule: Spanned<String>,
+    pub start: Spanned<String>,
+    pub duration: Spanned<DurationValue>,
 }

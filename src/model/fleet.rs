@@ -65,6 +65,9 @@ pub struct Client {
     pub sites: Vec<Site>,
     /// The client's Odoo, for POS sessions.
     pub odoo: Option<super::pos::OdooConnection>,
+    /// When its hosts may be touched (`[clients.<id>.maintenance]` over
+    /// `[maintenance]`).
+    pub maintenance: super::maintenance::ClientRules,
 }
 
 /// The three kinds of environment a client has (DOMAIN: prod, preprod, dev).

@@ -6,6 +6,7 @@ pub mod availability;
 pub mod check;
 pub mod fleet;
 pub mod hours;
+pub mod maintenance;
 pub mod metric;
 pub mod pos;
 pub mod ssh;

@@ -1196,6 +1196,11 @@ mod board_tests {
                 environments: vec![],
                 sites: vec![],
                 odoo: None,
+                maintenance: crate::model::maintenance::ClientRules::new(
+                    "coop",
+                    "Coop",
+                    chrono_tz::Europe::Paris,
+                ),
             }],
             contracts: [("std".to_string(), contract)].into(),
             ..Fleet::default()

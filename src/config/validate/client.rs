@@ -45,6 +45,7 @@ pub(super) fn client(v: &mut Validator, known: &Known, id: &str, raw: &RawClient
         environments,
         sites,
         odoo: None, // see pos::attach
+        maintenance: crate::model::maintenance::ClientRules::new(id, &raw.name, timezone),
     }
 }
 
@@ -100,7 +101,7 @@ fn site(id: &str, raw: &RawSite, client_timezone: chrono_tz::Tz) -> Site {
 }
 
 /// A day left out is closed.
-fn opening_hours(raw: &RawOpeningHours) -> OpeningHours {
+pub(super) fn opening_hours(raw: &RawOpeningHours) -> OpeningHours {
     let days = [
         raw.mon, raw.tue, raw.wed, raw.thu, raw.fri, raw.sat, raw.sun,
     ];
