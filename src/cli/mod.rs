@@ -6,9 +6,12 @@ pub mod config_check;
 pub mod console;
 pub mod daemon;
 pub mod logging;
+pub mod maintenance;
+pub mod pos;
 pub mod report;
 pub mod setup;
 pub mod snapshot;
+pub mod tickets;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -100,10 +103,43 @@ pub enum Command {
         #[command(subcommand)]
         command: ReportCommand,
     },
+    /// Maintenance windows: suggest, check, plan, move, announce, cancel,
+    /// list, export (RFC 5545).
+    Maintenance {
+        #[command(subcommand)]
+        command: maintenance::MaintenanceCommand,
+    },
     /// Work with the configuration.
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// Every store's tills, lines, POS session and alerts, observed once
+    /// now; exit 1 when a store is critical.
+    Pos {
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+        #[arg(long, default_value = "md")]
+        format: String,
+    },
+    /// Open tickets by urgency: deadline, timer, time spent and cost.
+    Tickets {
+        /// Only this client's tickets.
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+        /// md or json.
+        #[arg(long, default_value = "md")]
+        format: String,
+    },
+    /// A month's time per client and ticket, billed, for invoicing.
+    Timesheet {
+        #[arg(long, value_name = "YYYY-MM")]
+        month: String,
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+        /// csv or md.
+        #[arg(long, default_value = "md")]
+        format: String,
     },
 }
 
@@ -196,6 +232,10 @@ pub fn main(started: Instant) -> ExitCode {
                 month,
                 format,
             }) => backups::run(&cli, client.as_deref(), month.as_deref(), format).await,
+            Some(Command::Pos { client, format }) => {
+                pos::run(&cli, client.as_deref(), format).await
+            }
+            Some(Command::Maintenance { command }) => maintenance::run(&cli, command).await,
             Some(Command::Config {
                 command: ConfigCommand::Check { file },
             }) => config_check::run(&cli, file.as_deref()),
@@ -207,6 +247,14 @@ pub fn main(started: Instant) -> ExitCode {
                         format,
                     },
             }) => report::run(&cli, month, client.as_deref(), format).await,
+            Some(Command::Tickets { client, format }) => {
+                tickets::run_tickets(&cli, client.as_deref(), format).await
+            }
+            Some(Command::Timesheet {
+                month,
+                client,
+                format,
+            }) => tickets::run_timesheet(&cli, month, client.as_deref(), format).await,
         }
     });
     // Background tasks (demo servers, seeding) must not keep us alive.

@@ -21,6 +21,8 @@ pub struct Fleet {
     pub backups: Vec<super::backup::BackupSource>,
     /// Where `vigie daemon` listens for backup pings (`[pings] listen`).
     pub pings_listen: Option<std::net::SocketAddr>,
+    /// `[tickets]`: the tracker and what stops the intervention clock.
+    pub tickets: super::tickets::TicketSettings,
 }
 
 impl Fleet {
@@ -65,6 +67,11 @@ pub struct Client {
     pub contract: String,
     pub environments: Vec<Environment>,
     pub sites: Vec<Site>,
+    /// The client's Odoo, for POS sessions.
+    pub odoo: Option<super::pos::OdooConnection>,
+    /// When its hosts may be touched (`[clients.<id>.maintenance]` over
+    /// `[maintenance]`).
+    pub maintenance: super::maintenance::ClientRules,
 }
 
 /// The three kinds of environment a client has (DOMAIN: prod, preprod, dev).
@@ -112,6 +119,8 @@ pub struct Site {
     pub name: String,
     pub timezone: Tz,
     pub hours: OpeningHours,
+    /// Its tills, IoT box and uplinks, when the store is watched.
+    pub pos: Option<super::pos::StorePos>,
 }
 
 /// A machine we watch.
@@ -427,6 +436,10 @@ pub struct Contract {
     pub tiers: Vec<AvailabilityTier>,
     /// Diagnosis time after which the client must be warned (DOMAIN: 1 h).
     pub diagnosis_warning: Duration,
+    /// Public holidays (local dates): the intervention clock stops.
+    pub holidays: std::collections::BTreeSet<chrono::NaiveDate>,
+    /// Work is billed per started period of this length (default 15 min).
+    pub billing_increment: Duration,
 }
 
 /// One availability tier: a month under `below` % earns `credit_percent` %

@@ -7,9 +7,12 @@ pub mod backup;
 pub mod check;
 pub mod fleet;
 pub mod hours;
+pub mod maintenance;
 pub mod metric;
+pub mod pos;
 pub mod ssh;
 pub mod status;
+pub mod tickets;
 pub mod tracker;
 
 pub use check::CheckResult;

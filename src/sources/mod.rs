@@ -7,10 +7,13 @@ pub mod child;
 pub mod dumps;
 pub mod http;
 pub mod node_exporter;
+pub mod odoo;
+pub mod pos;
 pub mod prometheus;
 pub mod restic;
 pub mod ssh;
 pub mod tcp;
+pub mod tickets;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -105,6 +108,12 @@ impl Sources {
                 return c;
             }
         }
+        self.http.clone()
+    }
+
+    /// The shared HTTP client (5 redirects), for sources that speak their
+    /// own protocol over HTTP (Odoo's JSON-RPC, POS probes).
+    pub fn http_client(&self) -> reqwest::Client {
         self.http.clone()
     }
 

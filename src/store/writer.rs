@@ -52,6 +52,9 @@ pub enum WriteOp {
     },
     /// Backup listings, pings and seeded runs (see `store::backups`).
     Backup(super::backups::BackupWrite),
+    /// Creates or changes a maintenance window; a version whose SEQUENCE
+    /// is not above the stored one is ignored.
+    SaveWindow(crate::model::maintenance::MaintenanceWindow),
     /// Answered once everything sent before it is committed (or failed).
     Flush(Sender<()>),
 }
@@ -240,6 +243,7 @@ fn op_kind(op: &WriteOp) -> &'static str {
         WriteOp::Audit { .. } => "audit",
         WriteOp::Prune { .. } => "prune",
         WriteOp::PruneHistory { .. } => "prune history",
+        WriteOp::SaveWindow(_) => "save maintenance window",
         WriteOp::Flush(_) => "flush",
         WriteOp::Backup(_) => "backup",
     }
@@ -310,6 +314,17 @@ fn apply(conn: &Connection, op: WriteOp) -> Result<(), OpError> {
             Ok(())
         }
         WriteOp::Backup(w) => Ok(super::backups::apply(conn, w)?),
+        WriteOp::SaveWindow(w) => {
+            if w.uid.is_empty() || w.end <= w.start {
+                return Err(OpError::Invalid(
+                    "a maintenance window without a UID or a duration",
+                ));
+            }
+            if !super::maintenance::save(conn, &w)? {
+                tracing::warn!(uid = %w.uid, sequence = w.sequence, "stale maintenance window version ignored");
+            }
+            Ok(())
+        }
         // Split off before the batch is written.
         WriteOp::Flush(_) => Ok(()),
     }

@@ -60,6 +60,8 @@ pub enum Msg {
     Detail(crate::ui::history::HostDetail),
     /// Backup points, runs and listing states, read from the store.
     Backups(std::collections::BTreeMap<String, crate::model::backup::SourceRecord>),
+    /// A store's latest view from the POS monitor.
+    Pos(Box<crate::model::pos::StoreView>),
 }
 
 /// What `update` asks the runner to do.
@@ -225,6 +227,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             if app.data.backups.set(records) {
                 app.dirty = true;
             }
+            Vec::new()
+        }
+        Msg::Pos(view) => {
+            app.data
+                .pos
+                .insert((view.client.clone(), view.site.clone()), *view);
+            app.dirty = true;
             Vec::new()
         }
         Msg::Feed(feed) => {

@@ -68,6 +68,10 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     // The engine starts once the follower has looked at the store; with a
     // demo, after the recent history is written (see `Seeding`).
     let ready = seeding.as_mut().and_then(|s| s.take_recent());
+    // Announced maintenance silences the engine's checks while it runs.
+    let silences = crate::engine::maintenance::Silences::default();
+    let _maintenance =
+        crate::engine::maintenance::watch(db.clone(), app.data.fleet.clone(), silences.clone());
     spawn_follower(
         db,
         app.data.fleet.clone(),
@@ -76,6 +80,8 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         stop_rx,
         ready,
     );
+    // The stores are watched by their own monitor, whatever the feed.
+    let _pos = start_pos(&app, &sources, &msg_tx);
     let mut asked: Option<DetailRequest> = None;
     // The collector (this console while no daemon runs) prunes history.
     let mut pruned_at = Instant::now();
@@ -110,7 +116,15 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         let mut effects = Vec::new();
         for msg in msgs {
             if let Msg::Feed(feed) = &msg {
-                switch_feed(*feed, &mut engine, &app, &sources, &writer, &msg_tx);
+                switch_feed(
+                    *feed,
+                    &mut engine,
+                    &app,
+                    &sources,
+                    &writer,
+                    &msg_tx,
+                    &silences,
+                );
                 backups = engine.as_ref().map(|_| {
                     backups.take().unwrap_or_else(|| {
                         crate::engine::backups::BackupCollector::start(
@@ -226,6 +240,7 @@ fn switch_feed(
     sources: &Sources,
     writer: &Writer,
     msg_tx: &mpsc::Sender<Msg>,
+    silences: &crate::engine::maintenance::Silences,
 ) {
     match feed {
         Feed::LocalEngine if engine.is_none() => {
@@ -237,6 +252,7 @@ fn switch_feed(
                     .iter()
                     .map(|(id, c)| (id.clone(), c.status))
                     .collect(),
+                silences: silences.clone(),
                 ..EngineOptions::default()
             };
             *engine = Some(Engine::start_with(
@@ -262,6 +278,32 @@ fn switch_feed(
         Feed::Daemon => *engine = None,
         _ => {}
     }
+}
+
+/// Starts the POS monitor and forwards its views to the loop.
+fn start_pos(
+    app: &App,
+    sources: &Sources,
+    msg_tx: &mpsc::Sender<Msg>,
+) -> crate::engine::pos::PosMonitor {
+    let (tx, mut rx) = mpsc::channel(256);
+    let timelines = app
+        .data
+        .pos
+        .iter()
+        .map(|(k, v)| (k.clone(), v.timeline.clone()))
+        .collect();
+    let monitor =
+        crate::engine::pos::PosMonitor::start_with(&app.data.fleet, sources, tx, &timelines);
+    let msg_tx = msg_tx.clone();
+    tokio::spawn(async move {
+        while let Some(view) = rx.recv().await {
+            if msg_tx.send(Msg::Pos(Box::new(view))).await.is_err() {
+                return;
+            }
+        }
+    });
+    monitor
 }
 
 /// What the loop tells the follower thread.

@@ -7,7 +7,10 @@ mod backup;
 mod client;
 mod contract;
 mod host;
+mod maintenance;
+mod pos;
 mod ssh;
+mod tickets;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -137,11 +140,17 @@ pub(crate) fn fleet(
         hosts: &host_names,
         contracts: &contract_names,
     };
-    let clients = raw
+    let mut clients: Vec<crate::model::Client> = raw
         .clients
         .iter()
         .map(|(id, c)| client::client(&mut v, &known, id.get_ref(), c))
         .collect();
+    pos::attach(&mut v, raw, &mut clients);
+    let base_policy = maintenance::fleet_policy(&mut v, &raw.maintenance);
+    for (client, (_, rc)) in clients.iter_mut().zip(raw.clients.iter()) {
+        client.maintenance =
+            maintenance::client_rules(&mut v, &base_policy, client, &rc.maintenance);
+    }
     let mut hosts: Vec<_> = raw
         .hosts
         .iter()
@@ -150,6 +159,7 @@ pub(crate) fn fleet(
     let health = health(&mut v, &raw.health);
     let backups = backup::sources(&mut v, raw);
     let pings_listen = backup::pings(&mut v, raw);
+    let tickets = tickets::tickets(&mut v, raw.tickets.as_ref(), &raw.clients);
     // A check's `clients` must name clients that use its host.
     for (host, h) in raw.hosts.iter() {
         for c in &h.checks {
@@ -189,6 +199,7 @@ pub(crate) fn fleet(
                 health,
                 backups,
                 pings_listen,
+                tickets,
             },
             ssh,
         ))

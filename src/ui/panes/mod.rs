@@ -6,6 +6,7 @@
 pub mod backups;
 pub mod empty;
 pub mod health;
+pub mod pos;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
@@ -115,6 +116,8 @@ pub struct Data {
     pub detail: Option<HostDetail>,
     /// Backup points, runs and listing states, read from the store.
     pub backups: backups::BackupData,
+    /// The latest view of each watched store, by (client, site).
+    pub pos: BTreeMap<(String, String), crate::model::pos::StoreView>,
     /// `counts()` memoized; emptied whenever `checks` changes.
     tally: RefCell<Option<BTreeMap<Status, usize>>>,
     /// Bumped whenever `checks` changes, so panes can keep what they
@@ -124,7 +127,9 @@ pub struct Data {
 
 impl Data {
     pub fn new(fleet: Arc<Fleet>, now: DateTime<Utc>, tz: Tz) -> Data {
+        let pos = pos::pending_views(&fleet, now);
         Data {
+            pos,
             fleet,
             checks: BTreeMap::new(),
             now,
@@ -320,11 +325,7 @@ pub fn all() -> Vec<Box<dyn Pane>> {
             "No maintenance windows planned.",
             "Planning windows within each client's rules is not built yet.",
         )),
-        Box::new(empty::EmptyPane::new(
-            PaneId::Pos,
-            "No stores with tills configured.",
-            "Live point-of-sale connectivity is not built yet.",
-        )),
+        Box::new(pos::PosPane::default()),
     ]
 }
 
