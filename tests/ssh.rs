@@ -602,3 +602,135 @@ expect_output = "active"
         p.message
     );
 }
+
+/// A configuration with `dev-1` (preprod) and `erp` (prod) on the test
+/// server, its key trusted in Vigie's own known_hosts file.
+fn cli_config(s: &Setup) -> std::path::PathBuf {
+    let kh = s.dir.path().join("vigie_known_hosts");
+    std::fs::write(&kh, s.sshd.known_hosts_line() + "\n").unwrap();
+    let text = format!(
+        r#"
+[contracts.c]
+intervention = {{ urgent = "4h" }}
+hourly_rate = 80.0
+monthly_fee = 100.0
+
+[clients.coop]
+name = "Coop"
+timezone = "Europe/Paris"
+contract = "c"
+[clients.coop.environments.prod]
+hosts = ["erp"]
+[clients.coop.environments.preprod]
+hosts = ["dev-1"]
+
+[ssh]
+known_hosts = "{kh}"
+
+[hosts.dev-1]
+address = "127.0.0.1"
+ssh_port = {port}
+ssh_user = "{user}"
+ssh_key = "{key}"
+
+[hosts.erp]
+address = "127.0.0.1"
+ssh_port = {port}
+ssh_user = "{user}"
+ssh_key = "{key}"
+"#,
+        kh = kh.display(),
+        port = s.sshd.port,
+        user = support::sshd::current_user(),
+        key = s.key.private.display()
+    );
+    let path = s.dir.path().join("vigie.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn vigie(s: &Setup, config: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .arg("--config")
+        .arg(config)
+        .arg("--db")
+        .arg(s.dir.path().join("vigie.db"))
+        .arg("--log")
+        .arg(s.dir.path().join("vigie.log"))
+        .args(args)
+        .env("HOME", s.dir.path())
+        .env_remove("SSH_AUTH_SOCK")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn vigie_ssh_runs_a_command_exits_with_its_status_and_audits_it_and_refusals() {
+    let s = setup(false);
+    let config = cli_config(&s);
+    let out = vigie(
+        &s,
+        &config,
+        &[
+            "ssh", "dev-1", "--", "echo", "hello;", "echo", "oops", ">&2;", "exit", "7",
+        ],
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello\n");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "oops\n");
+    assert_eq!(out.status.code(), Some(7));
+
+    let prod = vigie(&s, &config, &["ssh", "erp", "--", "true"]);
+    assert_eq!(prod.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&prod.stderr);
+    assert!(err.contains("erp is a prod host: SSH refused"), "{err}");
+
+    let ro = vigie(&s, &config, &["--read-only", "ssh", "dev-1", "--", "true"]);
+    assert_eq!(ro.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&ro.stderr).contains("read-only"));
+
+    let audit = vigie(&s, &config, &["audit"]);
+    assert!(audit.status.success());
+    let text = String::from_utf8_lossy(&audit.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    // Newest first: the read-only refusal, the prod refusal, the command.
+    assert!(
+        lines[0].contains("ssh.refused") && lines[0].contains("host=dev-1"),
+        "{text}"
+    );
+    assert!(
+        lines[1].contains("ssh.refused") && lines[1].contains("host=erp environment=prod"),
+        "{text}"
+    );
+    assert!(lines[2].contains("ssh.command"), "{text}");
+    for word in [
+        "host=dev-1",
+        "environment=preprod",
+        "exit=\"7\"",
+        "start=",
+        "end=",
+        "command=",
+    ] {
+        assert!(lines[2].contains(word), "{word} in {}", lines[2]);
+    }
+    let me = support::sshd::current_user();
+    assert!(lines[2].contains(&me), "{text}");
+}
+
+#[test]
+fn vigie_ssh_to_a_dead_host_says_why_and_exits_255() {
+    let s = setup(false);
+    let config = cli_config(&s);
+    let mut s = s;
+    s.sshd.kill();
+    let out = vigie(&s, &config, &["ssh", "dev-1", "--", "true"]);
+    assert_eq!(out.status.code(), Some(255));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("dev-1: connection refused by 127.0.0.1:"),
+        "{err}"
+    );
+    let audit = vigie(&s, &config, &["audit"]);
+    assert!(String::from_utf8_lossy(&audit.stdout).contains("ssh.failed"));
+}

@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand; the console is one of them.
 
+pub mod audit;
 pub mod check;
 pub mod config_check;
 pub mod console;
@@ -8,6 +9,7 @@ pub mod logging;
 pub mod report;
 pub mod setup;
 pub mod snapshot;
+pub mod ssh;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -90,6 +92,19 @@ pub enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// A shell on a dev or preprod host (prod only where its entry says
+    /// ssh = "allowed"), or with `-- COMMAND` one command: its output, and
+    /// its exit status as Vigie's. Audited.
+    Ssh {
+        host: String,
+        #[arg(last = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
+    /// The audit log, newest first: SSH sessions, commands and refusals.
+    Audit {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
     },
 }
 
@@ -188,6 +203,8 @@ pub fn main(started: Instant) -> ExitCode {
                         format,
                     },
             }) => report::run(&cli, month, client.as_deref(), format).await,
+            Some(Command::Ssh { host, command }) => ssh::run(&cli, host, command).await,
+            Some(Command::Audit { limit }) => audit::run(&cli, *limit).await,
         }
     });
     // Background tasks (demo servers, seeding) must not keep us alive.
