@@ -5,6 +5,7 @@
 //! `engine` (runs sources), `ui` (Elm-style console), `demo` (the embedded
 //! fleet), `cli` (one file per subcommand).
 
+pub mod alerts;
 pub mod cli;
 pub mod config;
 pub mod demo;

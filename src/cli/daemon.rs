@@ -51,11 +51,25 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
     let (tx, mut rx) = mpsc::channel::<Event>(1024);
     // A restart resumes each check's state, so a down check is not up for a
     // round (nor alerts again).
-    let resume = reader
+    let resume: std::collections::HashMap<String, crate::model::Status> = reader
         .latest_states()
         .map(|states| states.into_iter().map(|s| (s.check_id, s.status)).collect())
         .unwrap_or_default();
     drop(reader);
+    let mut alerter = crate::model::alert::Alerter::new(setup.config.alerts.merge_window);
+    alerter.resume(resume.iter().map(|(id, s)| (id.clone(), *s)));
+    let env = |k: &str| std::env::var(k).ok();
+    let hooks = setup
+        .config
+        .alerts
+        .webhooks
+        .iter()
+        .map(|spec| crate::alerts::Webhook::resolve(spec, &env))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::input)?;
+    let outbox = crate::alerts::Outbox::start(hooks, crate::alerts::Backoff::default())
+        .map_err(CliError::input)?;
+    let mut alert_clock = tokio::time::interval(Duration::from_secs(1));
     let options = EngineOptions {
         resume,
         ..EngineOptions::default()
@@ -91,11 +105,18 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         tokio::select! {
             Some(ev) = rx.recv() => {
                 let Event::Result(r) = ev;
+                alerter.observe(&r);
                 if writer.send(WriteOp::Result(r)).is_err() {
                     return Err(CliError { message: "the store writer stopped; see the log".into(), code: 1 });
                 }
             }
             _ = heartbeat.tick() => beat(&writer),
+            _ = alert_clock.tick() => {
+                if let Some(alert) = alerter.due(Utc::now()) {
+                    tracing::info!(items = alert.items.len(), "alert: {}", alert.title());
+                    outbox.send(&alert);
+                }
+            }
             _ = prune.tick() => {
                 let op = WriteOp::PruneHistory { now: Utc::now(), retention: fleet.health.retention };
                 if writer.send(op).is_err() {

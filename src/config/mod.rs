@@ -23,6 +23,8 @@ use crate::model::Fleet;
 pub struct Config {
     pub fleet: Fleet,
     pub console: ConsoleSettings,
+    /// `[alerts]`: webhooks the daemon calls.
+    pub alerts: crate::model::alert::AlertSettings,
     /// `[ssh]` and each host's SSH entry.
     pub ssh: SshSettings,
     /// Where it was read from (or a label such as `<demo>`).
@@ -78,6 +80,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         invalid(vec![Diagnostic::at(text, span, message)])
     })?;
     let (fleet, ssh) = validate::fleet(&raw, text).map_err(invalid)?;
+    let alerts = validate::alerts::alerts(&raw.alerts, text).map_err(invalid)?;
     let console = ConsoleSettings {
         theme: raw.console.theme,
         keymap: raw.console.keymap,
@@ -86,6 +89,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     Ok(Config {
         fleet,
         console,
+        alerts,
         ssh,
         path: path.to_path_buf(),
     })

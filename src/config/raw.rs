@@ -26,6 +26,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub health: RawHealth,
     #[serde(default)]
+    pub alerts: RawAlerts,
+    #[serde(default)]
     pub ssh: RawSsh,
 }
 
@@ -38,6 +40,28 @@ pub(crate) struct RawSsh {
     pub tmux_window: Option<bool>,
     pub connect_timeout: Option<Spanned<DurationValue>>,
     pub keepalive: Option<Spanned<DurationValue>>,
+}
+
+/// `[alerts]`: webhooks the daemon calls.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAlerts {
+    pub merge_window: Option<Spanned<DurationValue>>,
+    #[serde(default)]
+    pub webhooks: Vec<Spanned<RawWebhook>>,
+}
+
+/// `[[alerts.webhooks]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWebhook {
+    pub name: Option<String>,
+    pub kind: Spanned<String>,
+    pub url: Option<Spanned<String>>,
+    pub url_env: Option<Spanned<String>>,
+    pub room: Option<Spanned<String>>,
+    pub token_env: Option<Spanned<String>>,
+    pub token_file: Option<Spanned<String>>,
 }
 
 /// `[health]`: fleet-wide rules of the Health pane.

@@ -1,6 +1,7 @@
 //! The domain: plain types and pure rules. No I/O, no async, no clock reads:
 //! the current time is always a parameter.
 
+pub mod alert;
 pub mod availability;
 pub mod check;
 pub mod fleet;

@@ -2,6 +2,7 @@
 //! and cross-references. Every problem is collected, so one run of Vigie
 //! shows them all rather than one per edit.
 
+pub(crate) mod alerts;
 mod client;
 mod contract;
 mod host;

@@ -1,0 +1,357 @@
+//! Webhooks: the daemon's alerts reach the on-call phone even when no
+//! console is open. What to send is decided by `model::alert::Alerter`;
+//! this module resolves secrets, shapes the payloads (generic JSON, Matrix,
+//! Mattermost/Slack) and delivers them, one task per webhook, retrying with
+//! backoff. Alerts that pile up while a receiver is away are merged into one
+//! summary when it comes back.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::model::alert::{Alert, Level, SecretSource, UrlSource, WebhookKind, WebhookSpec};
+
+/// A webhook with its secrets read.
+#[derive(Clone)]
+pub struct Webhook {
+    pub name: String,
+    pub kind: WebhookKind,
+    url: String,
+    room: Option<String>,
+    token: Option<String>,
+}
+
+impl std::fmt::Debug for Webhook {
+    // Never prints the URL (a Slack URL is a secret) or the token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reads a secret: an environment variable, or a file that only its owner
+/// (this user) may read and write.
+pub fn read_secret(
+    source: &SecretSource,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, String> {
+    match source {
+        SecretSource::Env(name) => env(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| format!("environment variable {name} is not set")),
+        SecretSource::File(path) => {
+            use std::os::unix::fs::MetadataExt;
+            let meta = std::fs::metadata(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            let me = unsafe { libc::geteuid() };
+            if meta.uid() != me || meta.mode() & 0o077 != 0 {
+                return Err(format!(
+                    "{} must belong to this user and be readable by its owner only (chmod 600)",
+                    path.display()
+                ));
+            }
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let text = text.trim().to_string();
+            if text.is_empty() {
+                return Err(format!("{} is empty", path.display()));
+            }
+            Ok(text)
+        }
+    }
+}
+
+impl Webhook {
+    /// Reads the webhook's secrets; the message names what is missing.
+    pub fn resolve(
+        spec: &WebhookSpec,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Webhook, String> {
+        let at = |e: String| format!("webhook '{}': {e}", spec.name);
+        let url = match &spec.url {
+            UrlSource::Plain(u) => u.clone(),
+            UrlSource::Secret(s) => read_secret(s, env).map_err(at)?,
+        };
+        if reqwest::Url::parse(&url).is_err() {
+            return Err(at("its URL does not parse".into()));
+        }
+        let token = match &spec.token {
+            Some(s) => Some(read_secret(s, env).map_err(at)?),
+            None => None,
+        };
+        Ok(Webhook {
+            name: spec.name.clone(),
+            kind: spec.kind,
+            url,
+            room: spec.room.clone(),
+            token,
+        })
+    }
+
+    /// A webhook built directly (tests, tools).
+    pub fn new(
+        name: &str,
+        kind: WebhookKind,
+        url: &str,
+        room: Option<&str>,
+        token: Option<&str>,
+    ) -> Webhook {
+        Webhook {
+            name: name.into(),
+            kind,
+            url: url.into(),
+            room: room.map(String::from),
+            token: token.map(String::from),
+        }
+    }
+}
+
+fn level_name(l: Level) -> &'static str {
+    match l {
+        Level::Critical => "critical",
+        Level::Flapping => "flapping",
+        Level::Ok => "ok",
+    }
+}
+
+/// The generic JSON document.
+pub fn generic_payload(alert: &Alert) -> serde_json::Value {
+    let items: Vec<serde_json::Value> = alert
+        .items
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "check": i.check_id,
+                "level": level_name(i.level),
+                "status": i.status.label(),
+                "at": i.at.to_rfc3339(),
+                "message": i.message,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "source": "vigie",
+        "title": alert.title(),
+        "text": alert.text(),
+        "level": level_name(alert.worst()),
+        "items": items,
+    })
+}
+
+/// Sends one alert. `txn` is the Matrix transaction id: the same for every
+/// retry of the same content, so a homeserver that got it already does not
+/// post it twice.
+pub async fn deliver(
+    client: &reqwest::Client,
+    hook: &Webhook,
+    alert: &Alert,
+    txn: &str,
+) -> Result<(), String> {
+    let request = match hook.kind {
+        WebhookKind::Generic => client.post(&hook.url).json(&generic_payload(alert)),
+        WebhookKind::Slack => client
+            .post(&hook.url)
+            .json(&serde_json::json!({ "text": alert.text() })),
+        WebhookKind::Matrix => {
+            let mut url = reqwest::Url::parse(&hook.url).map_err(|_| "bad URL".to_string())?;
+            let room = hook.room.as_deref().unwrap_or_default();
+            url.path_segments_mut()
+                .map_err(|_| "bad URL".to_string())?
+                .pop_if_empty()
+                .extend([
+                    "_matrix",
+                    "client",
+                    "v3",
+                    "rooms",
+                    room,
+                    "send",
+                    "m.room.message",
+                    txn,
+                ]);
+            client.put(url).json(&serde_json::json!({
+                "msgtype": "m.text",
+                "body": alert.text(),
+            }))
+        }
+    };
+    let request = match &hook.token {
+        Some(t) => request.bearer_auth(t),
+        None => request,
+    };
+    let response = request
+        .send()
+        .await
+        .map_err(|e| e.without_url().to_string())?;
+    let status = response.status();
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("HTTP {}", status.as_u16()))
+    }
+}
+
+/// Waits between attempts: `first`, doubling, at most `max`.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    pub first: Duration,
+    pub max: Duration,
+    /// Alerts older than this are dropped (logged) rather than retried
+    /// forever.
+    pub give_up_after: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Backoff {
+        Backoff {
+            first: Duration::from_secs(2),
+            max: Duration::from_secs(120),
+            give_up_after: Duration::from_secs(6 * 3600),
+        }
+    }
+}
+
+impl Backoff {
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(16));
+        self.first.saturating_mul(factor).min(self.max)
+    }
+}
+
+/// Counters a test or the log can read.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub attempts: AtomicU64,
+    pub delivered: AtomicU64,
+    pub dropped: AtomicU64,
+}
+
+/// The alerts on their way, one task per webhook.
+pub struct Outbox {
+    senders: Vec<mpsc::UnboundedSender<Alert>>,
+    pub stats: Arc<Stats>,
+}
+
+impl Outbox {
+    pub fn start(hooks: Vec<Webhook>, backoff: Backoff) -> Result<Outbox, String> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .user_agent(concat!("vigie/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let stats = Arc::new(Stats::default());
+        let mut senders = Vec::new();
+        for hook in hooks {
+            let (tx, rx) = mpsc::unbounded_channel();
+            senders.push(tx);
+            tokio::spawn(run_hook(hook, client.clone(), rx, backoff, stats.clone()));
+        }
+        Ok(Outbox { senders, stats })
+    }
+
+    /// Queues `alert` for every webhook.
+    pub fn send(&self, alert: &Alert) {
+        for tx in &self.senders {
+            let _ = tx.send(alert.clone());
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.senders.is_empty()
+    }
+}
+
+static TXN: AtomicU64 = AtomicU64::new(0);
+
+fn new_txn() -> String {
+    let n = TXN.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "vigie-{}-{}-{n}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_millis()
+    )
+}
+
+async fn run_hook(
+    hook: Webhook,
+    client: reqwest::Client,
+    mut rx: mpsc::UnboundedReceiver<Alert>,
+    backoff: Backoff,
+    stats: Arc<Stats>,
+) {
+    let mut queue: VecDeque<(tokio::time::Instant, Alert)> = VecDeque::new();
+    let mut open = true;
+    loop {
+        if queue.is_empty() {
+            if !open {
+                return;
+            }
+            match rx.recv().await {
+                Some(a) => queue.push_back((tokio::time::Instant::now(), a)),
+                None => return,
+            }
+        }
+        while let Ok(a) = rx.try_recv() {
+            queue.push_back((tokio::time::Instant::now(), a));
+        }
+        let txn = new_txn();
+        let mut attempt = 0u32;
+        let mut content_len = queue.len();
+        let mut txn = txn;
+        loop {
+            // Too old to matter: dropped, and said so in the log.
+            while queue
+                .front()
+                .is_some_and(|(t, _)| t.elapsed() > backoff.give_up_after)
+            {
+                queue.pop_front();
+                stats.dropped.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(webhook = %hook.name, "alert dropped after retrying too long");
+            }
+            if queue.is_empty() {
+                break;
+            }
+            if queue.len() != content_len {
+                // New content: a new transaction.
+                content_len = queue.len();
+                txn = new_txn();
+            }
+            let alert = if queue.len() == 1 {
+                queue[0].1.clone()
+            } else {
+                Alert::merge(queue.iter().map(|(_, a)| a.clone()))
+            };
+            attempt += 1;
+            stats.attempts.fetch_add(1, Ordering::Relaxed);
+            match deliver(&client, &hook, &alert, &txn).await {
+                Ok(()) => {
+                    stats.delivered.fetch_add(1, Ordering::Relaxed);
+                    tracing::info!(webhook = %hook.name, items = alert.items.len(), attempt, "alert delivered");
+                    queue.clear();
+                    break;
+                }
+                Err(e) => {
+                    let wait = backoff.delay(attempt);
+                    tracing::warn!(webhook = %hook.name, attempt, error = %e, retry_in = ?wait, "alert not delivered");
+                    let sleep = tokio::time::sleep(wait);
+                    tokio::pin!(sleep);
+                    loop {
+                        tokio::select! {
+                            _ = &mut sleep => break,
+                            a = rx.recv(), if open => match a {
+                                Some(a) => queue.push_back((tokio::time::Instant::now(), a)),
+                                None => open = false,
+                            },
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
