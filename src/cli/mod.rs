@@ -6,10 +6,12 @@ pub mod config_check;
 pub mod console;
 pub mod daemon;
 pub mod logging;
+pub mod maintenance;
 pub mod report;
 pub mod setup;
 pub mod snapshot;
 pub mod ssh;
+pub mod tickets;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -88,6 +90,12 @@ pub enum Command {
         #[command(subcommand)]
         command: ReportCommand,
     },
+    /// Maintenance windows: suggest, check, plan, move, announce, cancel,
+    /// list, export (RFC 5545).
+    Maintenance {
+        #[command(subcommand)]
+        command: maintenance::MaintenanceCommand,
+    },
     /// Work with the configuration.
     Config {
         #[command(subcommand)]
@@ -105,6 +113,25 @@ pub enum Command {
     Audit {
         #[arg(long, default_value_t = 50)]
         limit: usize,
+    },
+    /// Open tickets by urgency: deadline, timer, time spent and cost.
+    Tickets {
+        /// Only this client's tickets.
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+        /// md or json.
+        #[arg(long, default_value = "md")]
+        format: String,
+    },
+    /// A month's time per client and ticket, billed, for invoicing.
+    Timesheet {
+        #[arg(long, value_name = "YYYY-MM")]
+        month: String,
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+        /// csv or md.
+        #[arg(long, default_value = "md")]
+        format: String,
     },
 }
 
@@ -192,6 +219,7 @@ pub fn main(started: Instant) -> ExitCode {
                 styles,
             }) => snapshot::run(&cli, *width, *height, pane.as_deref(), *styles).await,
             Some(Command::Check { format }) => check::run(&cli, format).await,
+            Some(Command::Maintenance { command }) => maintenance::run(&cli, command).await,
             Some(Command::Config {
                 command: ConfigCommand::Check { file },
             }) => config_check::run(&cli, file.as_deref()),
@@ -205,6 +233,14 @@ pub fn main(started: Instant) -> ExitCode {
             }) => report::run(&cli, month, client.as_deref(), format).await,
             Some(Command::Ssh { host, command }) => ssh::run(&cli, host, command).await,
             Some(Command::Audit { limit }) => audit::run(&cli, *limit).await,
+            Some(Command::Tickets { client, format }) => {
+                tickets::run_tickets(&cli, client.as_deref(), format).await
+            }
+            Some(Command::Timesheet {
+                month,
+                client,
+                format,
+            }) => tickets::run_timesheet(&cli, month, client.as_deref(), format).await,
         }
     });
     // Background tasks (demo servers, seeding) must not keep us alive.

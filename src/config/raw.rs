@@ -25,10 +25,14 @@ pub(crate) struct RawConfig {
     pub hosts: OrderedMap<String, RawHost>,
     #[serde(default)]
     pub health: RawHealth,
+    /// Fleet-wide maintenance policy; clients override key by key.
+    #[serde(default)]
+    pub maintenance: RawMaintenance,
     #[serde(default)]
     pub alerts: RawAlerts,
     #[serde(default)]
     pub ssh: RawSsh,
+    pub tickets: Option<RawTickets>,
 }
 
 /// `[ssh]`: how Vigie speaks SSH (see `validate::ssh`).
@@ -62,6 +66,25 @@ pub(crate) struct RawWebhook {
     pub room: Option<Spanned<String>>,
     pub token_env: Option<Spanned<String>>,
     pub token_file: Option<Spanned<String>>,
+}
+
+/// `[tickets]`: the tracker the Tickets pane reads and writes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTickets {
+    pub backend: Spanned<String>,
+    pub url: Option<Spanned<String>>,
+    pub api_key_env: Option<String>,
+    pub api_key_file: Option<String>,
+    pub activity_id: Option<u32>,
+    #[serde(default)]
+    pub team: Vec<String>,
+    #[serde(default)]
+    pub stop_statuses: Vec<String>,
+    pub sync_interval: Option<DurationValue>,
+    /// Tracker project identifier -> client id.
+    #[serde(default)]
+    pub projects: OrderedMap<String, Spanned<String>>,
 }
 
 /// `[health]`: fleet-wide rules of the Health pane.
@@ -106,6 +129,9 @@ pub(crate) struct RawContract {
     pub diagnosis_warning: Option<DurationValue>,
     #[serde(default)]
     pub tiers: Vec<RawTier>,
+    #[serde(default)]
+    pub holidays: Vec<Spanned<String>>,
+    pub billing_increment: Option<DurationValue>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -133,6 +159,8 @@ pub(crate) struct RawClient {
     pub environments: OrderedMap<EnvKindValue, RawEnvironment>,
     #[serde(default)]
     pub sites: OrderedMap<String, RawSite>,
+    #[serde(default)]
+    pub maintenance: RawMaintenance,
 }
 
 #[derive(Debug, Deserialize)]
@@ -246,4 +274,53 @@ pub(crate) struct RawCheck {
     pub command: Option<Spanned<String>>,
     pub expect_exit: Option<Spanned<i32>>,
     pub expect_output: Option<Spanned<String>>,
+}
+
+/// `[maintenance]` and `[clients.<id>.maintenance]`: when windows may be
+/// planned. A client's keys override the fleet's; `hours`, `closures` and
+/// `recurring` belong to a client.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMaintenance {
+    pub allowed_days: Option<Spanned<Vec<Spanned<WeekdayValue>>>>,
+    pub preferred_days: Option<Spanned<Vec<Spanned<WeekdayValue>>>>,
+    pub forbidden_days: Option<Spanned<Vec<Spanned<WeekdayValue>>>>,
+    pub margin: Option<Spanned<DurationValue>>,
+    pub earliest: Option<Spanned<TimeValue>>,
+    pub latest: Option<Spanned<TimeValue>>,
+    pub max_duration: Option<Spanned<DurationValue>>,
+    pub major_max_duration: Option<Spanned<DurationValue>>,
+    pub major_per_year: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub notice: RawNotice,
+    /// Opening hours of a client without sites (an office).
+    pub hours: Option<Spanned<RawOpeningHours>>,
+    pub closures: Option<Spanned<Vec<RawClosure>>>,
+    pub recurring: Option<Spanned<Vec<RawRecurring>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNotice {
+    pub standard: Option<Spanned<DurationValue>>,
+    pub emergency: Option<Spanned<DurationValue>>,
+    pub major: Option<Spanned<DurationValue>>,
+}
+
+/// `{ from = "2026-12-21", to = "2027-01-03", reason = "inventory" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawClosure {
+    pub from: Spanned<String>,
+    pub to: Spanned<String>,
+    pub reason: String,
+}
+
+/// `{ rule = "FREQ=MONTHLY;BYDAY=1MO", start = "2026-01-05 22:00", duration = "1h" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRecurring {
+    pub rule: Spanned<String>,
+    pub start: Spanned<String>,
+    pub duration: Spanned<DurationValue>,
 }

@@ -1,6 +1,7 @@
 //! The embedded default: a small simulated fleet on loopback, probed by the
 //! real engine and sources, and a store seeded with months of history.
 
+pub mod maintenance;
 pub mod seed;
 pub mod server;
 
@@ -109,6 +110,9 @@ pub fn seed_in_background(writer: WriteHandle, fleet: Arc<Fleet>, now: DateTime<
         .name("vigie-demo-seed".into())
         .spawn(move || {
             let started = std::time::Instant::now();
+            for w in maintenance::windows(now) {
+                let _ = writer.send(WriteOp::SaveWindow(w));
+            }
             let days = SEED_DAYS.min(7);
             let recent: Vec<_> = fleet
                 .checks()

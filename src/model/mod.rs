@@ -6,9 +6,11 @@ pub mod availability;
 pub mod check;
 pub mod fleet;
 pub mod hours;
+pub mod maintenance;
 pub mod metric;
 pub mod ssh;
 pub mod status;
+pub mod tickets;
 pub mod tracker;
 
 pub use check::CheckResult;

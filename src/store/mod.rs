@@ -10,10 +10,12 @@
 
 mod error;
 pub mod history;
+mod maintenance;
 pub mod migrations;
 mod open;
 mod read;
 mod state;
+pub mod tickets;
 mod writer;
 
 use std::path::{Path, PathBuf};

@@ -71,6 +71,10 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     // The engine starts once the follower has looked at the store; with a
     // demo, after the recent history is written (see `Seeding`).
     let ready = seeding.as_mut().and_then(|s| s.take_recent());
+    // Announced maintenance silences the engine's checks while it runs.
+    let silences = crate::engine::maintenance::Silences::default();
+    let _maintenance =
+        crate::engine::maintenance::watch(db.clone(), app.data.fleet.clone(), silences.clone());
     spawn_follower(
         db,
         app.data.fleet.clone(),
@@ -112,7 +116,15 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         let mut effects = Vec::new();
         for msg in msgs {
             if let Msg::Feed(feed) = &msg {
-                switch_feed(*feed, &mut engine, &app, &sources, &writer, &msg_tx);
+                switch_feed(
+                    *feed,
+                    &mut engine,
+                    &app,
+                    &sources,
+                    &writer,
+                    &msg_tx,
+                    &silences,
+                );
             }
             effects.extend(update(&mut app, msg));
         }
@@ -233,6 +245,7 @@ fn switch_feed(
     sources: &Sources,
     writer: &Writer,
     msg_tx: &mpsc::Sender<Msg>,
+    silences: &crate::engine::maintenance::Silences,
 ) {
     match feed {
         Feed::LocalEngine if engine.is_none() => {
@@ -244,6 +257,7 @@ fn switch_feed(
                     .iter()
                     .map(|(id, c)| (id.clone(), c.status))
                     .collect(),
+                silences: silences.clone(),
                 ..EngineOptions::default()
             };
             *engine = Some(Engine::start_with(

@@ -44,6 +44,7 @@ pub(super) fn client(v: &mut Validator, known: &Known, id: &str, raw: &RawClient
         contract: contract.clone(),
         environments,
         sites,
+        maintenance: crate::model::maintenance::ClientRules::new(id, &raw.name, timezone),
     }
 }
 
@@ -98,7 +99,7 @@ fn site(id: &str, raw: &RawSite, client_timezone: chrono_tz::Tz) -> Site {
 }
 
 /// A day left out is closed.
-fn opening_hours(raw: &RawOpeningHours) -> OpeningHours {
+pub(super) fn opening_hours(raw: &RawOpeningHours) -> OpeningHours {
     let days = [
         raw.mon, raw.tue, raw.wed, raw.thu, raw.fri, raw.sat, raw.sun,
     ];

@@ -6,7 +6,9 @@ pub(crate) mod alerts;
 mod client;
 mod contract;
 mod host;
+mod maintenance;
 mod ssh;
+mod tickets;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -136,17 +138,23 @@ pub(crate) fn fleet(
         hosts: &host_names,
         contracts: &contract_names,
     };
-    let clients = raw
+    let mut clients: Vec<crate::model::Client> = raw
         .clients
         .iter()
         .map(|(id, c)| client::client(&mut v, &known, id.get_ref(), c))
         .collect();
+    let base_policy = maintenance::fleet_policy(&mut v, &raw.maintenance);
+    for (client, (_, rc)) in clients.iter_mut().zip(raw.clients.iter()) {
+        client.maintenance =
+            maintenance::client_rules(&mut v, &base_policy, client, &rc.maintenance);
+    }
     let mut hosts: Vec<_> = raw
         .hosts
         .iter()
         .map(|(name, h)| host::host(&mut v, name, h))
         .collect();
     let health = health(&mut v, &raw.health);
+    let tickets = tickets::tickets(&mut v, raw.tickets.as_ref(), &raw.clients);
     // A check's `clients` must name clients that use its host.
     for (host, h) in raw.hosts.iter() {
         for c in &h.checks {
@@ -184,6 +192,7 @@ pub(crate) fn fleet(
                 hosts,
                 contracts,
                 health,
+                tickets,
             },
             ssh,
         ))
