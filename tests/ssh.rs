@@ -838,8 +838,15 @@ fn s_in_the_console_jumps_to_a_preprod_host_and_comes_back_intact() {
     // The remote shell answers a command typed at once.
     t.keys(&["-l", "echo $((6*7))XYZ; echo COLS=$(tput cols)"]);
     t.keys(&["Enter"]);
+    // Output lines, not the echoed command line (which holds the same text).
+    let answered = |sc: &str, prefix: &str| {
+        sc.lines().any(|l| {
+            l.strip_prefix(prefix)
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+        })
+    };
     let shell = t.wait_for("the remote shell's answer", |sc| {
-        sc.contains("42XYZ") && sc.contains("COLS=")
+        sc.lines().any(|l| l == "42XYZ") && answered(sc, "COLS=")
     });
     assert!(
         shell.contains("COLS=120"),
@@ -852,7 +859,8 @@ fn s_in_the_console_jumps_to_a_preprod_host_and_comes_back_intact() {
     std::thread::sleep(Duration::from_millis(300));
     t.keys(&["-l", "echo NOW=$(tput cols)"]);
     t.keys(&["Enter"]);
-    t.wait_for("the new width remotely", |sc| sc.contains("NOW=100"));
+    let resized = t.wait_for("the new width remotely", |sc| answered(sc, "NOW="));
+    assert!(resized.lines().any(|l| l == "NOW=100"), "{resized}");
     t.run(&["resize-window", "-t", "t", "-x", "120", "-y", "40"]);
     t.keys(&["-l", "exit"]);
     t.keys(&["Enter"]);

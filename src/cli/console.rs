@@ -43,7 +43,7 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         read_only: cli.read_only || cli.wall,
     };
     let mut app = App::new(
-        fleet,
+        fleet.clone(),
         setup.themes.clone(),
         setup.theme.clone(),
         setup.keymap.clone(),
@@ -51,6 +51,9 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         setup.tz,
         modes,
     );
+    if modes.demo {
+        demo::pos::seed_timelines(&mut app.data.pos, &fleet, Utc::now());
+    }
     app.wall = cli.wall.then(crate::ui::wall::Wall::default);
     app.bell = setup.config.console.bell;
     let console = Console {

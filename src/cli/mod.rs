@@ -7,6 +7,7 @@ pub mod console;
 pub mod daemon;
 pub mod logging;
 pub mod maintenance;
+pub mod pos;
 pub mod report;
 pub mod setup;
 pub mod snapshot;
@@ -114,6 +115,14 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// Every store's tills, lines, POS session and alerts, observed once
+    /// now; exit 1 when a store is critical.
+    Pos {
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+        #[arg(long, default_value = "md")]
+        format: String,
+    },
     /// Open tickets by urgency: deadline, timer, time spent and cost.
     Tickets {
         /// Only this client's tickets.
@@ -219,6 +228,9 @@ pub fn main(started: Instant) -> ExitCode {
                 styles,
             }) => snapshot::run(&cli, *width, *height, pane.as_deref(), *styles).await,
             Some(Command::Check { format }) => check::run(&cli, format).await,
+            Some(Command::Pos { client, format }) => {
+                pos::run(&cli, client.as_deref(), format).await
+            }
             Some(Command::Maintenance { command }) => maintenance::run(&cli, command).await,
             Some(Command::Config {
                 command: ConfigCommand::Check { file },

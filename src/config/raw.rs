@@ -33,6 +33,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub ssh: RawSsh,
     pub tickets: Option<RawTickets>,
+    #[serde(default)]
+    pub pos: RawPos,
 }
 
 /// `[ssh]`: how Vigie speaks SSH (see `validate::ssh`).
@@ -159,6 +161,7 @@ pub(crate) struct RawClient {
     pub environments: OrderedMap<EnvKindValue, RawEnvironment>,
     #[serde(default)]
     pub sites: OrderedMap<String, RawSite>,
+    pub odoo: Option<RawOdoo>,
     #[serde(default)]
     pub maintenance: RawMaintenance,
 }
@@ -176,6 +179,7 @@ pub(crate) struct RawSite {
     pub name: String,
     pub timezone: Option<TimezoneValue>,
     pub hours: RawOpeningHours,
+    pub pos: Option<RawStorePos>,
 }
 
 /// A week of opening hours; a day left out is closed.
@@ -274,6 +278,72 @@ pub(crate) struct RawCheck {
     pub command: Option<Spanned<String>>,
     pub expect_exit: Option<Spanned<i32>>,
     pub expect_output: Option<Spanned<String>>,
+}
+
+/// `[pos]`: the rules of the POS pane.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPos {
+    pub critical_before: Option<DurationValue>,
+    pub critical_after: Option<DurationValue>,
+    pub alert_after: Option<DurationValue>,
+    pub merge_within: Option<DurationValue>,
+    pub left_open_after: Option<DurationValue>,
+    pub opening_grace: Option<DurationValue>,
+    pub closing_stuck_after: Option<DurationValue>,
+    pub interval: Option<Spanned<DurationValue>>,
+    pub odoo_interval: Option<Spanned<DurationValue>>,
+    pub timeout: Option<Spanned<DurationValue>>,
+    pub slow_ms: Option<u32>,
+}
+
+/// `[clients.<c>.odoo]`: where the client's Odoo answers; the key comes
+/// from `key_env` or the owner-only `key_file`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOdoo {
+    pub url: Spanned<String>,
+    pub db: String,
+    pub login: String,
+    pub key_env: Option<String>,
+    pub key_file: Option<String>,
+}
+
+/// `[clients.<c>.sites.<s>.pos]`: a store's tills, IoT box and lines.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStorePos {
+    #[serde(default)]
+    pub configs: Vec<String>,
+    #[serde(default)]
+    pub tills: Vec<Spanned<RawPosTarget>>,
+    pub iot: Option<Spanned<String>>,
+    pub main: Option<Spanned<RawPosTarget>>,
+    pub backup: Option<Spanned<RawPosTarget>>,
+    pub traffic: Option<Spanned<RawTraffic>>,
+}
+
+/// A till or a line: `address` (+ `port`) for TCP, or `url` for HTTP.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPosTarget {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub port: Option<u16>,
+    pub url: Option<String>,
+    pub path: Option<String>,
+}
+
+/// Which line carries traffic: a router status `url` (with `pointer` or
+/// keywords) or a `public_address` check, naming `main` and `backup`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTraffic {
+    pub url: Option<String>,
+    pub pointer: Option<String>,
+    pub public_address: Option<String>,
+    pub main: String,
+    pub backup: String,
 }
 
 /// `[maintenance]` and `[clients.<id>.maintenance]`: when windows may be

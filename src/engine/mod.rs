@@ -6,6 +6,7 @@
 
 mod lateness;
 pub mod maintenance;
+pub mod pos;
 
 use std::collections::HashMap;
 use std::sync::Arc;

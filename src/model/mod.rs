@@ -8,6 +8,7 @@ pub mod fleet;
 pub mod hours;
 pub mod maintenance;
 pub mod metric;
+pub mod pos;
 pub mod ssh;
 pub mod status;
 pub mod tickets;

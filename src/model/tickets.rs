@@ -1195,6 +1195,7 @@ mod board_tests {
                 contract: "std".into(),
                 environments: vec![],
                 sites: vec![],
+                odoo: None,
                 maintenance: crate::model::maintenance::ClientRules::new(
                     "coop",
                     "Coop",

@@ -58,6 +58,8 @@ pub enum Msg {
     History(crate::ui::history::HealthHistory),
     /// The history of the host whose detail is open.
     Detail(crate::ui::history::HostDetail),
+    /// A store's latest view from the POS monitor.
+    Pos(Box<crate::model::pos::StoreView>),
 }
 
 /// What `update` asks the runner to do.
@@ -221,6 +223,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Detail(detail) => {
             app.data.detail = Some(detail);
+            app.dirty = true;
+            Vec::new()
+        }
+        Msg::Pos(view) => {
+            app.data
+                .pos
+                .insert((view.client.clone(), view.site.clone()), *view);
             app.dirty = true;
             Vec::new()
         }

@@ -83,6 +83,8 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         stop_rx,
         ready,
     );
+    // The stores are watched by their own monitor, whatever the feed.
+    let _pos = start_pos(&app, &sources, &msg_tx);
     let mut asked: Option<DetailRequest> = None;
     // The collector (this console while no daemon runs) prunes history.
     let mut pruned_at = Instant::now();
@@ -283,6 +285,32 @@ fn switch_feed(
         Feed::Daemon => *engine = None,
         _ => {}
     }
+}
+
+/// Starts the POS monitor and forwards its views to the loop.
+fn start_pos(
+    app: &App,
+    sources: &Sources,
+    msg_tx: &mpsc::Sender<Msg>,
+) -> crate::engine::pos::PosMonitor {
+    let (tx, mut rx) = mpsc::channel(256);
+    let timelines = app
+        .data
+        .pos
+        .iter()
+        .map(|(k, v)| (k.clone(), v.timeline.clone()))
+        .collect();
+    let monitor =
+        crate::engine::pos::PosMonitor::start_with(&app.data.fleet, sources, tx, &timelines);
+    let msg_tx = msg_tx.clone();
+    tokio::spawn(async move {
+        while let Some(view) = rx.recv().await {
+            if msg_tx.send(Msg::Pos(Box::new(view))).await.is_err() {
+                return;
+            }
+        }
+    });
+    monitor
 }
 
 /// What the loop tells the follower thread.

@@ -7,6 +7,7 @@ mod client;
 mod contract;
 mod host;
 mod maintenance;
+mod pos;
 mod ssh;
 mod tickets;
 
@@ -143,6 +144,7 @@ pub(crate) fn fleet(
         .iter()
         .map(|(id, c)| client::client(&mut v, &known, id.get_ref(), c))
         .collect();
+    pos::attach(&mut v, raw, &mut clients);
     let base_policy = maintenance::fleet_policy(&mut v, &raw.maintenance);
     for (client, (_, rc)) in clients.iter_mut().zip(raw.clients.iter()) {
         client.maintenance =
