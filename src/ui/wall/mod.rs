@@ -136,8 +136,38 @@ pub fn client_lines(data: &Data) -> Vec<WallLine> {
         per_client.push((order, WallLine { status, text }));
     }
     per_client.sort_by(|a, b| b.1.status.cmp(&a.1.status).then(a.0.cmp(&b.0)));
-    per_client.into_iter().map(|(_, l)| l).collect()
+    // Clients that are fine need no line each: their names share lines, so
+    // a large fleet's wall stays about what needs an eye.
+    let mut out: Vec<WallLine> = Vec::new();
+    let mut fine = String::new();
+    for (_, line) in per_client {
+        if line.status != Status::Up {
+            out.push(line);
+            continue;
+        }
+        if !fine.is_empty() && fine.chars().count() + 3 + line.text.chars().count() > UP_LINE_CHARS
+        {
+            out.push(WallLine {
+                status: Status::Up,
+                text: std::mem::take(&mut fine),
+            });
+        }
+        if !fine.is_empty() {
+            fine.push_str(" · ");
+        }
+        fine.push_str(&line.text);
+    }
+    if !fine.is_empty() {
+        out.push(WallLine {
+            status: Status::Up,
+            text: fine,
+        });
+    }
+    out
 }
+
+/// Characters of a line of clients that are up.
+const UP_LINE_CHARS: usize = 56;
 
 /// The overall state: the worst of every pane that judges one.
 pub fn overall(app: &App) -> Status {
