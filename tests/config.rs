@@ -378,3 +378,40 @@ fn parse_duration_is_public() {
     );
     assert_eq!(config::parse_duration("90"), None);
 }
+
+#[test]
+fn the_example_names_a_redmine_tracker_and_contract_holidays() {
+    use vigie::model::tickets::TicketBackendKind;
+    let cfg = config::load(&example_path()).unwrap();
+    let t = &cfg.fleet.tickets;
+    match &t.backend {
+        TicketBackendKind::Redmine {
+            url,
+            key,
+            activity_id,
+        } => {
+            assert_eq!(url, "https://redmine.example.org");
+            assert_eq!(key.env.as_deref(), Some("VIGIE_REDMINE_KEY"));
+            assert_eq!(key.file, None);
+            assert_eq!(*activity_id, Some(9));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        t.projects.get("cagette-support").map(String::as_str),
+        Some("coop")
+    );
+    assert_eq!(t.rules.stop_statuses, vec!["In Progress".to_string()]);
+    assert_eq!(t.sync_interval, std::time::Duration::from_secs(60));
+    let standard = &cfg.fleet.contracts["standard"];
+    assert_eq!(standard.holidays.len(), 2);
+    assert_eq!(
+        standard.billing_increment,
+        std::time::Duration::from_secs(900)
+    );
+    assert_eq!(
+        cfg.fleet.contracts["basic"].billing_increment,
+        std::time::Duration::from_secs(900),
+        "the default"
+    );
+}

@@ -8,6 +8,7 @@ pub mod logging;
 pub mod report;
 pub mod setup;
 pub mod snapshot;
+pub mod tickets;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -90,6 +91,25 @@ pub enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// Open tickets by urgency: deadline, timer, time spent and cost.
+    Tickets {
+        /// Only this client's tickets.
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+        /// md or json.
+        #[arg(long, default_value = "md")]
+        format: String,
+    },
+    /// A month's time per client and ticket, billed, for invoicing.
+    Timesheet {
+        #[arg(long, value_name = "YYYY-MM")]
+        month: String,
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+        /// csv or md.
+        #[arg(long, default_value = "md")]
+        format: String,
     },
 }
 
@@ -188,6 +208,14 @@ pub fn main(started: Instant) -> ExitCode {
                         format,
                     },
             }) => report::run(&cli, month, client.as_deref(), format).await,
+            Some(Command::Tickets { client, format }) => {
+                tickets::run_tickets(&cli, client.as_deref(), format).await
+            }
+            Some(Command::Timesheet {
+                month,
+                client,
+                format,
+            }) => tickets::run_timesheet(&cli, month, client.as_deref(), format).await,
         }
     });
     // Background tasks (demo servers, seeding) must not keep us alive.

@@ -29,6 +29,7 @@ pub(crate) struct RawConfig {
     pub alerts: RawAlerts,
     #[serde(default)]
     pub ssh: RawSsh,
+    pub tickets: Option<RawTickets>,
 }
 
 /// `[ssh]`: how Vigie speaks SSH (see `validate::ssh`).
@@ -62,6 +63,25 @@ pub(crate) struct RawWebhook {
     pub room: Option<Spanned<String>>,
     pub token_env: Option<Spanned<String>>,
     pub token_file: Option<Spanned<String>>,
+}
+
+/// `[tickets]`: the tracker the Tickets pane reads and writes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTickets {
+    pub backend: Spanned<String>,
+    pub url: Option<Spanned<String>>,
+    pub api_key_env: Option<String>,
+    pub api_key_file: Option<String>,
+    pub activity_id: Option<u32>,
+    #[serde(default)]
+    pub team: Vec<String>,
+    #[serde(default)]
+    pub stop_statuses: Vec<String>,
+    pub sync_interval: Option<DurationValue>,
+    /// Tracker project identifier -> client id.
+    #[serde(default)]
+    pub projects: OrderedMap<String, Spanned<String>>,
 }
 
 /// `[health]`: fleet-wide rules of the Health pane.
@@ -106,6 +126,9 @@ pub(crate) struct RawContract {
     pub diagnosis_warning: Option<DurationValue>,
     #[serde(default)]
     pub tiers: Vec<RawTier>,
+    #[serde(default)]
+    pub holidays: Vec<Spanned<String>>,
+    pub billing_increment: Option<DurationValue>,
 }
 
 #[derive(Debug, Deserialize)]

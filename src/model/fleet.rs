@@ -17,6 +17,8 @@ pub struct Fleet {
     pub hosts: Vec<Host>,
     pub contracts: BTreeMap<String, Contract>,
     pub health: HealthSettings,
+    /// `[tickets]`: the tracker and what stops the intervention clock.
+    pub tickets: super::tickets::TicketSettings,
 }
 
 impl Fleet {
@@ -423,6 +425,10 @@ pub struct Contract {
     pub tiers: Vec<AvailabilityTier>,
     /// Diagnosis time after which the client must be warned (DOMAIN: 1 h).
     pub diagnosis_warning: Duration,
+    /// Public holidays (local dates): the intervention clock stops.
+    pub holidays: std::collections::BTreeSet<chrono::NaiveDate>,
+    /// Work is billed per started period of this length (default 15 min).
+    pub billing_increment: Duration,
 }
 
 /// One availability tier: a month under `below` % earns `credit_percent` %

@@ -9,6 +9,7 @@ pub mod hours;
 pub mod metric;
 pub mod ssh;
 pub mod status;
+pub mod tickets;
 pub mod tracker;
 
 pub use check::CheckResult;

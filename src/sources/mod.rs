@@ -6,6 +6,7 @@ pub mod node_exporter;
 pub mod prometheus;
 pub mod ssh;
 pub mod tcp;
+pub mod tickets;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

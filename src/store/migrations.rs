@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
     V1_CHECK_RESULTS,
     V2_CHECK_STATE_AND_AUDIT,
     V3_HEALTH_HISTORY,
+    V_TICKETS,
 ];
 
 /// The schema version this binary writes and reads.
@@ -175,3 +176,66 @@ pub fn migrate_to(conn: &mut Connection, path: &Path, target: u32) -> Result<(),
         tracing::info!(path = %path.display(), version = current + 1, "database schema upgraded");
     }
 }
+
+/// Tickets: the last sync of each tracker (so an unreachable tracker still
+/// shows its tickets, marked stale), running timers (one per operator,
+/// stored the moment they start), time entries with their push state (an
+/// entry is never deleted: `pushed_ms` is set once the tracker accepted it),
+/// and the built-in tracker's own tickets and notes.
+const V_TICKETS: &str = "
+CREATE TABLE ticket_cache (
+    backend   TEXT    NOT NULL,
+    id        INTEGER NOT NULL,
+    ticket    TEXT    NOT NULL,
+    PRIMARY KEY (backend, id)
+);
+CREATE TABLE ticket_sync (
+    backend   TEXT    PRIMARY KEY,
+    synced_ms INTEGER,
+    tried_ms  INTEGER NOT NULL,
+    error     TEXT
+);
+CREATE TABLE timers (
+    operator   TEXT    PRIMARY KEY,
+    backend    TEXT    NOT NULL,
+    ticket     INTEGER NOT NULL,
+    started_ms INTEGER NOT NULL
+);
+CREATE TABLE time_entries (
+    id         INTEGER PRIMARY KEY,
+    backend    TEXT    NOT NULL,
+    ticket     INTEGER NOT NULL,
+    client     TEXT,
+    title      TEXT    NOT NULL,
+    operator   TEXT    NOT NULL,
+    started_ms INTEGER NOT NULL,
+    stopped_ms INTEGER NOT NULL,
+    spent_on   TEXT    NOT NULL,
+    comment    TEXT    NOT NULL,
+    pushed_ms  INTEGER,
+    remote_id  INTEGER,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+);
+CREATE INDEX time_entries_pending ON time_entries (backend) WHERE pushed_ms IS NULL;
+CREATE TABLE local_tickets (
+    id         INTEGER PRIMARY KEY,
+    project    TEXT    NOT NULL,
+    title      TEXT    NOT NULL,
+    status     TEXT    NOT NULL,
+    priority   TEXT    NOT NULL,
+    author     TEXT    NOT NULL,
+    created_ms INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    closed     INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE local_journals (
+    ticket      INTEGER NOT NULL,
+    at_ms       INTEGER NOT NULL,
+    author      TEXT    NOT NULL,
+    notes       TEXT,
+    status_from TEXT,
+    status_to   TEXT
+);
+CREATE INDEX local_journals_ticket ON local_journals (ticket, at_ms);
+";

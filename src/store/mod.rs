@@ -14,6 +14,7 @@ pub mod migrations;
 mod open;
 mod read;
 mod state;
+pub mod tickets;
 mod writer;
 
 use std::path::{Path, PathBuf};

@@ -35,7 +35,37 @@ pub(super) fn contract(v: &mut Validator, id: &str, raw: &RawContract) -> Contra
         diagnosis_warning: raw
             .diagnosis_warning
             .map_or(DEFAULT_DIAGNOSIS_WARNING, |d| d.0),
+        holidays: holidays(v, &raw.holidays),
+        billing_increment: raw
+            .billing_increment
+            .map_or(DEFAULT_BILLING_INCREMENT, |d| d.0),
     }
+}
+
+/// DOMAIN: billed per started quarter hour unless the contract says otherwise.
+const DEFAULT_BILLING_INCREMENT: Duration = Duration::from_secs(900);
+
+/// Public holidays as `YYYY-MM-DD` local dates.
+fn holidays(
+    v: &mut Validator,
+    raw: &[Spanned<String>],
+) -> std::collections::BTreeSet<chrono::NaiveDate> {
+    let mut out = std::collections::BTreeSet::new();
+    for day in raw {
+        match chrono::NaiveDate::parse_from_str(day.get_ref(), "%Y-%m-%d") {
+            Ok(d) => {
+                out.insert(d);
+            }
+            Err(_) => v.error(
+                day.span(),
+                format!(
+                    "invalid holiday '{}', expected a date like 2026-12-25",
+                    day.get_ref()
+                ),
+            ),
+        }
+    }
+    out
 }
 
 /// Times per ticket priority.

@@ -7,6 +7,7 @@ mod client;
 mod contract;
 mod host;
 mod ssh;
+mod tickets;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -147,6 +148,7 @@ pub(crate) fn fleet(
         .map(|(name, h)| host::host(&mut v, name, h))
         .collect();
     let health = health(&mut v, &raw.health);
+    let tickets = tickets::tickets(&mut v, raw.tickets.as_ref(), &raw.clients);
     // A check's `clients` must name clients that use its host.
     for (host, h) in raw.hosts.iter() {
         for c in &h.checks {
@@ -184,6 +186,7 @@ pub(crate) fn fleet(
                 hosts,
                 contracts,
                 health,
+                tickets,
             },
             ssh,
         ))

@@ -1,0 +1,411 @@
+//! `vigie tickets [--client C] [--format md|json]`: open tickets by urgency
+//! with their contract deadline, timer, time and cost; `vigie timesheet
+//! --month YYYY-MM [--client C] [--format csv|md]`: the month's time per
+//! client and ticket, billed per started period, ready for invoicing.
+//!
+//! Both sync with the tracker first (and push queued time entries); when
+//! the tracker cannot be reached, `tickets` shows the cached tickets marked
+//! stale and `timesheet` refuses (an invoice is not made from partial data).
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::setup::{self, NoConfig};
+use super::{Cli, CliError};
+use crate::model::Fleet;
+use crate::model::availability::parse_month;
+use crate::model::tickets::{self, BoardRow, Clock, LocalTime, Quota, TimesheetLine};
+use crate::sanitize;
+use crate::sources::tickets::desk::{Desk, DeskView, backend_from};
+use crate::sources::tickets::operator;
+use crate::store::tickets::TicketStore;
+
+fn check_client(fleet: &Fleet, client: Option<&str>) -> Result<(), CliError> {
+    if let Some(c) = client {
+        if fleet.client(c).is_none() {
+            let known: Vec<&str> = fleet.clients.iter().map(|c| c.id.as_str()).collect();
+            return Err(CliError::input(format!(
+                "unknown client '{}', expected one of: {}",
+                sanitize::clean_short(c, 40),
+                known.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn desk(fleet: &Fleet, db: &std::path::Path) -> Result<Desk, CliError> {
+    let who = operator();
+    let backend = backend_from(&fleet.tickets, db, &who)
+        .map_err(|e| CliError::input(format!("tickets: {e}")))?;
+    let store = TicketStore::open(db).map_err(|e| CliError::input(e.to_string()))?;
+    Ok(Desk::new(backend, store, &who))
+}
+
+/// The local time the board adds to the tracker's.
+pub fn local_time(view: &DeskView) -> LocalTime {
+    LocalTime {
+        pending: view
+            .pending
+            .iter()
+            .map(|e| (e.ticket, e.worked()))
+            .collect(),
+        timer: view.timer.as_ref().map(|t| (t.ticket, t.started)),
+    }
+}
+
+/// Yearly calls so far per client with a quota: tickets created this year
+/// among the known ones.
+pub fn quotas(fleet: &Fleet, view: &DeskView, now: DateTime<Utc>) -> Vec<(String, Quota)> {
+    fleet
+        .clients
+        .iter()
+        .filter_map(|c| {
+            let allowed = fleet.contracts.get(&c.contract)?.calls_per_year?;
+            let created = view
+                .cached
+                .tickets
+                .iter()
+                .filter(|t| t.client.as_deref() == Some(c.id.as_str()))
+                .map(|t| &t.created);
+            let used = tickets::calls_this_year(created, c.timezone, now);
+            Some((c.id.clone(), Quota { used, allowed }))
+        })
+        .collect()
+}
+
+/// `1h05`, `3d 4h`, `12m`.
+pub fn short_duration(d: Duration) -> String {
+    let m = d.as_secs() / 60;
+    match m {
+        0..=59 => format!("{m}m"),
+        60..=1439 => format!("{}h{:02}", m / 60, m % 60),
+        _ => format!("{}d {}h", m / 1440, (m % 1440) / 60),
+    }
+}
+
+/// The deadline cell: `in 1h20` (support time left), `LATE 35m`, `met`,
+/// `late` (started after the deadline) or `-`.
+pub fn deadline_cell(c: &Clock) -> String {
+    match c {
+        Clock::None => "-".into(),
+        Clock::Running { left, .. } => format!("in {}", short_duration(*left)),
+        Clock::Breached { over, .. } => format!("LATE {}", short_duration(*over)),
+        Clock::Stopped { met: true, .. } => "met".into(),
+        Clock::Stopped { met: false, .. } => "late".into(),
+    }
+}
+
+fn hours(d: Duration) -> f64 {
+    (d.as_secs_f64() / 36.0).round() / 100.0
+}
+
+fn stale_note(view: &DeskView, now: DateTime<Utc>) -> Option<String> {
+    let err = view.error.as_ref()?;
+    let age = view
+        .cached
+        .synced
+        .map(|at| {
+            format!(
+                "cache from {} ago",
+                short_duration((now - at).to_std().unwrap_or_default())
+            )
+        })
+        .unwrap_or_else(|| "nothing cached".into());
+    Some(format!("STALE: {} ({age})", sanitize::clean(err)))
+}
+
+pub fn render_md(
+    rows: &[BoardRow],
+    quotas: &[(String, Quota)],
+    stale: Option<&str>,
+    now: DateTime<Utc>,
+) -> String {
+    let mut out = String::new();
+    if let Some(s) = stale {
+        let _ = writeln!(out, "> {s}\n");
+    }
+    let _ = writeln!(
+        out,
+        "| id | client | title | priority | status | age | deadline | timer | spent | cost | notes |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|");
+    for r in rows {
+        let t = &r.ticket;
+        let age = short_duration((now - t.created).to_std().unwrap_or_default());
+        let timer = r
+            .timer
+            .map(|at| {
+                format!(
+                    "running {}",
+                    short_duration((now - at).to_std().unwrap_or_default())
+                )
+            })
+            .unwrap_or_default();
+        let mut notes = Vec::new();
+        if r.diagnosis_warning {
+            notes.push("diagnosis over threshold: tell the client");
+        }
+        if r.restoration.is_breached() {
+            notes.push("restoration late");
+        }
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {age} | {} | {timer} | {} | {:.2} {} | {} |",
+            t.id,
+            md(t.client.as_deref().unwrap_or("?")),
+            md(&t.title),
+            md(&t.priority),
+            md(&t.status),
+            deadline_cell(&r.clock),
+            short_duration(r.spent),
+            r.cost,
+            r.currency,
+            notes.join("; ")
+        );
+    }
+    for (client, q) in quotas {
+        let flag = if q.exceeded() {
+            " (EXCEEDED)"
+        } else if q.warning() {
+            " (80 % reached)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "\ncalls this year, {client}: {} of {}{flag}",
+            q.used, q.allowed
+        );
+    }
+    out
+}
+
+fn md(s: &str) -> String {
+    sanitize::clean(s).replace('|', "\\|")
+}
+
+pub fn render_json(
+    rows: &[BoardRow],
+    quotas: &[(String, Quota)],
+    view: &DeskView,
+    now: DateTime<Utc>,
+) -> String {
+    let tickets: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            let t = &r.ticket;
+            let (state, due) = match r.clock {
+                Clock::None => ("none", None),
+                Clock::Running { due, .. } => ("running", Some(due)),
+                Clock::Breached { due, .. } => ("breached", Some(due)),
+                Clock::Stopped { due, met, .. } => (if met { "met" } else { "late" }, Some(due)),
+            };
+            json!({
+                "id": t.id,
+                "client": t.client,
+                "project": t.project,
+                "title": t.title,
+                "status": t.status,
+                "priority": t.priority,
+                "tracker": t.tracker,
+                "author": t.author,
+                "assignee": t.assignee,
+                "created": t.created,
+                "updated": t.updated,
+                "deadline": due,
+                "deadline_state": state,
+                "timer_started": r.timer,
+                "spent_hours": hours(r.spent),
+                "billed_hours": hours(r.billed),
+                "cost": r.cost,
+                "currency": r.currency,
+                "diagnosis_warning": r.diagnosis_warning,
+                "url": t.url,
+            })
+        })
+        .collect();
+    let quotas: Vec<_> = quotas
+        .iter()
+        .map(|(c, q)| json!({"client": c, "used": q.used, "allowed": q.allowed, "warning": q.warning()}))
+        .collect();
+    let out = json!({
+        "generated": now,
+        "stale": view.error.is_some(),
+        "error": view.error,
+        "synced": view.cached.synced,
+        "queued_time_entries": view.pending.len(),
+        "tickets": tickets,
+        "quotas": quotas,
+    });
+    serde_json::to_string_pretty(&out).unwrap_or_default()
+}
+
+pub async fn run_tickets(cli: &Cli, client: Option<&str>, format: &str) -> Result<u8, CliError> {
+    if !matches!(format, "md" | "json") {
+        return Err(CliError::input(format!(
+            "--format {}: expected md or json",
+            sanitize::clean_short(format, 20)
+        )));
+    }
+    let setup = setup::load(cli, false, NoConfig::Refuse).await?;
+    let fleet = &setup.config.fleet;
+    check_client(fleet, client)?;
+    let desk = desk(fleet, &setup.db)?;
+    let now = Utc::now();
+    if let Err(e) = desk.push_pending(now).await {
+        tracing::warn!(target: "tickets", "queued time entries not pushed: {e}");
+    }
+    let view = desk
+        .sync(now)
+        .await
+        .map_err(|e| CliError::input(e.to_string()))?;
+    let mut rows = tickets::board(
+        &view.cached.tickets,
+        fleet,
+        &fleet.tickets.rules,
+        &local_time(&view),
+        now,
+    );
+    let mut quotas = quotas(fleet, &view, now);
+    if let Some(c) = client {
+        rows.retain(|r| r.ticket.client.as_deref() == Some(c));
+        quotas.retain(|(q, _)| q == c);
+    }
+    let stale = stale_note(&view, now);
+    let text = match format {
+        "json" => render_json(&rows, &quotas, &view, now),
+        _ => render_md(&rows, &quotas, stale.as_deref(), now),
+    };
+    println!("{text}");
+    if let Some(s) = &stale {
+        eprintln!("vigie: {s}");
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+pub fn render_timesheet(
+    lines: &[TimesheetLine],
+    fleet: &Fleet,
+    month: (i32, u32),
+    format: &str,
+) -> String {
+    let mut out = String::new();
+    let terms = |c: &str| tickets::terms_of(fleet, c);
+    if format == "csv" {
+        let _ = writeln!(
+            out,
+            "month,client,ticket,title,worked_hours,billed_hours,hourly_rate,cost,currency"
+        );
+        for l in lines {
+            let t = terms(&l.client);
+            let _ = writeln!(
+                out,
+                "{}-{:02},{},{},{},{:.2},{:.2},{:.2},{:.2},{}",
+                month.0,
+                month.1,
+                csv(&l.client),
+                l.ticket,
+                csv(&l.title),
+                hours(l.worked),
+                hours(l.billed),
+                t.as_ref().map_or(0.0, |t| t.hourly_rate),
+                l.cost,
+                t.map(|t| t.currency).unwrap_or_default()
+            );
+        }
+        return out;
+    }
+    let _ = writeln!(out, "# Timesheet {}-{:02}\n", month.0, month.1);
+    let mut clients: Vec<&str> = lines.iter().map(|l| l.client.as_str()).collect();
+    clients.dedup();
+    for c in clients {
+        let t = terms(c);
+        let name = fleet.client(c).map_or(c, |x| x.name.as_str());
+        let _ = writeln!(out, "## {} ({})\n", md(name), md(c));
+        let _ = writeln!(out, "| ticket | title | worked | billed | cost |");
+        let _ = writeln!(out, "|---|---|---|---|---|");
+        let (mut worked, mut billed, mut cost) = (Duration::ZERO, Duration::ZERO, 0.0);
+        let cur = t.as_ref().map(|t| t.currency.clone()).unwrap_or_default();
+        for l in lines.iter().filter(|l| l.client == c) {
+            worked += l.worked;
+            billed += l.billed;
+            cost += l.cost;
+            let _ = writeln!(
+                out,
+                "| #{} | {} | {:.2} h | {:.2} h | {:.2} {cur} |",
+                l.ticket,
+                md(&l.title),
+                hours(l.worked),
+                hours(l.billed),
+                l.cost
+            );
+        }
+        let _ = writeln!(
+            out,
+            "| **total** | | {:.2} h | {:.2} h | **{:.2} {cur}** |",
+            hours(worked),
+            hours(billed),
+            cost
+        );
+        if let Some(t) = t {
+            let _ = writeln!(
+                out,
+                "\nRate {:.2} {cur}/h, billed per started {} per ticket.\n",
+                t.hourly_rate,
+                short_duration(t.rounding.period)
+            );
+        }
+    }
+    out
+}
+
+fn csv(s: &str) -> String {
+    let s = sanitize::clean(s);
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+pub async fn run_timesheet(
+    cli: &Cli,
+    month: &str,
+    client: Option<&str>,
+    format: &str,
+) -> Result<u8, CliError> {
+    let Some(m) = parse_month(month) else {
+        return Err(CliError::input(format!(
+            "--month {}: expected a month like 2026-11",
+            sanitize::clean_short(month, 20)
+        )));
+    };
+    if !matches!(format, "md" | "csv") {
+        return Err(CliError::input(format!(
+            "--format {}: expected csv or md",
+            sanitize::clean_short(format, 20)
+        )));
+    }
+    let setup = setup::load(cli, false, NoConfig::Refuse).await?;
+    let fleet = &setup.config.fleet;
+    check_client(fleet, client)?;
+    let desk = desk(fleet, &setup.db)?;
+    let entries = desk
+        .month_entries(m, Utc::now())
+        .await
+        .map_err(|e| CliError {
+            message: format!("timesheet: {e}; no timesheet made from partial data"),
+            code: 1,
+        })?;
+    let mut lines = tickets::timesheet(&entries, m, |c| tickets::terms_of(fleet, c));
+    if let Some(c) = client {
+        lines.retain(|l| l.client == c);
+    }
+    print!("{}", render_timesheet(&lines, fleet, m, format));
+    Ok(0)
+}

@@ -1,0 +1,255 @@
+//! The ticket desk: one tracker plus the store. It syncs open tickets into
+//! the cache (keeping the cache, marked stale, when the tracker cannot be
+//! reached), runs timers, turns a stopped timer into a queued time entry and
+//! pushes the queue until the tracker accepts each entry. Nothing typed by
+//! an operator is dropped: an entry leaves the queue only when accepted.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+use super::builtin::Builtin;
+use super::redmine::Redmine;
+use super::{TicketBackend, TimePush, TrackerError, read_secret};
+use crate::model::tickets::{TicketBackendKind, TicketSettings, WorkEntry};
+use crate::store::StoreError;
+use crate::store::tickets::{Cached, StoredEntry, TicketStore, Timer};
+
+/// Time allowed for one call to a tracker.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What the desk knows after a sync.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeskView {
+    pub cached: Cached,
+    /// This sync's failure, if it failed (the tickets are then stale).
+    pub error: Option<String>,
+    pub timer: Option<Timer>,
+    /// Entries not yet accepted by the tracker.
+    pub pending: Vec<StoredEntry>,
+    /// Every entry recorded through Vigie for this tracker.
+    pub entries: Vec<StoredEntry>,
+}
+
+/// One push of a queued entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PushOutcome {
+    pub entry: i64,
+    pub result: Result<Option<u64>, TrackerError>,
+}
+
+pub struct Desk {
+    backend: Box<dyn TicketBackend>,
+    store: Mutex<TicketStore>,
+    operator: String,
+}
+
+/// Builds the configured tracker. A missing key is an error the caller
+/// shows; it is never fatal to the console.
+pub fn backend_from(
+    settings: &TicketSettings,
+    store_path: &Path,
+    operator: &str,
+) -> Result<Box<dyn TicketBackend>, TrackerError> {
+    match &settings.backend {
+        TicketBackendKind::Builtin => {
+            let store = TicketStore::open(store_path)
+                .map_err(|e| TrackerError::Unreachable(e.to_string()))?;
+            Ok(Box::new(Builtin::new(
+                store,
+                settings.projects.clone(),
+                operator.to_string(),
+            )))
+        }
+        TicketBackendKind::Redmine {
+            url,
+            key,
+            activity_id,
+        } => {
+            let key = read_secret(key)?;
+            Ok(Box::new(Redmine::new(
+                url,
+                key,
+                settings.projects.clone(),
+                *activity_id,
+                CALL_TIMEOUT,
+            )?))
+        }
+    }
+}
+
+fn store_err(e: StoreError) -> TrackerError {
+    TrackerError::Unreachable(format!("store: {e}"))
+}
+
+impl Desk {
+    pub fn new(backend: Box<dyn TicketBackend>, store: TicketStore, operator: &str) -> Desk {
+        Desk {
+            backend,
+            store: Mutex::new(store),
+            operator: operator.to_string(),
+        }
+    }
+
+    pub fn backend(&self) -> &dyn TicketBackend {
+        self.backend.as_ref()
+    }
+
+    pub fn operator(&self) -> &str {
+        &self.operator
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut TicketStore) -> Result<T, StoreError>,
+    ) -> Result<T, TrackerError> {
+        let mut g = self
+            .store
+            .lock()
+            .map_err(|_| TrackerError::Unreachable("store lock poisoned".into()))?;
+        f(&mut g).map_err(store_err)
+    }
+
+    /// The store's view without asking the tracker.
+    pub fn view(&self, error: Option<String>) -> Result<DeskView, TrackerError> {
+        let name = self.backend.name().to_string();
+        self.with(|s| {
+            Ok(DeskView {
+                cached: s.cached(&name)?,
+                error,
+                timer: s.running_timer(&self.operator)?,
+                pending: s.pending(&name)?,
+                entries: s.entries(&name)?,
+            })
+        })
+    }
+
+    /// Asks the tracker for open tickets; on failure the cache stays and
+    /// the view carries the error.
+    pub async fn sync(&self, now: DateTime<Utc>) -> Result<DeskView, TrackerError> {
+        let name = self.backend.name().to_string();
+        let known = self.with(|s| s.cached(&name))?.tickets;
+        match self.backend.open_tickets(&known).await {
+            Ok(synced) => {
+                self.with(|s| s.save_sync(&name, &synced.tickets, now))?;
+                self.view(None)
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                self.with(|s| s.sync_failed(&name, &msg, now))?;
+                self.view(Some(msg))
+            }
+        }
+    }
+
+    /// Pushes every queued entry, oldest first. A refusal (422) or an
+    /// unreachable tracker leaves the entry queued with the reason.
+    pub async fn push_pending(&self, now: DateTime<Utc>) -> Result<Vec<PushOutcome>, TrackerError> {
+        let name = self.backend.name().to_string();
+        let pending = self.with(|s| s.pending(&name))?;
+        let mut out = Vec::new();
+        for e in pending {
+            let push = TimePush {
+                ticket: e.ticket,
+                worked: e.worked(),
+                spent_on: e.spent_on,
+                comment: e.comment.clone(),
+            };
+            let result = self.backend.push_time(&push).await;
+            match &result {
+                Ok(remote) => self.with(|s| s.mark_pushed(e.id, *remote, now))?,
+                Err(err) => self.with(|s| s.mark_failed(e.id, &err.to_string()))?,
+            }
+            let stop = matches!(
+                result,
+                Err(TrackerError::Unreachable(_) | TrackerError::BadKey { .. })
+            );
+            out.push(PushOutcome {
+                entry: e.id,
+                result,
+            });
+            // The next ones would fail the same way.
+            if stop {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Starts a timer on `ticket`, on disk before this returns. `Err(timer)`
+    /// when one already runs (stop it first).
+    pub fn start(
+        &self,
+        ticket: u64,
+        now: DateTime<Utc>,
+    ) -> Result<Result<Timer, Timer>, TrackerError> {
+        let name = self.backend.name().to_string();
+        self.with(|s| s.start_timer(&self.operator, &name, ticket, now))
+    }
+
+    /// Stops the running timer with the operator's comment: the time entry
+    /// is committed (queued) before anything tries to push it. The entry is
+    /// booked on the local date the timer started, in `tz`.
+    pub fn stop(
+        &self,
+        comment: &str,
+        now: DateTime<Utc>,
+        tz: Tz,
+        title: &str,
+        client: Option<&str>,
+    ) -> Result<Option<StoredEntry>, TrackerError> {
+        self.with(|s| {
+            let Some(t) = s.running_timer(&self.operator)? else {
+                return Ok(None);
+            };
+            let day = t.started.with_timezone(&tz).date_naive();
+            s.stop_timer(&self.operator, now, day, comment, title, client)
+        })
+    }
+
+    /// Every piece of work booked in `month`: what the tracker holds plus
+    /// entries still queued for it (the tracker is asked first, so a queue
+    /// that can be pushed is pushed). Fails when the tracker cannot be read:
+    /// an invoice is not made from partial data.
+    pub async fn month_entries(
+        &self,
+        month: (i32, u32),
+        now: DateTime<Utc>,
+    ) -> Result<Vec<WorkEntry>, TrackerError> {
+        let (y, m) = month;
+        let from = NaiveDate::from_ymd_opt(y, m, 1)
+            .ok_or_else(|| TrackerError::Garbled(format!("no month {y}-{m:02}")))?;
+        let to = from
+            .checked_add_months(Months::new(1))
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(from);
+        self.push_pending(now).await?;
+        let name = self.backend.name().to_string();
+        let titles: HashMap<u64, String> = self
+            .with(|s| s.cached(&name))?
+            .tickets
+            .into_iter()
+            .map(|t| (t.id, t.title))
+            .collect();
+        let mut out = self.backend.time_entries(from, to, &titles).await?;
+        if name != "builtin" {
+            let pending = self.with(|s| s.pending(&name))?;
+            out.extend(
+                pending
+                    .iter()
+                    .filter(|e| e.spent_on >= from && e.spent_on <= to)
+                    .map(StoredEntry::work),
+            );
+        }
+        Ok(out)
+    }
+
+    pub async fn add_note(&self, ticket: u64, text: &str) -> Result<(), TrackerError> {
+        self.backend.add_note(ticket, text).await
+    }
+}

@@ -1,0 +1,528 @@
+//! The Redmine backend against a real Redmine 5.0 (Debian's redmine +
+//! redmine-sqlite) on loopback, started by `scripts/redmine-up` (which
+//! `scripts/test` runs first; the harness runs it itself otherwise). Each
+//! test makes its own project through the REST API with the admin key.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use serde_json::{Value, json};
+use vigie::sources::tickets::desk::Desk;
+use vigie::sources::tickets::redmine::Redmine;
+use vigie::sources::tickets::{TicketBackend, TimePush, TrackerError};
+use vigie::store::tickets::TicketStore;
+
+struct Server {
+    url: String,
+    key: String,
+}
+
+/// The Redmine the tests share: `VIGIE_REDMINE_URL` + `VIGIE_REDMINE_KEY`
+/// when `scripts/test` started it, else started here.
+fn redmine() -> &'static Server {
+    static S: OnceLock<Server> = OnceLock::new();
+    S.get_or_init(|| {
+        if let (Ok(url), Ok(key)) = (
+            std::env::var("VIGIE_REDMINE_URL"),
+            std::env::var("VIGIE_REDMINE_KEY"),
+        ) {
+            return Server { url, key };
+        }
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/redmine-up");
+        let out = std::process::Command::new(script)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {script}: {e}"));
+        assert!(
+            out.status.success(),
+            "{script} failed (it needs root and Debian's redmine packages):\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let key = stdout.lines().last().unwrap_or_default().trim().to_string();
+        let port = std::env::var("REDMINE_PORT").unwrap_or_else(|_| "3300".into());
+        Server {
+            url: format!("http://127.0.0.1:{port}"),
+            key,
+        }
+    })
+}
+
+/// The admin's REST calls that set the scene.
+struct Admin {
+    http: reqwest::Client,
+    s: &'static Server,
+}
+
+impl Admin {
+    fn new() -> Admin {
+        Admin {
+            http: reqwest::Client::new(),
+            s: redmine(),
+        }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.s.url))
+            .header("X-Redmine-API-Key", &self.s.key);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        assert!(status.is_success(), "{path}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    /// A fresh project with issue tracking and time tracking.
+    async fn project(&self, tag: &str) -> String {
+        let id = format!(
+            "vt-{tag}-{}-{}",
+            std::process::id(),
+            Utc::now().timestamp_micros() % 1_000_000_000
+        );
+        self.call(
+            reqwest::Method::POST,
+            "/projects.json",
+            Some(json!({"project": {
+                "name": id, "identifier": id, "is_public": false,
+                "tracker_ids": [1, 2, 3],
+                "enabled_module_names": ["issue_tracking", "time_tracking"]
+            }})),
+        )
+        .await;
+        id
+    }
+
+    async fn issue(&self, project: &str, subject: &str, priority: &str) -> u64 {
+        let priorities = self
+            .call(
+                reqwest::Method::GET,
+                "/enumerations/issue_priorities.json",
+                None,
+            )
+            .await;
+        let pid = priorities["issue_priorities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == priority)
+            .unwrap_or_else(|| panic!("no priority {priority}: {priorities}"))["id"]
+            .as_u64()
+            .unwrap();
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/issues.json",
+                Some(json!({"issue": {"project_id": project, "subject": subject, "priority_id": pid, "tracker_id": 1}})),
+            )
+            .await;
+        v["issue"]["id"].as_u64().unwrap()
+    }
+
+    async fn update(&self, id: u64, issue: Value) {
+        self.call(
+            reqwest::Method::PUT,
+            &format!("/issues/{id}.json"),
+            Some(json!({ "issue": issue })),
+        )
+        .await;
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+}
+
+fn backend(project: &str, client: &str) -> Redmine {
+    let s = redmine();
+    let projects = BTreeMap::from([(project.to_string(), client.to_string())]);
+    Redmine::new(
+        &s.url,
+        s.key.clone(),
+        projects,
+        None,
+        Duration::from_secs(30),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn sync_reads_open_issues_with_status_history_notes_and_time() {
+    let admin = Admin::new();
+    let project = admin.project("sync").await;
+    let urgent = admin
+        .issue(&project, "POS down at the Croix-Rousse store", "Urgent")
+        .await;
+    let normal = admin.issue(&project, "Add a user", "Normal").await;
+    let closed = admin.issue(&project, "Old request", "Low").await;
+    admin.update(closed, json!({"status_id": 5})).await;
+    admin
+        .update(
+            urgent,
+            json!({"notes": "Looking at the till logs", "status_id": 2}),
+        )
+        .await;
+    admin
+        .call(
+            reqwest::Method::POST,
+            "/time_entries.json",
+            Some(json!({"time_entry": {"issue_id": normal, "hours": 0.5, "comments": "call"}})),
+        )
+        .await;
+
+    let synced = backend(&project, "coop").open_tickets(&[]).await.unwrap();
+    assert_eq!(synced.me.as_deref(), Some("admin"));
+    let ids: Vec<u64> = synced.tickets.iter().map(|t| t.id).collect();
+    assert_eq!(ids, vec![urgent, normal], "open issues only, by id");
+
+    let u = &synced.tickets[0];
+    assert_eq!(u.title, "POS down at the Croix-Rousse store");
+    assert_eq!(u.priority, "Urgent");
+    assert_eq!(u.status, "In Progress");
+    assert_eq!(u.tracker, "Bug");
+    assert_eq!(u.author, "Redmine Admin");
+    assert_eq!(u.client.as_deref(), Some("coop"));
+    assert_eq!(u.project, project);
+    assert!(u.updated >= u.created);
+    assert_eq!(u.url, Some(format!("{}/issues/{urgent}", redmine().url)));
+    assert_eq!(u.journals.len(), 1, "{:?}", u.journals);
+    assert_eq!(
+        u.journals[0].notes.as_deref(),
+        Some("Looking at the till logs")
+    );
+    assert_eq!(
+        u.journals[0].status_change,
+        Some(("New".to_string(), "In Progress".to_string()))
+    );
+    assert_eq!(u.first_time_entry, None);
+
+    let n = &synced.tickets[1];
+    assert_eq!(n.spent, Duration::from_secs(1800));
+    assert!(n.first_time_entry.is_some());
+    assert!(n.journals.is_empty());
+}
+
+#[tokio::test]
+async fn sync_follows_every_page() {
+    let admin = Admin::new();
+    let project = admin.project("pages").await;
+    let mut made = Vec::new();
+    for i in 0..23 {
+        made.push(
+            admin
+                .issue(&project, &format!("ticket {i}"), "Normal")
+                .await,
+        );
+    }
+    let synced = backend(&project, "coop")
+        .with_page_size(5)
+        .open_tickets(&[])
+        .await
+        .unwrap();
+    let ids: Vec<u64> = synced.tickets.iter().map(|t| t.id).collect();
+    assert_eq!(ids, made, "5 pages of 5, the last one short");
+}
+
+#[tokio::test]
+async fn unchanged_tickets_keep_their_history_without_asking_again() {
+    let admin = Admin::new();
+    let project = admin.project("known").await;
+    let id = admin.issue(&project, "slow backups", "Normal").await;
+    admin.update(id, json!({"notes": "first"})).await;
+    let b = backend(&project, "coop");
+    let first = b.open_tickets(&[]).await.unwrap();
+    assert_eq!(first.tickets[0].journals.len(), 1);
+    // A known copy with a different history but the same updated_on is
+    // trusted as is; a newer updated_on makes the backend read it again.
+    let mut known = first.tickets.clone();
+    known[0].journals.clear();
+    let again = b.open_tickets(&known).await.unwrap();
+    assert!(again.tickets[0].journals.is_empty());
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    admin.update(id, json!({"notes": "second"})).await;
+    let fresh = b.open_tickets(&known).await.unwrap();
+    let notes: Vec<_> = fresh.tickets[0]
+        .journals
+        .iter()
+        .filter_map(|j| j.notes.clone())
+        .collect();
+    assert_eq!(notes, vec!["first", "second"]);
+}
+
+#[tokio::test]
+async fn notes_and_time_entries_reach_redmine() {
+    let admin = Admin::new();
+    let project = admin.project("write").await;
+    let id = admin.issue(&project, "mail queue stuck", "High").await;
+    let b = backend(&project, "coop");
+    b.add_note(id, "Restarted postfix\nqueue draining")
+        .await
+        .unwrap();
+    let remote = b
+        .push_time(&TimePush {
+            ticket: id,
+            worked: Duration::from_secs(45 * 60),
+            spent_on: NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
+            comment: "diagnosis and restart".into(),
+        })
+        .await
+        .unwrap();
+    let issue = admin
+        .get(&format!("/issues/{id}.json?include=journals"))
+        .await;
+    assert_eq!(
+        issue["issue"]["journals"][0]["notes"],
+        "Restarted postfix\nqueue draining"
+    );
+    let entries = admin
+        .get(&format!("/time_entries.json?issue_id={id}"))
+        .await;
+    let e = &entries["time_entries"][0];
+    assert_eq!(e["id"].as_u64(), remote);
+    assert_eq!(e["hours"], 0.75);
+    assert_eq!(e["spent_on"], "2026-11-27");
+    assert_eq!(e["comments"], "diagnosis and restart");
+}
+
+#[tokio::test]
+async fn a_refused_time_entry_stays_queued_with_redmines_reasons() {
+    let admin = Admin::new();
+    let project = admin.project("queue").await;
+    let id = admin.issue(&project, "certificate expiry", "Normal").await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vigie.db");
+    let desk = Desk::new(
+        Box::new(backend(&project, "coop")),
+        TicketStore::open(&path).unwrap(),
+        "alice",
+    );
+    let now = Utc::now();
+    // A timer on a ticket that does not exist: Redmine answers 422.
+    desk.start(999_999_999, now - chrono::Duration::minutes(20))
+        .unwrap()
+        .unwrap();
+    let bad = desk
+        .stop(
+            "on a wrong ticket",
+            now,
+            chrono_tz::Europe::Paris,
+            "?",
+            Some("coop"),
+        )
+        .unwrap()
+        .unwrap();
+    desk.start(id, now).unwrap().unwrap();
+    let good = desk
+        .stop(
+            "renewed",
+            now + chrono::Duration::minutes(10),
+            chrono_tz::Europe::Paris,
+            "certificate expiry",
+            Some("coop"),
+        )
+        .unwrap()
+        .unwrap();
+    let outcomes = desk.push_pending(now).await.unwrap();
+    assert_eq!(outcomes.len(), 2);
+    match &outcomes[0].result {
+        Err(TrackerError::Rejected(msgs)) => {
+            assert!(msgs.iter().any(|m| m.contains("Issue")), "{msgs:?}")
+        }
+        other => panic!("expected a 422 refusal, got {other:?}"),
+    }
+    assert!(outcomes[1].result.is_ok());
+    let view = desk.view(None).unwrap();
+    let pending: Vec<i64> = view.pending.iter().map(|e| e.id).collect();
+    assert_eq!(pending, vec![bad.id], "the refused entry stays queued");
+    assert!(
+        view.pending[0]
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("Issue")
+    );
+    assert_eq!(view.entries.len(), 2, "nothing is dropped");
+    let entries = admin
+        .get(&format!("/time_entries.json?issue_id={id}"))
+        .await;
+    assert_eq!(entries["total_count"], 1);
+    // Ten minutes, as Redmine shows hours: to two decimals.
+    assert_eq!(entries["time_entries"][0]["hours"], 0.17);
+    assert_eq!(good.worked(), Duration::from_secs(600));
+}
+
+#[tokio::test]
+async fn an_unknown_project_is_named_in_the_error() {
+    let b = backend("vt-no-such-project", "coop");
+    let err = b.open_tickets(&[]).await.unwrap_err();
+    assert!(
+        matches!(err, TrackerError::NotFound(ref p) if p.contains("vt-no-such-project")),
+        "{err:?}"
+    );
+}
+
+/// A config that follows `project` on the test Redmine for client `coop`.
+fn config_for(dir: &std::path::Path, project: &str) -> std::path::PathBuf {
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"
+[contracts.std]
+intervention = {{ urgent = "2h", normal = "1d" }}
+hourly_rate = 120
+monthly_fee = 0
+calls_per_year = 2
+
+[clients.coop]
+name = "La Cagette"
+timezone = "Europe/Paris"
+contract = "std"
+
+[tickets]
+backend = "redmine"
+url = "{}"
+api_key_env = "VIGIE_TEST_REDMINE_KEY"
+[tickets.projects]
+{project} = "coop"
+"#,
+            redmine().url
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn vigie(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .args(["--config", dir.join("config.toml").to_str().unwrap()])
+        .args(["--db", dir.join("vigie.db").to_str().unwrap()])
+        .args(["--log", dir.join("vigie.log").to_str().unwrap()])
+        .args(args)
+        .env("VIGIE_TEST_REDMINE_KEY", &redmine().key)
+        .env("VIGIE_OPERATOR", "alice")
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn cli_lists_tickets_and_makes_a_timesheet() {
+    let admin = Admin::new();
+    let project = admin.project("cli").await;
+    let urgent = admin.issue(&project, "Till | offline", "Urgent").await;
+    let normal = admin.issue(&project, "New user", "Normal").await;
+    let month = Utc::now().format("%Y-%m").to_string();
+    let today = Utc::now().format("%Y-%m-%d").to_string();
+    for (issue, hours) in [(normal, 0.2), (normal, 0.2), (urgent, 1.0)] {
+        admin
+            .call(
+                reqwest::Method::POST,
+                "/time_entries.json",
+                Some(json!({"time_entry": {"issue_id": issue, "hours": hours, "spent_on": today}})),
+            )
+            .await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    config_for(dir.path(), &project);
+
+    let out = vigie(dir.path(), &["tickets", "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["stale"], false);
+    let ids: Vec<u64> = v["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    let u = v["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == urgent)
+        .unwrap();
+    assert_eq!(u["spent_hours"], 1.0);
+    assert_eq!(u["cost"], 120.0);
+    assert_eq!(u["diagnosis_warning"], true);
+    assert_eq!(v["quotas"][0]["used"], 2);
+    assert_eq!(v["quotas"][0]["warning"], true, "2 of 2 calls");
+
+    let out = vigie(dir.path(), &["tickets"]);
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("Till \\| offline"), "{md}");
+    assert!(md.contains("diagnosis over threshold"), "{md}");
+
+    let out = vigie(
+        dir.path(),
+        &["timesheet", "--month", &month, "--format", "csv"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8_lossy(&out.stdout);
+    // 24 min on the normal ticket bill as 30 min; 1 h as 1 h.
+    assert!(
+        csv.contains(&format!(
+            "{month},coop,{normal},New user,0.40,0.50,120.00,60.00,EUR"
+        )),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!(
+            "{month},coop,{urgent},Till | offline,1.00,1.00,120.00,120.00,EUR"
+        )),
+        "{csv}"
+    );
+
+    let out = vigie(dir.path(), &["timesheet", "--month", "2026-13"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn cli_marks_the_cache_stale_when_the_tracker_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let project = rt.block_on(async {
+        let admin = Admin::new();
+        let p = admin.project("stale").await;
+        admin.issue(&p, "disk full", "Urgent").await;
+        p
+    });
+    config_for(dir.path(), &project);
+    let out = vigie(dir.path(), &["tickets"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Point the config at a port nobody listens on.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let cfg = std::fs::read_to_string(dir.path().join("config.toml"))
+        .unwrap()
+        .replace(&redmine().url, &format!("http://{dead}"));
+    std::fs::write(dir.path().join("config.toml"), cfg).unwrap();
+    let out = vigie(dir.path(), &["tickets"]);
+    assert_eq!(out.status.code(), Some(1));
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("STALE: tracker unreachable"), "{md}");
+    assert!(
+        md.contains("cache from 0m ago") || md.contains("cache from 1m ago"),
+        "{md}"
+    );
+    assert!(md.contains("disk full"), "{md}");
+}
