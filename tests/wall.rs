@@ -224,4 +224,7 @@ fn frames_are_capped_on_the_wall_and_over_ssh() {
     assert_eq!(frame_interval(false, &tty), Duration::from_millis(100));
     assert_eq!(frame_interval(true, &ssh), Duration::from_secs(1));
     assert_eq!(frame_interval(true, &none), Duration::from_secs(1));
+    // Over SSH a page turn costs a screenful: pages stay three times longer.
+    assert_eq!(Wall::for_env(&ssh).rotate_every_secs, 30);
+    assert_eq!(Wall::for_env(&none).rotate_every_secs, ROTATE_EVERY_SECS);
 }
