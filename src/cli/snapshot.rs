@@ -71,6 +71,16 @@ pub async fn run(
             }
         }
     }
+    if let Ok(sources) = Sources::new() {
+        for view in engine::pos::run_once(&fleet, &sources).await {
+            app.data
+                .pos
+                .insert((view.client.clone(), view.site.clone()), view);
+        }
+    }
+    if setup.demo.is_some() {
+        crate::demo::pos::seed_timelines(&mut app.data.pos, &fleet, Utc::now());
+    }
     app.data.now = Utc::now();
     if let Some(id) = focus {
         app.focus = id;

@@ -1,6 +1,9 @@
 //! The embedded default: a small simulated fleet on loopback, probed by the
 //! real engine and sources, and a store seeded with months of history.
 
+pub mod maintenance;
+pub mod odoo;
+pub mod pos;
 pub mod seed;
 pub mod server;
 
@@ -45,8 +48,16 @@ pub enum DemoError {
 /// Starts the simulated fleet on loopback and returns its configuration.
 pub async fn start() -> Result<Demo, DemoError> {
     let addr = server::serve().await?;
-    let config = config_for(addr)?;
     let dir = tempfile::Builder::new().prefix("vigie-demo-").tempdir()?;
+    // The demo's Odoo stand-in and its key, in an owner-only file.
+    let key_file = dir.path().join("odoo.key");
+    write_owner_only(&key_file, pos::DEMO_KEY)?;
+    let odoo_db = std::sync::Arc::new(std::sync::Mutex::new(odoo::OdooDb::default()));
+    let odoo_addr = odoo::serve(odoo_db.clone()).await?;
+    let config = config_with(addr, odoo_addr, &key_file)?;
+    if let Ok(mut db) = odoo_db.lock() {
+        pos::fill_odoo(&mut db, &config.fleet, Utc::now());
+    }
     let db = dir.path().join("demo.db");
     Ok(Demo {
         config,
@@ -56,12 +67,37 @@ pub async fn start() -> Result<Demo, DemoError> {
     })
 }
 
-/// The demo configuration pointed at `addr`.
+/// The demo configuration pointed at `addr` (Odoo too, with no key).
 pub fn config_for(addr: SocketAddr) -> Result<Config, config::ConfigError> {
+    config_with(addr, addr, Path::new("/nonexistent/vigie-demo-odoo.key"))
+}
+
+/// The demo configuration pointed at the fleet at `addr` and the Odoo
+/// stand-in at `odoo`, whose key is in `key_file`.
+pub fn config_with(
+    addr: SocketAddr,
+    odoo: SocketAddr,
+    key_file: &Path,
+) -> Result<Config, config::ConfigError> {
     config::parse(
-        &FLEET_TOML.replace("{ADDR}", &addr.to_string()),
+        &FLEET_TOML
+            .replace("{ADDR}", &addr.to_string())
+            .replace("{ODOO}", &odoo.to_string())
+            .replace("{ODOO_KEY_FILE}", &key_file.display().to_string()),
         Path::new("<demo>"),
     )
+}
+
+fn write_owner_only(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(text.as_bytes())
 }
 
 /// Seeding in progress. Dropping it stops queueing history, so quitting
@@ -109,6 +145,9 @@ pub fn seed_in_background(writer: WriteHandle, fleet: Arc<Fleet>, now: DateTime<
         .name("vigie-demo-seed".into())
         .spawn(move || {
             let started = std::time::Instant::now();
+            for w in maintenance::windows(now) {
+                let _ = writer.send(WriteOp::SaveWindow(w));
+            }
             let days = SEED_DAYS.min(7);
             let recent: Vec<_> = fleet
                 .checks()

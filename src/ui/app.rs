@@ -60,6 +60,8 @@ pub enum Msg {
     Detail(crate::ui::history::HostDetail),
     /// Themes and keymap read again after their files changed, or why not.
     Reloaded(Result<Box<super::reload::Loaded>, String>),
+    /// A store's latest view from the POS monitor.
+    Pos(Box<crate::model::pos::StoreView>),
 }
 
 /// What `update` asks the runner to do.
@@ -71,6 +73,11 @@ pub enum Effect {
     Suspend,
     /// Ring the terminal's bell (a check became critical).
     Bell,
+    /// Hand the terminal to an SSH session on `host` (policy and audit in
+    /// `crate::jump`), then come back.
+    Ssh {
+        host: String,
+    },
 }
 
 /// A short message under the panes that fades after a few seconds.
@@ -233,6 +240,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 "not reloaded, keeping the current theme and keymap: {}",
                 crate::sanitize::clean_short(&e, 160)
             ));
+            Vec::new()
+        }
+        Msg::Pos(view) => {
+            app.data
+                .pos
+                .insert((view.client.clone(), view.site.clone()), *view);
+            app.dirty = true;
             Vec::new()
         }
         Msg::Feed(feed) => {
@@ -465,6 +479,10 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
             app.notify("checking now…");
             return vec![Effect::RefreshChecks];
         }
+        Action::Ssh => match app.pane(focus).and_then(|p| p.selected_host(&app.data)) {
+            Some(host) => return vec![Effect::Ssh { host }],
+            None => app.notify("ssh: select a host in Health first"),
+        },
         Action::Up
         | Action::Down
         | Action::PageUp

@@ -12,6 +12,7 @@ pub mod reload;
 pub mod render;
 pub mod run;
 pub mod snapshot;
+pub mod ssh;
 pub mod terminal;
 pub mod theme;
 pub mod wall;

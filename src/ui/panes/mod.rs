@@ -5,6 +5,7 @@
 
 pub mod empty;
 pub mod health;
+pub mod pos;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
@@ -112,6 +113,8 @@ pub struct Data {
     pub history: HealthHistory,
     /// The history of the host whose detail is open, once read.
     pub detail: Option<HostDetail>,
+    /// The latest view of each watched store, by (client, site).
+    pub pos: BTreeMap<(String, String), crate::model::pos::StoreView>,
     /// `counts()` memoized; emptied whenever `checks` changes.
     tally: RefCell<Option<BTreeMap<Status, usize>>>,
     /// Bumped whenever `checks` changes, so panes can keep what they
@@ -121,7 +124,9 @@ pub struct Data {
 
 impl Data {
     pub fn new(fleet: Arc<Fleet>, now: DateTime<Utc>, tz: Tz) -> Data {
+        let pos = pos::pending_views(&fleet, now);
         Data {
+            pos,
             fleet,
             checks: BTreeMap::new(),
             now,
@@ -264,6 +269,10 @@ pub trait Pane {
     fn selected(&self) -> Option<usize> {
         None
     }
+    /// The host under the selection (or open in a detail), for SSH.
+    fn selected_host(&self, _data: &Data) -> Option<String> {
+        None
+    }
     /// The pane's own actions worth a place in the footer.
     fn hints(&self) -> Vec<Action> {
         Vec::new()
@@ -320,11 +329,7 @@ pub fn all() -> Vec<Box<dyn Pane>> {
             "No maintenance windows planned.",
             "Planning windows within each client's rules is not built yet.",
         )),
-        Box::new(empty::EmptyPane::new(
-            PaneId::Pos,
-            "No stores with tills configured.",
-            "Live point-of-sale connectivity is not built yet.",
-        )),
+        Box::new(pos::PosPane::default()),
     ]
 }
 
