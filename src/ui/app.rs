@@ -60,6 +60,8 @@ pub enum Msg {
     Detail(crate::ui::history::HostDetail),
     /// Backup points, runs and listing states, read from the store.
     Backups(std::collections::BTreeMap<String, crate::model::backup::SourceRecord>),
+    /// Themes and keymap read again after their files changed, or why not.
+    Reloaded(Result<Box<super::reload::Loaded>, String>),
     /// A store's latest view from the POS monitor.
     Pos(Box<crate::model::pos::StoreView>),
 }
@@ -232,6 +234,20 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             if app.data.backups.set(records) {
                 app.dirty = true;
             }
+            Vec::new()
+        }
+        Msg::Reloaded(Ok(loaded)) => {
+            app.themes = loaded.themes;
+            app.theme = loaded.theme;
+            app.keymap = loaded.keymap;
+            app.notify("theme and keymap reloaded");
+            Vec::new()
+        }
+        Msg::Reloaded(Err(e)) => {
+            app.notify(format!(
+                "not reloaded, keeping the current theme and keymap: {}",
+                crate::sanitize::clean_short(&e, 160)
+            ));
             Vec::new()
         }
         Msg::Pos(view) => {
