@@ -79,10 +79,14 @@ pub enum Action {
     Refresh,
     NextPeriod,
     PrevPeriod,
+    PlanWindow,
+    MoveWindow,
+    CancelWindow,
+    NextSubject,
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 27] = [
         Action::Quit,
         Action::Help,
         Action::CommandLine,
@@ -106,6 +110,10 @@ impl Action {
         Action::Refresh,
         Action::NextPeriod,
         Action::PrevPeriod,
+        Action::PlanWindow,
+        Action::MoveWindow,
+        Action::CancelWindow,
+        Action::NextSubject,
     ];
 
     /// The name used in keymap files and on the command line.
@@ -134,6 +142,10 @@ impl Action {
             Action::Refresh => "refresh",
             Action::NextPeriod => "next_period",
             Action::PrevPeriod => "prev_period",
+            Action::PlanWindow => "plan_window",
+            Action::MoveWindow => "move_window",
+            Action::CancelWindow => "cancel_window",
+            Action::NextSubject => "next_subject",
         }
     }
 
@@ -167,6 +179,10 @@ impl Action {
             Action::Refresh => "refresh now",
             Action::NextPeriod => "longer period (charts) or next month/week",
             Action::PrevPeriod => "shorter period (charts) or previous month/week",
+            Action::PlanWindow => "plan a maintenance window (form checks the rules)",
+            Action::MoveWindow => "move the selected maintenance window",
+            Action::CancelWindow => "cancel the selected maintenance window",
+            Action::NextSubject => "next host or client (in the form: kind)",
         }
     }
 
@@ -174,7 +190,10 @@ impl Action {
     /// note, a window, a remote system). Read-only and wall modes refuse
     /// these where actions are dispatched.
     pub fn mutates(self) -> bool {
-        false
+        matches!(
+            self,
+            Action::PlanWindow | Action::MoveWindow | Action::CancelWindow
+        )
     }
 }
 
