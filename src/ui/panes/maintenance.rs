@@ -405,6 +405,49 @@ impl Pane for MaintenancePane {
         while lines.len() < 1 + grid_height as usize {
             lines.push(Line::from(""));
         }
+        if let Some(f) = &self.form {
+            let breaches = self.form_breaches(data);
+            let (a, b) = (
+                f.start.with_timezone(&tz),
+                (f.start + f.duration).with_timezone(&tz),
+            );
+            let verb = if f.uid.is_some() { "Move" } else { "Plan" };
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("{verb} {} ", f.kind.label()),
+                    theme.style(Role::Accent),
+                ),
+                Span::styled(
+                    format!(
+                        "{} - {} {} ({})",
+                        a.format("%a %Y-%m-%d %H:%M"),
+                        b.format("%H:%M %Z"),
+                        sanitize::clean(&f.target.label()),
+                        span_words(f.duration)
+                    ),
+                    theme.style(Role::Text),
+                ),
+                Span::styled(
+                    "  ↑↓ 15 min · ←→ day · PgUp/PgDn length · s kind · enter save · esc close",
+                    theme.style(Role::Muted),
+                ),
+            ]));
+            if breaches.is_empty() {
+                lines.push(Line::styled(
+                    format!("✓ every rule of {} is met", clients.join(", ")),
+                    theme.style(Role::Ok),
+                ));
+            } else {
+                let words: Vec<String> = breaches
+                    .iter()
+                    .map(|b| sanitize::clean(&b.message))
+                    .collect();
+                lines.push(Line::styled(
+                    format!("✗ {} rule(s) broken: {}", breaches.len(), words.join("; ")),
+                    theme.style(Role::Crit),
+                ));
+            }
+        }
         let shown = list_height as usize;
         if windows.is_empty() {
             lines.push(Line::styled(
@@ -457,49 +500,6 @@ impl Pane for MaintenancePane {
                 spans.push(Span::styled("  not announced", theme.style(Role::Warn)));
             }
             lines.push(Line::from(spans));
-        }
-        if let Some(f) = &self.form {
-            let breaches = self.form_breaches(data);
-            let (a, b) = (
-                f.start.with_timezone(&tz),
-                (f.start + f.duration).with_timezone(&tz),
-            );
-            let verb = if f.uid.is_some() { "Move" } else { "Plan" };
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!("{verb} {} ", f.kind.label()),
-                    theme.style(Role::Accent),
-                ),
-                Span::styled(
-                    format!(
-                        "{} {} - {} ({})",
-                        a.format("%a %Y-%m-%d %H:%M"),
-                        b.format("%H:%M %Z"),
-                        sanitize::clean(&f.target.label()),
-                        span_words(f.duration)
-                    ),
-                    theme.style(Role::Text),
-                ),
-                Span::styled(
-                    "  ↑↓ 15 min · ←→ day · PgUp/PgDn length · s kind · enter save · esc close",
-                    theme.style(Role::Muted),
-                ),
-            ]));
-            if breaches.is_empty() {
-                lines.push(Line::styled(
-                    format!("✓ every rule of {} is met", clients.join(", ")),
-                    theme.style(Role::Ok),
-                ));
-            } else {
-                let words: Vec<String> = breaches
-                    .iter()
-                    .map(|b| sanitize::clean(&b.message))
-                    .collect();
-                lines.push(Line::styled(
-                    format!("✗ {} rule(s) broken: {}", breaches.len(), words.join("; ")),
-                    theme.style(Role::Crit),
-                ));
-            }
         }
         frame.render_widget(
             Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
@@ -591,7 +591,7 @@ impl MaintenancePane {
         let mut head = vec![Span::raw("      ")];
         for d in 0..7 {
             let day = monday + TimeDelta::days(d);
-            let label = if col >= 10 {
+            let label = if col >= 11 {
                 day.format("%a %d %b").to_string()
             } else {
                 day.format("%a%d").to_string()
