@@ -54,7 +54,9 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
     if modes.demo {
         demo::pos::seed_timelines(&mut app.data.pos, &fleet, Utc::now());
     }
-    app.wall = cli.wall.then(crate::ui::wall::Wall::default);
+    app.wall = cli
+        .wall
+        .then(|| crate::ui::wall::Wall::for_env(&|k| std::env::var(k).ok()));
     app.bell = setup.config.console.bell;
     let console = Console {
         app,
@@ -63,6 +65,11 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         sources,
         started,
         seeding,
+        ssh: Some(crate::ui::ssh::SshSetup {
+            config: Arc::new(setup.config.clone()),
+            db: setup.db.clone(),
+            options: ssh::Options::from_config(&setup.config.ssh),
+        }),
     };
     run_console(console).await.map_err(|e| CliError {
         message: format!("terminal error: {e}"),

@@ -83,10 +83,11 @@ pub enum Action {
     MoveWindow,
     CancelWindow,
     NextSubject,
+    Ssh,
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 28] = [
         Action::Quit,
         Action::Help,
         Action::CommandLine,
@@ -114,6 +115,7 @@ impl Action {
         Action::MoveWindow,
         Action::CancelWindow,
         Action::NextSubject,
+        Action::Ssh,
     ];
 
     /// The name used in keymap files and on the command line.
@@ -146,6 +148,7 @@ impl Action {
             Action::MoveWindow => "move_window",
             Action::CancelWindow => "cancel_window",
             Action::NextSubject => "next_subject",
+            Action::Ssh => "ssh",
         }
     }
 
@@ -183,6 +186,7 @@ impl Action {
             Action::MoveWindow => "move the selected maintenance window",
             Action::CancelWindow => "cancel the selected maintenance window",
             Action::NextSubject => "next host or client (in the form: kind)",
+            Action::Ssh => "SSH to the selected host (dev, preprod)",
         }
     }
 
@@ -190,9 +194,11 @@ impl Action {
     /// note, a window, a remote system). Read-only and wall modes refuse
     /// these where actions are dispatched.
     pub fn mutates(self) -> bool {
+        // An SSH session can change anything on the host; the maintenance
+        // actions store windows.
         matches!(
             self,
-            Action::PlanWindow | Action::MoveWindow | Action::CancelWindow
+            Action::Ssh | Action::PlanWindow | Action::MoveWindow | Action::CancelWindow
         )
     }
 }

@@ -60,6 +60,8 @@ pub enum Msg {
     Detail(crate::ui::history::HostDetail),
     /// Every maintenance window, read from the store.
     Maintenance(Vec<crate::model::maintenance::MaintenanceWindow>),
+    /// Themes and keymap read again after their files changed, or why not.
+    Reloaded(Result<Box<super::reload::Loaded>, String>),
     /// A store's latest view from the POS monitor.
     Pos(Box<crate::model::pos::StoreView>),
 }
@@ -75,6 +77,11 @@ pub enum Effect {
     Bell,
     /// Store a new version of a maintenance window.
     SaveWindow(Box<crate::model::maintenance::MaintenanceWindow>),
+    /// Hand the terminal to an SSH session on `host` (policy and audit in
+    /// `crate::jump`), then come back.
+    Ssh {
+        host: String,
+    },
 }
 
 /// A short message under the panes that fades after a few seconds.
@@ -230,6 +237,20 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 app.data.maintenance = windows;
                 app.dirty = true;
             }
+            Vec::new()
+        }
+        Msg::Reloaded(Ok(loaded)) => {
+            app.themes = loaded.themes;
+            app.theme = loaded.theme;
+            app.keymap = loaded.keymap;
+            app.notify("theme and keymap reloaded");
+            Vec::new()
+        }
+        Msg::Reloaded(Err(e)) => {
+            app.notify(format!(
+                "not reloaded, keeping the current theme and keymap: {}",
+                crate::sanitize::clean_short(&e, 160)
+            ));
             Vec::new()
         }
         Msg::Pos(view) => {
@@ -469,6 +490,10 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
             app.notify("checking now…");
             return vec![Effect::RefreshChecks];
         }
+        Action::Ssh => match app.pane(focus).and_then(|p| p.selected_host(&app.data)) {
+            Some(host) => return vec![Effect::Ssh { host }],
+            None => app.notify("ssh: select a host in Health first"),
+        },
         Action::Up
         | Action::Down
         | Action::PageUp

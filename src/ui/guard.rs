@@ -16,6 +16,7 @@ impl Effect {
         match self {
             Effect::Quit | Effect::RefreshChecks | Effect::Suspend | Effect::Bell => false,
             Effect::SaveWindow(_) => true,
+            Effect::Ssh { .. } => true,
         }
     }
 }
