@@ -428,7 +428,7 @@ impl Pane for MaintenancePane {
                     theme.style(Role::Text),
                 ),
                 Span::styled(
-                    "  ↑↓ 15 min · ←→ day · PgUp/PgDn length · s kind · enter save · esc close",
+                    "  ↑↓ 15 min · ←→ day · PgUp/PgDn length · c kind · enter save · esc close",
                     theme.style(Role::Muted),
                 ),
             ]));
