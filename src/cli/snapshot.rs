@@ -84,6 +84,15 @@ pub async fn run(
     app.data.now = Utc::now();
     let records = super::backups::records(&fleet, &setup.db, setup.demo.is_some()).await;
     app.data.backups.set(records);
+    app.data.maintenance = if setup.demo.is_some() {
+        crate::demo::maintenance::windows(app.data.now)
+    } else if setup.db.exists() {
+        Reader::open(&setup.db)
+            .and_then(|r| r.maintenance_windows())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     if let Some(id) = focus {
         app.focus = id;
         app.zoomed = true;

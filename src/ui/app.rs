@@ -60,6 +60,8 @@ pub enum Msg {
     Detail(crate::ui::history::HostDetail),
     /// Backup points, runs and listing states, read from the store.
     Backups(std::collections::BTreeMap<String, crate::model::backup::SourceRecord>),
+    /// Every maintenance window, read from the store.
+    Maintenance(Vec<crate::model::maintenance::MaintenanceWindow>),
     /// Themes and keymap read again after their files changed, or why not.
     Reloaded(Result<Box<super::reload::Loaded>, String>),
     /// A store's latest view from the POS monitor.
@@ -75,6 +77,8 @@ pub enum Effect {
     Suspend,
     /// Ring the terminal's bell (a check became critical).
     Bell,
+    /// Store a new version of a maintenance window.
+    SaveWindow(Box<crate::model::maintenance::MaintenanceWindow>),
     /// Hand the terminal to an SSH session on `host` (policy and audit in
     /// `crate::jump`), then come back.
     Ssh {
@@ -232,6 +236,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Backups(records) => {
             if app.data.backups.set(records) {
+                app.dirty = true;
+            }
+            Vec::new()
+        }
+        Msg::Maintenance(windows) => {
+            if app.data.maintenance != windows {
+                app.data.maintenance = windows;
                 app.dirty = true;
             }
             Vec::new()
@@ -455,7 +466,7 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
     let focus = app.focus;
     if let Some(pane) = app.panes.iter_mut().find(|p| p.id() == focus) {
         if pane.handle(action, &app.data) == Handled::Yes {
-            return Vec::new();
+            return pane.take_effects();
         }
     }
     match action {
@@ -499,7 +510,11 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::Bottom
         | Action::Select
         | Action::NextPeriod
-        | Action::PrevPeriod => {}
+        | Action::PrevPeriod
+        | Action::PlanWindow
+        | Action::MoveWindow
+        | Action::CancelWindow
+        | Action::NextSubject => {}
     }
     Vec::new()
 }
