@@ -530,6 +530,44 @@ async fn the_monitor_sends_a_view_per_store_on_its_interval() {
             .is_some_and(|s| s.to == second.at)
     );
     assert!(matches!(&second.sessions, Some(Ok(s)) if s.len() == 3));
+    assert_eq!(
+        second.odoo_health.as_ref().map(|r| r.status),
+        Some(Status::Up)
+    );
+}
+
+#[tokio::test]
+async fn a_failing_odoo_health_is_an_alert_even_with_sessions_read() {
+    let database = db(true);
+    if let Ok(mut d) = database.lock() {
+        d.unhealthy = true;
+    }
+    let odoo_addr = odoo::serve(database).await.unwrap();
+    let eq = equipment().await;
+    let t1 = till().await;
+    let tills = vec![format!(
+        r#"{{ name = "Caisse 1", address = "127.0.0.1", port = {} }}"#,
+        t1.port()
+    )];
+    let dir = tempfile::tempdir().unwrap();
+    let traffic = format!(
+        r#"{{ url = "http://{eq}/router/wan.json", pointer = "/wan/active", main = "wan", backup = "lte" }}"#
+    );
+    let cfg = config(
+        odoo_addr,
+        eq,
+        &tills,
+        &traffic,
+        &key_file(&dir, "s3cret-key"),
+    );
+    let v = &run_once(&cfg.fleet, &Sources::new().unwrap()).await[0];
+    assert_eq!(v.odoo_health.as_ref().map(|r| r.status), Some(Status::Down));
+    assert!(matches!(&v.sessions, Some(Ok(_))));
+    assert!(
+        v.alerts.iter().any(|a| a.key == "odoo-health"),
+        "{:?}",
+        v.alerts
+    );
 }
 
 /// `vigie pos` on a store open since a few minutes (its opening period):
