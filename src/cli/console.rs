@@ -63,6 +63,11 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         sources,
         started,
         seeding,
+        ssh: Some(crate::ui::ssh::SshSetup {
+            config: Arc::new(setup.config.clone()),
+            db: setup.db.clone(),
+            options: ssh::Options::from_config(&setup.config.ssh),
+        }),
     };
     run_console(console).await.map_err(|e| CliError {
         message: format!("terminal error: {e}"),

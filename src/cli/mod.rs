@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand; the console is one of them.
 
+pub mod audit;
 pub mod check;
 pub mod config_check;
 pub mod console;
@@ -10,6 +11,7 @@ pub mod pos;
 pub mod report;
 pub mod setup;
 pub mod snapshot;
+pub mod ssh;
 pub mod tickets;
 
 use std::path::PathBuf;
@@ -99,6 +101,19 @@ pub enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// A shell on a dev or preprod host (prod only where its entry says
+    /// ssh = "allowed"), or with `-- COMMAND` one command: its output, and
+    /// its exit status as Vigie's. Audited.
+    Ssh {
+        host: String,
+        #[arg(last = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
+    /// The audit log, newest first: SSH sessions, commands and refusals.
+    Audit {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
     },
     /// Every store's tills, lines, POS session and alerts, observed once
     /// now; exit 1 when a store is critical.
@@ -228,6 +243,8 @@ pub fn main(started: Instant) -> ExitCode {
                         format,
                     },
             }) => report::run(&cli, month, client.as_deref(), format).await,
+            Some(Command::Ssh { host, command }) => ssh::run(&cli, host, command).await,
+            Some(Command::Audit { limit }) => audit::run(&cli, *limit).await,
             Some(Command::Tickets { client, format }) => {
                 tickets::run_tickets(&cli, client.as_deref(), format).await
             }

@@ -79,10 +79,11 @@ pub enum Action {
     Refresh,
     NextPeriod,
     PrevPeriod,
+    Ssh,
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 24] = [
         Action::Quit,
         Action::Help,
         Action::CommandLine,
@@ -106,6 +107,7 @@ impl Action {
         Action::Refresh,
         Action::NextPeriod,
         Action::PrevPeriod,
+        Action::Ssh,
     ];
 
     /// The name used in keymap files and on the command line.
@@ -134,6 +136,7 @@ impl Action {
             Action::Refresh => "refresh",
             Action::NextPeriod => "next_period",
             Action::PrevPeriod => "prev_period",
+            Action::Ssh => "ssh",
         }
     }
 
@@ -167,6 +170,7 @@ impl Action {
             Action::Refresh => "refresh now",
             Action::NextPeriod => "longer period (charts) or next month/week",
             Action::PrevPeriod => "shorter period (charts) or previous month/week",
+            Action::Ssh => "SSH to the selected host (dev, preprod)",
         }
     }
 
@@ -174,7 +178,8 @@ impl Action {
     /// note, a window, a remote system). Read-only and wall modes refuse
     /// these where actions are dispatched.
     pub fn mutates(self) -> bool {
-        false
+        // An SSH session can change anything on the host.
+        matches!(self, Action::Ssh)
     }
 }
 

@@ -71,6 +71,11 @@ pub enum Effect {
     Suspend,
     /// Ring the terminal's bell (a check became critical).
     Bell,
+    /// Hand the terminal to an SSH session on `host` (policy and audit in
+    /// `crate::jump`), then come back.
+    Ssh {
+        host: String,
+    },
 }
 
 /// A short message under the panes that fades after a few seconds.
@@ -458,6 +463,10 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
             app.notify("checking now…");
             return vec![Effect::RefreshChecks];
         }
+        Action::Ssh => match app.pane(focus).and_then(|p| p.selected_host(&app.data)) {
+            Some(host) => return vec![Effect::Ssh { host }],
+            None => app.notify("ssh: select a host in Health first"),
+        },
         Action::Up
         | Action::Down
         | Action::PageUp

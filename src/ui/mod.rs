@@ -11,6 +11,7 @@ pub mod panes;
 pub mod render;
 pub mod run;
 pub mod snapshot;
+pub mod ssh;
 pub mod terminal;
 pub mod theme;
 pub mod wall;

@@ -36,6 +36,8 @@ pub struct Console {
     pub started: Instant,
     /// Demo history being seeded, stopped when the console quits.
     pub seeding: Option<crate::demo::Seeding>,
+    /// What SSH sessions need (`None`: `s` is refused).
+    pub ssh: Option<super::ssh::SshSetup>,
 }
 
 /// Runs the console until the operator quits.
@@ -47,6 +49,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         sources,
         started,
         mut seeding,
+        ssh,
     } = console;
     let mut guard = TerminalGuard::enter()?;
     app.size = guard.size()?;
@@ -89,7 +92,8 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     let check_total = app.data.fleet.checks().count();
     let mut all_reported = check_total == 0;
     let mut engine: Option<Engine> = None;
-    let mut terminal_events = EventStream::new();
+    // `None` only while an SSH session has the terminal.
+    let mut terminal_events = Some(EventStream::new());
     let mut clock = tokio::time::interval_at(next_second(), Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let frame_every = frame_interval(app.wall.is_some(), &|k| std::env::var(k).ok());
@@ -97,7 +101,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
 
     loop {
         let first = tokio::select! {
-            ev = terminal_events.next() => match ev {
+            ev = next_event(&mut terminal_events) => match ev {
                 Some(Ok(ev)) => term_msg(ev),
                 // The terminal went away (closed window, dropped SSH link).
                 Some(Err(_)) | None => break,
@@ -140,6 +144,16 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                     app.dirty = true;
                 }
                 Effect::Bell => guard.bell()?,
+                Effect::Ssh { host } => match &ssh {
+                    Some(setup) => {
+                        // Stop the input reader first: the session reads
+                        // the terminal now. A fresh one starts afterwards.
+                        drop(terminal_events.take());
+                        super::ssh::handover(&mut guard, &mut app, setup, writer.handle(), &host)?;
+                        terminal_events = Some(EventStream::new());
+                    }
+                    None => app.notify("ssh is not available here"),
+                },
             }
         }
         if quit {
@@ -200,6 +214,13 @@ pub fn frame_interval(wall: bool, env: &dyn Fn(&str) -> Option<String>) -> Durat
         Duration::from_millis(100)
     } else {
         Duration::ZERO
+    }
+}
+
+async fn next_event(events: &mut Option<EventStream>) -> Option<std::io::Result<TermEvent>> {
+    match events.as_mut() {
+        Some(s) => s.next().await,
+        None => std::future::pending().await,
     }
 }
 

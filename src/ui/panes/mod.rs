@@ -269,6 +269,10 @@ pub trait Pane {
     fn selected(&self) -> Option<usize> {
         None
     }
+    /// The host under the selection (or open in a detail), for SSH.
+    fn selected_host(&self, _data: &Data) -> Option<String> {
+        None
+    }
     /// The pane's own actions worth a place in the footer.
     fn hints(&self) -> Vec<Action> {
         Vec::new()
