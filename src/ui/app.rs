@@ -58,6 +58,8 @@ pub enum Msg {
     History(crate::ui::history::HealthHistory),
     /// The history of the host whose detail is open.
     Detail(crate::ui::history::HostDetail),
+    /// Themes and keymap read again after their files changed, or why not.
+    Reloaded(Result<Box<super::reload::Loaded>, String>),
     /// A store's latest view from the POS monitor.
     Pos(Box<crate::model::pos::StoreView>),
 }
@@ -224,6 +226,20 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Detail(detail) => {
             app.data.detail = Some(detail);
             app.dirty = true;
+            Vec::new()
+        }
+        Msg::Reloaded(Ok(loaded)) => {
+            app.themes = loaded.themes;
+            app.theme = loaded.theme;
+            app.keymap = loaded.keymap;
+            app.notify("theme and keymap reloaded");
+            Vec::new()
+        }
+        Msg::Reloaded(Err(e)) => {
+            app.notify(format!(
+                "not reloaded, keeping the current theme and keymap: {}",
+                crate::sanitize::clean_short(&e, 160)
+            ));
             Vec::new()
         }
         Msg::Pos(view) => {

@@ -97,6 +97,9 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     let mut clock = tokio::time::interval_at(next_second(), Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let frame_every = frame_interval(app.wall.is_some(), &|k| std::env::var(k).ok());
+    // The user's themes and keymap, looked at every second.
+    let mut watch = super::theme::config_dir(&|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .map(|d| super::reload::Watch::new(&d));
     let mut drawn_at = Instant::now();
 
     loop {
@@ -107,7 +110,20 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                 Some(Err(_)) | None => break,
             },
             Some(msg) = msg_rx.recv() => Some(msg),
-            _ = clock.tick() => Some(Msg::Tick(Utc::now())),
+            _ = clock.tick() => {
+                if let Some(w) = watch.as_mut() {
+                    if w.changed() {
+                        let loaded = super::reload::load(
+                            w.dir(),
+                            &app.theme.name,
+                            app.theme.depth,
+                            app.keymap.base(),
+                        );
+                        let _ = msg_tx.try_send(Msg::Reloaded(loaded.map(Box::new)));
+                    }
+                }
+                Some(Msg::Tick(Utc::now()))
+            }
             // A frame held back by the frame-rate cap is drawn when due.
             _ = tokio::time::sleep_until((drawn_at + frame_every).into()), if app.dirty => None,
         };
