@@ -160,6 +160,18 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                     app.dirty = true;
                 }
                 Effect::Bell => guard.bell()?,
+                Effect::SaveWindow(w) => {
+                    let text = format!(
+                        "window {} saved (sequence {})",
+                        w.start.format("%Y-%m-%d %H:%M UTC"),
+                        w.sequence
+                    );
+                    if writer.send(WriteOp::SaveWindow(*w)).is_err() {
+                        app.notify("the store writer stopped: window not saved; see the log");
+                    } else {
+                        app.notify(text);
+                    }
+                }
                 Effect::Ssh { host } => match &ssh {
                     Some(setup) => {
                         // Stop the input reader first: the session reads
@@ -421,6 +433,11 @@ fn spawn_follower(
             }
             if moved {
                 last_version = version;
+                if let Ok(windows) = reader.maintenance_windows() {
+                    if tx.blocking_send(Msg::Maintenance(windows)).is_err() {
+                        return;
+                    }
+                }
                 if let Ok(states) = reader.latest_states() {
                     let states = states
                         .into_iter()
