@@ -22,13 +22,15 @@ fn patch_err(text: &str) -> String {
 #[test]
 fn default_binds_every_action() {
     let km = Keymap::load("default", None).unwrap();
+    // A pane's own actions may be bound in that pane's table only.
     for action in Action::ALL {
         assert!(
-            !km.keys_for(Context::Global, action).is_empty(),
+            Context::ALL
+                .iter()
+                .any(|ctx| !km.keys_for(*ctx, action).is_empty()),
             "{action:?} has no key"
         );
     }
-    assert_eq!(km.bindings(Context::Global).len(), Action::ALL.len());
 }
 
 #[test]
@@ -68,7 +70,10 @@ fn pane_contexts_fall_back_to_global() {
     let km = Keymap::load("default", None).unwrap();
     for ctx in Context::ALL {
         assert_eq!(km.lookup(ctx, &key("q")), Some(Action::Quit));
-        assert_eq!(km.bindings(ctx), km.bindings(Context::Global));
+        let here = km.bindings(ctx);
+        for b in km.bindings(Context::Global) {
+            assert!(here.contains(&b), "{ctx:?} lacks {b:?}");
+        }
     }
 }
 

@@ -3,6 +3,8 @@
 //! back by an independent iCalendar parser (the `ical` crate); the SLA
 //! report leaves announced maintenance out of availability.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -624,4 +626,89 @@ async fn the_engine_shows_maintenance_during_an_announced_window() {
     for r in &other {
         assert_eq!(r.status, Status::Down, "{r:?}");
     }
+}
+
+fn key(c: char) -> vigie::ui::app::Msg {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    vigie::ui::app::Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn special(code: crossterm::event::KeyCode) -> vigie::ui::app::Msg {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    vigie::ui::app::Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn frame_text(app: &vigie::ui::app::App, w: u16, h: u16) -> String {
+    let buffer = vigie::ui::snapshot::frame(app, w, h).unwrap();
+    vigie::ui::snapshot::text(&buffer)
+}
+
+/// The pane's form on the demo fleet: it opens on the best slot of the
+/// shared host with every rule met, lists the broken rules as soon as a key
+/// moves the window out of them, and saves only a window that breaks none.
+#[test]
+fn the_form_checks_every_rule_as_the_window_moves() {
+    use crossterm::event::KeyCode;
+    use vigie::ui::app::{Effect, update};
+    let mut app = common::app();
+    app.data.maintenance = vigie::demo::maintenance::windows(app.data.now);
+    update(&mut app, key('4'));
+    update(&mut app, key('z'));
+    let week = frame_text(&app, 200, 60);
+    assert!(week.contains("host mutu-1"), "{week}");
+    assert!(
+        week.contains("Les Amis du Vélo, Mairie de Saint-Aubin"),
+        "{week}"
+    );
+    assert!(week.contains("Move to the new server"), "{week}");
+    assert!(update(&mut app, key('n')).is_empty());
+    let text = frame_text(&app, 200, 60);
+    assert!(
+        text.contains("every rule of Les Amis du Vélo, Mairie de Saint-Aubin is met"),
+        "{text}"
+    );
+    // Fifteen minutes earlier is inside the workshop's margin.
+    update(&mut app, special(KeyCode::Up));
+    let text = frame_text(&app, 200, 60);
+    assert!(
+        text.contains("rule(s) broken: overlaps Les Amis du Vélo's opening hours"),
+        "{text}"
+    );
+    assert!(
+        update(&mut app, special(KeyCode::Enter)).is_empty(),
+        "a window that breaks rules is not saved"
+    );
+    update(&mut app, special(KeyCode::Down));
+    let effects = update(&mut app, special(KeyCode::Enter));
+    let [Effect::SaveWindow(w)] = effects.as_slice() else {
+        panic!("expected one window to save, got {effects:?}");
+    };
+    assert_eq!(w.target, Target::Host("mutu-1".into()));
+    assert_eq!((w.sequence, w.state), (0, WindowState::Planned));
+    // Month view and the 80x24 frame.
+    update(&mut app, special(KeyCode::Enter));
+    let small = frame_text(&app, 80, 24);
+    assert!(small.contains("Mon") && small.contains("Sun"), "{small}");
+}
+
+#[test]
+fn read_only_refuses_to_plan_move_or_cancel() {
+    use vigie::ui::app::update;
+    let mut app = common::app();
+    app.modes.read_only = true;
+    app.data.maintenance = vigie::demo::maintenance::windows(app.data.now);
+    update(&mut app, key('4'));
+    for c in ['n', 'm', 'x'] {
+        assert!(update(&mut app, key(c)).is_empty());
+    }
+    let text = frame_text(&app, 200, 60);
+    assert!(!text.contains("every rule of"), "no form opened: {text}");
+    for a in [
+        vigie::ui::action::Action::PlanWindow,
+        vigie::ui::action::Action::MoveWindow,
+        vigie::ui::action::Action::CancelWindow,
+    ] {
+        assert!(a.mutates(), "{a:?}");
+    }
+    assert!(!vigie::ui::action::Action::NextSubject.mutates());
 }

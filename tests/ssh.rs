@@ -934,7 +934,8 @@ fn s_on_a_prod_host_is_refused_in_the_console_which_keeps_running() {
     t.keys(&["/"]);
     t.keys(&["-l", "erp"]);
     t.keys(&["Enter"]);
-    t.wait_for("the filter applied", |sc| !sc.contains("dev-1"));
+    // The Health title shows the filter (other panes may name dev-1).
+    t.wait_for("the filter applied", |sc| sc.contains("/erp"));
     t.keys(&["s"]);
     t.wait_for("the refusal", |sc| sc.contains("SSH refused"));
     let alt = t.run(&["display-message", "-p", "-t", "t", "#{alternate_on}"]);
@@ -991,5 +992,36 @@ fn s_asks_the_runner_for_a_session_on_the_selected_host_and_read_only_refuses_it
         ro.notice
             .as_ref()
             .is_some_and(|n| n.text.contains("read-only"))
+    );
+}
+
+#[test]
+fn the_openssh_client_option_runs_the_system_ssh_under_the_same_policy_and_audit() {
+    let s = setup(false);
+    let config = cli_config(&s);
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = text.replacen("[ssh]\n", "[ssh]\nclient = \"openssh\"\n", 1);
+    std::fs::write(&config, text).unwrap();
+    let out = vigie(
+        &s,
+        &config,
+        &["ssh", "dev-1", "--", "echo via-openssh; exit 4"],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "via-openssh\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(4));
+    let prod = vigie(&s, &config, &["ssh", "erp", "--", "true"]);
+    assert_eq!(prod.status.code(), Some(2));
+    let audit = vigie(&s, &config, &["audit"]);
+    let text = String::from_utf8_lossy(&audit.stdout);
+    assert!(text.contains("ssh.refused"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("ssh.command") && l.contains("exit=\"4\"")),
+        "{text}"
     );
 }

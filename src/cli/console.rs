@@ -54,7 +54,9 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
     if modes.demo {
         demo::pos::seed_timelines(&mut app.data.pos, &fleet, Utc::now());
     }
-    app.wall = cli.wall.then(crate::ui::wall::Wall::default);
+    app.wall = cli
+        .wall
+        .then(|| crate::ui::wall::Wall::for_env(&|k| std::env::var(k).ok()));
     app.bell = setup.config.console.bell;
     let console = Console {
         app,

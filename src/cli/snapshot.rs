@@ -82,6 +82,15 @@ pub async fn run(
         crate::demo::pos::seed_timelines(&mut app.data.pos, &fleet, Utc::now());
     }
     app.data.now = Utc::now();
+    app.data.maintenance = if setup.demo.is_some() {
+        crate::demo::maintenance::windows(app.data.now)
+    } else if setup.db.exists() {
+        Reader::open(&setup.db)
+            .and_then(|r| r.maintenance_windows())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     if let Some(id) = focus {
         app.focus = id;
         app.zoomed = true;

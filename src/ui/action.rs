@@ -79,11 +79,15 @@ pub enum Action {
     Refresh,
     NextPeriod,
     PrevPeriod,
+    PlanWindow,
+    MoveWindow,
+    CancelWindow,
+    NextSubject,
     Ssh,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 28] = [
         Action::Quit,
         Action::Help,
         Action::CommandLine,
@@ -107,6 +111,10 @@ impl Action {
         Action::Refresh,
         Action::NextPeriod,
         Action::PrevPeriod,
+        Action::PlanWindow,
+        Action::MoveWindow,
+        Action::CancelWindow,
+        Action::NextSubject,
         Action::Ssh,
     ];
 
@@ -136,6 +144,10 @@ impl Action {
             Action::Refresh => "refresh",
             Action::NextPeriod => "next_period",
             Action::PrevPeriod => "prev_period",
+            Action::PlanWindow => "plan_window",
+            Action::MoveWindow => "move_window",
+            Action::CancelWindow => "cancel_window",
+            Action::NextSubject => "next_subject",
             Action::Ssh => "ssh",
         }
     }
@@ -170,6 +182,10 @@ impl Action {
             Action::Refresh => "refresh now",
             Action::NextPeriod => "longer period (charts) or next month/week",
             Action::PrevPeriod => "shorter period (charts) or previous month/week",
+            Action::PlanWindow => "plan a maintenance window (form checks the rules)",
+            Action::MoveWindow => "move the selected maintenance window",
+            Action::CancelWindow => "cancel the selected maintenance window",
+            Action::NextSubject => "next host or client (in the form: kind)",
             Action::Ssh => "SSH to the selected host (dev, preprod)",
         }
     }
@@ -178,8 +194,12 @@ impl Action {
     /// note, a window, a remote system). Read-only and wall modes refuse
     /// these where actions are dispatched.
     pub fn mutates(self) -> bool {
-        // An SSH session can change anything on the host.
-        matches!(self, Action::Ssh)
+        // An SSH session can change anything on the host; the maintenance
+        // actions store windows.
+        matches!(
+            self,
+            Action::Ssh | Action::PlanWindow | Action::MoveWindow | Action::CancelWindow
+        )
     }
 }
 

@@ -58,6 +58,10 @@ pub enum Msg {
     History(crate::ui::history::HealthHistory),
     /// The history of the host whose detail is open.
     Detail(crate::ui::history::HostDetail),
+    /// Every maintenance window, read from the store.
+    Maintenance(Vec<crate::model::maintenance::MaintenanceWindow>),
+    /// Themes and keymap read again after their files changed, or why not.
+    Reloaded(Result<Box<super::reload::Loaded>, String>),
     /// A store's latest view from the POS monitor.
     Pos(Box<crate::model::pos::StoreView>),
 }
@@ -71,6 +75,8 @@ pub enum Effect {
     Suspend,
     /// Ring the terminal's bell (a check became critical).
     Bell,
+    /// Store a new version of a maintenance window.
+    SaveWindow(Box<crate::model::maintenance::MaintenanceWindow>),
     /// Hand the terminal to an SSH session on `host` (policy and audit in
     /// `crate::jump`), then come back.
     Ssh {
@@ -224,6 +230,27 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Detail(detail) => {
             app.data.detail = Some(detail);
             app.dirty = true;
+            Vec::new()
+        }
+        Msg::Maintenance(windows) => {
+            if app.data.maintenance != windows {
+                app.data.maintenance = windows;
+                app.dirty = true;
+            }
+            Vec::new()
+        }
+        Msg::Reloaded(Ok(loaded)) => {
+            app.themes = loaded.themes;
+            app.theme = loaded.theme;
+            app.keymap = loaded.keymap;
+            app.notify("theme and keymap reloaded");
+            Vec::new()
+        }
+        Msg::Reloaded(Err(e)) => {
+            app.notify(format!(
+                "not reloaded, keeping the current theme and keymap: {}",
+                crate::sanitize::clean_short(&e, 160)
+            ));
             Vec::new()
         }
         Msg::Pos(view) => {
@@ -431,7 +458,7 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
     let focus = app.focus;
     if let Some(pane) = app.panes.iter_mut().find(|p| p.id() == focus) {
         if pane.handle(action, &app.data) == Handled::Yes {
-            return Vec::new();
+            return pane.take_effects();
         }
     }
     match action {
@@ -475,7 +502,11 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::Bottom
         | Action::Select
         | Action::NextPeriod
-        | Action::PrevPeriod => {}
+        | Action::PrevPeriod
+        | Action::PlanWindow
+        | Action::MoveWindow
+        | Action::CancelWindow
+        | Action::NextSubject => {}
     }
     Vec::new()
 }

@@ -8,6 +8,7 @@ pub mod history;
 pub mod keymap;
 pub mod keys;
 pub mod panes;
+pub mod reload;
 pub mod render;
 pub mod run;
 pub mod snapshot;

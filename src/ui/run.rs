@@ -97,6 +97,9 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     let mut clock = tokio::time::interval_at(next_second(), Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let frame_every = frame_interval(app.wall.is_some(), &|k| std::env::var(k).ok());
+    // The user's themes and keymap, looked at every second.
+    let mut watch = super::theme::config_dir(&|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .map(|d| super::reload::Watch::new(&d));
     let mut drawn_at = Instant::now();
 
     loop {
@@ -107,7 +110,20 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                 Some(Err(_)) | None => break,
             },
             Some(msg) = msg_rx.recv() => Some(msg),
-            _ = clock.tick() => Some(Msg::Tick(Utc::now())),
+            _ = clock.tick() => {
+                if let Some(w) = watch.as_mut() {
+                    if w.changed() {
+                        let loaded = super::reload::load(
+                            w.dir(),
+                            &app.theme.name,
+                            app.theme.depth,
+                            app.keymap.base(),
+                        );
+                        let _ = msg_tx.try_send(Msg::Reloaded(loaded.map(Box::new)));
+                    }
+                }
+                Some(Msg::Tick(Utc::now()))
+            }
             // A frame held back by the frame-rate cap is drawn when due.
             _ = tokio::time::sleep_until((drawn_at + frame_every).into()), if app.dirty => None,
         };
@@ -144,6 +160,18 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                     app.dirty = true;
                 }
                 Effect::Bell => guard.bell()?,
+                Effect::SaveWindow(w) => {
+                    let text = format!(
+                        "window {} saved (sequence {})",
+                        w.start.format("%Y-%m-%d %H:%M UTC"),
+                        w.sequence
+                    );
+                    if writer.send(WriteOp::SaveWindow(*w)).is_err() {
+                        app.notify("the store writer stopped: window not saved; see the log");
+                    } else {
+                        app.notify(text);
+                    }
+                }
                 Effect::Ssh { host } => match &ssh {
                     Some(setup) => {
                         // Stop the input reader first: the session reads
@@ -405,6 +433,11 @@ fn spawn_follower(
             }
             if moved {
                 last_version = version;
+                if let Ok(windows) = reader.maintenance_windows() {
+                    if tx.blocking_send(Msg::Maintenance(windows)).is_err() {
+                        return;
+                    }
+                }
                 if let Ok(states) = reader.latest_states() {
                     let states = states
                         .into_iter()

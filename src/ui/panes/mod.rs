@@ -5,6 +5,7 @@
 
 pub mod empty;
 pub mod health;
+pub mod maintenance;
 pub mod pos;
 
 use std::cell::RefCell;
@@ -113,6 +114,8 @@ pub struct Data {
     pub history: HealthHistory,
     /// The history of the host whose detail is open, once read.
     pub detail: Option<HostDetail>,
+    /// Every maintenance window, read from the store.
+    pub maintenance: Vec<crate::model::maintenance::MaintenanceWindow>,
     /// The latest view of each watched store, by (client, site).
     pub pos: BTreeMap<(String, String), crate::model::pos::StoreView>,
     /// `counts()` memoized; emptied whenever `checks` changes.
@@ -133,6 +136,7 @@ impl Data {
             tz,
             history: HealthHistory::default(),
             detail: None,
+            maintenance: Vec::new(),
             tally: RefCell::new(None),
             generation: 0,
         }
@@ -292,6 +296,11 @@ pub trait Pane {
     /// The title of this pane's section on the wall display ("Open
     /// incidents", "Tickets nearest their deadline"); `None` (the default)
     /// keeps the pane off the wall.
+    /// What the last handled action asks the runner to do (a window to
+    /// store); taken once.
+    fn take_effects(&mut self) -> Vec<crate::ui::app::Effect> {
+        Vec::new()
+    }
     fn wall_title(&self) -> Option<&'static str> {
         None
     }
@@ -324,11 +333,7 @@ pub fn all() -> Vec<Box<dyn Pane>> {
             "No ticket tracker configured.",
             "Tickets, deadlines and timers (Redmine, built-in tracker) are not built yet.",
         )),
-        Box::new(empty::EmptyPane::new(
-            PaneId::Maintenance,
-            "No maintenance windows planned.",
-            "Planning windows within each client's rules is not built yet.",
-        )),
+        Box::new(maintenance::MaintenancePane::default()),
         Box::new(pos::PosPane::default()),
     ]
 }

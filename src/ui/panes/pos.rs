@@ -95,6 +95,37 @@ impl Pane for PosPane {
         data.pos.values().map(|v| v.status).max()
     }
 
+    fn wall_title(&self) -> Option<&'static str> {
+        Some("Stores whose tills are at risk")
+    }
+
+    /// Stores not up, worst first: the store, its period (opening and
+    /// closing are critical) and its worst alert.
+    fn wall_lines(&self, data: &Data, n: usize) -> Vec<super::WallLine> {
+        let mut at_risk: Vec<&StoreView> = data
+            .pos
+            .values()
+            .filter(|v| v.status != Status::Up)
+            .collect();
+        at_risk.sort_by(|a, b| b.status.cmp(&a.status).then(a.name.cmp(&b.name)));
+        at_risk
+            .into_iter()
+            .take(n)
+            .map(|v| {
+                let why = v
+                    .alerts
+                    .iter()
+                    .max_by_key(|a| a.severity)
+                    .map(|a| sanitize::clean_short(&a.message, 80))
+                    .unwrap_or_else(|| "not probed yet".into());
+                super::WallLine {
+                    status: v.status,
+                    text: format!("{} · {}: {why}", sanitize::clean(&v.name), v.period.label()),
+                }
+            })
+            .collect()
+    }
+
     fn summary(&self, data: &Data) -> String {
         if data.pos.is_empty() {
             return "no stores".into();
