@@ -23,12 +23,17 @@ fn patch_err(text: &str) -> String {
 fn default_binds_every_action() {
     let km = Keymap::load("default", None).unwrap();
     for action in Action::ALL {
-        assert!(
-            !km.keys_for(Context::Global, action).is_empty(),
-            "{action:?} has no key"
-        );
+        // Pane actions are bound in their pane's context.
+        let bound = Context::ALL
+            .iter()
+            .any(|ctx| !km.keys_for(*ctx, action).is_empty());
+        assert!(bound, "{action:?} has no key");
     }
-    assert_eq!(km.bindings(Context::Global).len(), Action::ALL.len());
+    let global = Action::ALL
+        .iter()
+        .filter(|a| !km.keys_for(Context::Global, **a).is_empty())
+        .count();
+    assert_eq!(km.bindings(Context::Global).len(), global);
 }
 
 #[test]
@@ -68,7 +73,11 @@ fn pane_contexts_fall_back_to_global() {
     let km = Keymap::load("default", None).unwrap();
     for ctx in Context::ALL {
         assert_eq!(km.lookup(ctx, &key("q")), Some(Action::Quit));
-        assert_eq!(km.bindings(ctx), km.bindings(Context::Global));
+        // Every global binding holds in each pane (panes may add their own).
+        let own = km.bindings(ctx);
+        for b in km.bindings(Context::Global) {
+            assert!(own.contains(&b), "{ctx:?} lost {b:?}");
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod seed;
 pub mod server;
+pub mod tracker;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -45,9 +46,34 @@ pub enum DemoError {
 /// Starts the simulated fleet on loopback and returns its configuration.
 pub async fn start() -> Result<Demo, DemoError> {
     let addr = server::serve().await?;
-    let config = config_for(addr)?;
     let dir = tempfile::Builder::new().prefix("vigie-demo-").tempdir()?;
+    // The demo tracker's key, in an owner-only file like a real one.
+    let keyfile = dir.path().join("tracker.key");
+    {
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&keyfile)?;
+        f.write_all(tracker::DEMO_KEY.as_bytes())?;
+    }
+    let config = config::parse(
+        &FLEET_TOML
+            .replace("{ADDR}", &addr.to_string())
+            .replace("{KEYFILE}", &keyfile.display().to_string()),
+        Path::new("<demo>"),
+    )?;
     let db = dir.path().join("demo.db");
+    // A timer running on one demo ticket, as if started 25 minutes ago.
+    if let Ok(mut store) = crate::store::tickets::TicketStore::open(&db) {
+        let who = crate::sources::tickets::operator();
+        let started = Utc::now() - Duration::minutes(25);
+        if let Err(e) = store.start_timer(&who, "redmine", tracker::TIMER_TICKET, started) {
+            tracing::warn!("demo timer not started: {e}");
+        }
+    }
     Ok(Demo {
         config,
         addr,
@@ -59,7 +85,9 @@ pub async fn start() -> Result<Demo, DemoError> {
 /// The demo configuration pointed at `addr`.
 pub fn config_for(addr: SocketAddr) -> Result<Config, config::ConfigError> {
     config::parse(
-        &FLEET_TOML.replace("{ADDR}", &addr.to_string()),
+        &FLEET_TOML
+            .replace("{ADDR}", &addr.to_string())
+            .replace("{KEYFILE}", "/nonexistent/vigie-demo-tracker.key"),
         Path::new("<demo>"),
     )
 }

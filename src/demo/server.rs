@@ -111,6 +111,7 @@ pub fn router() -> Router {
     Router::new()
         .route("/svc/{service}/web/health", get(health))
         .route("/node/{host}/metrics", get(metrics))
+        .nest("/redmine", super::tracker::router(Utc::now()))
 }
 
 /// Binds an ephemeral loopback port and serves the simulated fleet on it

@@ -79,10 +79,13 @@ pub enum Action {
     Refresh,
     NextPeriod,
     PrevPeriod,
+    TimerToggle,
+    AddNote,
+    OpenTicket,
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 26] = [
         Action::Quit,
         Action::Help,
         Action::CommandLine,
@@ -106,6 +109,9 @@ impl Action {
         Action::Refresh,
         Action::NextPeriod,
         Action::PrevPeriod,
+        Action::TimerToggle,
+        Action::AddNote,
+        Action::OpenTicket,
     ];
 
     /// The name used in keymap files and on the command line.
@@ -134,6 +140,9 @@ impl Action {
             Action::Refresh => "refresh",
             Action::NextPeriod => "next_period",
             Action::PrevPeriod => "prev_period",
+            Action::TimerToggle => "timer",
+            Action::AddNote => "note",
+            Action::OpenTicket => "open_ticket",
         }
     }
 
@@ -167,6 +176,9 @@ impl Action {
             Action::Refresh => "refresh now",
             Action::NextPeriod => "longer period (charts) or next month/week",
             Action::PrevPeriod => "shorter period (charts) or previous month/week",
+            Action::TimerToggle => "start or stop the timer on the selected ticket",
+            Action::AddNote => "add a note to the selected ticket",
+            Action::OpenTicket => "open the selected ticket in a browser",
         }
     }
 
@@ -174,7 +186,7 @@ impl Action {
     /// note, a window, a remote system). Read-only and wall modes refuse
     /// these where actions are dispatched.
     pub fn mutates(self) -> bool {
-        false
+        matches!(self, Action::TimerToggle | Action::AddNote)
     }
 }
 

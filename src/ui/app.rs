@@ -58,6 +58,8 @@ pub enum Msg {
     History(crate::ui::history::HealthHistory),
     /// The history of the host whose detail is open.
     Detail(crate::ui::history::HostDetail),
+    /// The ticket desk's view after a sync or a command.
+    Tickets(Box<super::panes::tickets::TicketsFeed>),
 }
 
 /// What `update` asks the runner to do.
@@ -69,6 +71,8 @@ pub enum Effect {
     Suspend,
     /// Ring the terminal's bell (a check became critical).
     Bell,
+    /// Something for the ticket desk (timer, note, browser, sync).
+    Ticket(super::panes::tickets::TicketCmd),
 }
 
 /// A short message under the panes that fades after a few seconds.
@@ -102,6 +106,8 @@ pub struct App {
     pub dirty: bool,
     /// `Some` in `--wall` mode: the wall display replaces the panes.
     pub wall: Option<super::wall::Wall>,
+    /// The comment or note being typed (Tickets pane).
+    pub editor: Option<super::panes::tickets::Editor>,
     /// Ring the bell when a check becomes critical (`[console] bell`).
     pub bell: bool,
 }
@@ -133,6 +139,7 @@ impl App {
             size: (80, 24),
             dirty: true,
             wall: None,
+            editor: None,
             bell: false,
         }
     }
@@ -162,6 +169,11 @@ impl App {
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(app, key),
+        Msg::Paste(text) if app.editor.is_some() => {
+            super::panes::tickets::editor_paste(app, &text);
+            app.dirty = true;
+            Vec::new()
+        }
         Msg::Paste(text) => {
             match &mut app.overlay {
                 Overlay::Command(line) => line.push_str(&single_line(&text)),
@@ -219,6 +231,19 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.dirty = true;
             Vec::new()
         }
+        Msg::Tickets(mut feed) => {
+            if let Some(n) = feed.notice.take() {
+                app.notify(crate::sanitize::clean_short(&n, 160));
+            }
+            if let Some((ticket, text)) = feed.returned.take() {
+                if app.editor.is_none() {
+                    super::panes::tickets::reopen_note(app, ticket, &text);
+                }
+            }
+            app.data.tickets = *feed;
+            app.dirty = true;
+            Vec::new()
+        }
         Msg::Feed(feed) => {
             if app.feed != feed {
                 app.feed = feed;
@@ -251,6 +276,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         return vec![Effect::Suspend];
     }
     app.dirty = true;
+    if app.editor.is_some() {
+        return super::panes::tickets::editor_key(app, key);
+    }
     match app.overlay.clone() {
         Overlay::Command(line) => on_command_key(app, key, line),
         Overlay::Filter { text, before } => {
@@ -458,6 +486,11 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::Select
         | Action::NextPeriod
         | Action::PrevPeriod => {}
+        Action::TimerToggle | Action::AddNote | Action::OpenTicket => {
+            if focus == PaneId::Tickets {
+                return super::panes::tickets::act(app, action);
+            }
+        }
     }
     Vec::new()
 }

@@ -15,6 +15,7 @@ impl Effect {
     pub fn mutates(&self) -> bool {
         match self {
             Effect::Quit | Effect::RefreshChecks | Effect::Suspend | Effect::Bell => false,
+            Effect::Ticket(cmd) => cmd.mutates(),
         }
     }
 }

@@ -13,4 +13,5 @@ pub mod run;
 pub mod snapshot;
 pub mod terminal;
 pub mod theme;
+pub mod tickets_task;
 pub mod wall;

@@ -5,6 +5,7 @@
 
 pub mod empty;
 pub mod health;
+pub mod tickets;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
@@ -112,6 +113,8 @@ pub struct Data {
     pub history: HealthHistory,
     /// The history of the host whose detail is open, once read.
     pub detail: Option<HostDetail>,
+    /// The ticket desk's last view (Tickets pane).
+    pub tickets: tickets::TicketsFeed,
     /// `counts()` memoized; emptied whenever `checks` changes.
     tally: RefCell<Option<BTreeMap<Status, usize>>>,
     /// Bumped whenever `checks` changes, so panes can keep what they
@@ -128,6 +131,7 @@ impl Data {
             tz,
             history: HealthHistory::default(),
             detail: None,
+            tickets: tickets::TicketsFeed::default(),
             tally: RefCell::new(None),
             generation: 0,
         }
@@ -310,11 +314,7 @@ pub fn all() -> Vec<Box<dyn Pane>> {
             "No backup sources configured.",
             "The backup calendar (restic, borg, dump directories, pings) is not built yet.",
         )),
-        Box::new(empty::EmptyPane::new(
-            PaneId::Tickets,
-            "No ticket tracker configured.",
-            "Tickets, deadlines and timers (Redmine, built-in tracker) are not built yet.",
-        )),
+        Box::new(tickets::TicketsPane::default()),
         Box::new(empty::EmptyPane::new(
             PaneId::Maintenance,
             "No maintenance windows planned.",
