@@ -240,6 +240,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     super::panes::tickets::reopen_note(app, ticket, &text);
                 }
             }
+            feed.version = app.data.tickets.version.wrapping_add(1);
             app.data.tickets = *feed;
             app.dirty = true;
             Vec::new()

@@ -39,6 +39,9 @@ pub struct TicketsFeed {
     /// A note the tracker refused, handed back to the editor so the
     /// operator's text is never lost.
     pub returned: Option<(u64, String)>,
+    /// Bumped by `update` for each feed, so the pane can keep its board
+    /// between frames.
+    pub version: u64,
 }
 
 /// What the pane asks the ticket task to do.
@@ -131,11 +134,35 @@ pub fn rows(data: &Data, filter: &str) -> Vec<BoardRow> {
     rows
 }
 
+/// (feed version, clock second, filter) -> the board built for them.
+type BoardCache = std::cell::RefCell<Option<((u64, i64, String), std::rc::Rc<Vec<BoardRow>>)>>;
+
 #[derive(Default)]
 pub struct TicketsPane {
     selected: usize,
     detail: bool,
     filter: String,
+    /// A frame asks for the board several times (title, summary, rows):
+    /// it is built once per feed, second and filter.
+    cache: BoardCache,
+}
+
+impl TicketsPane {
+    fn board(&self, data: &Data, filter: &str) -> std::rc::Rc<Vec<BoardRow>> {
+        let key = (
+            data.tickets.version,
+            data.now.timestamp(),
+            filter.to_string(),
+        );
+        if let Some((k, rows)) = self.cache.borrow().as_ref() {
+            if *k == key {
+                return rows.clone();
+            }
+        }
+        let built = std::rc::Rc::new(rows(data, filter));
+        *self.cache.borrow_mut() = Some((key, built.clone()));
+        built
+    }
 }
 
 impl TicketsPane {
@@ -160,7 +187,7 @@ impl Pane for TicketsPane {
     }
 
     fn handle(&mut self, action: Action, data: &Data) -> Handled {
-        let n = rows(data, &self.filter).len();
+        let n = self.board(data, &self.filter).len();
         match action {
             Action::Up => self.selected = self.selected.saturating_sub(1),
             Action::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
@@ -194,11 +221,11 @@ impl Pane for TicketsPane {
     }
 
     fn worst(&self, data: &Data) -> Option<Status> {
-        rows(data, "").iter().map(status_of).max()
+        self.board(data, &self.filter).iter().map(status_of).max()
     }
 
     fn summary(&self, data: &Data) -> String {
-        let rows = rows(data, "");
+        let rows = self.board(data, &self.filter);
         if data.tickets.view.is_none() {
             return data
                 .tickets
@@ -236,7 +263,7 @@ impl Pane for TicketsPane {
             );
             return;
         };
-        let rows = rows(data, &self.filter);
+        let rows = self.board(data, &self.filter);
         let [status, body] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
         frame.render_widget(Paragraph::new(status_line(data, view, theme)), status);
@@ -365,7 +392,7 @@ impl Pane for TicketsPane {
     }
 
     fn wall_lines(&self, data: &Data, n: usize) -> Vec<super::WallLine> {
-        rows(data, "")
+        self.board(data, "")
             .iter()
             .take(n)
             .map(|r| super::WallLine {
