@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod engine;
+pub mod jump;
 pub mod model;
 pub mod sanitize;
 pub mod sources;

@@ -120,6 +120,7 @@ fn parse_uses_the_given_path_in_messages() {
         ),
         "{text}"
     );
+    assert!(text.contains("`maintenance`"), "{text}");
 }
 
 #[test]
@@ -377,6 +378,50 @@ fn parse_duration_is_public() {
         Some(Duration::from_secs(5400))
     );
     assert_eq!(config::parse_duration("90"), None);
+}
+
+#[test]
+fn the_example_store_has_tills_lines_and_odoo() {
+    use vigie::model::pos::{SecretSource, Target, TrafficCheck, UplinkRole};
+    let cfg = config::load(&example_path()).unwrap();
+    let coop = cfg.fleet.client("coop").unwrap();
+    let store = coop.sites[0].pos.as_ref().unwrap();
+    let tills: Vec<(&str, &Target)> = store
+        .tills
+        .iter()
+        .map(|t| (t.name.as_str(), &t.target))
+        .collect();
+    assert_eq!(
+        tills,
+        [
+            ("Till 1", &Target::Tcp("192.0.2.11:8069".into())),
+            (
+                "Till 2",
+                &Target::Http {
+                    url: "http://192.0.2.12/status".into(),
+                    contains: None
+                }
+            ),
+        ]
+    );
+    assert_eq!(
+        store.iot,
+        Some(Target::Http {
+            url: "http://192.0.2.20:8069/hw_proxy/hello".into(),
+            contains: Some("ping".into())
+        })
+    );
+    let roles: Vec<UplinkRole> = store.uplinks.iter().map(|u| u.role).collect();
+    assert_eq!(roles, [UplinkRole::Main, UplinkRole::Backup]);
+    assert!(
+        matches!(&store.traffic, Some(TrafficCheck::RouterStatus { pointer: Some(p), .. }) if p == "/wan/active")
+    );
+    assert_eq!(store.settings.interval, Duration::from_secs(10));
+    let odoo = coop.odoo.as_ref().unwrap();
+    assert_eq!(
+        odoo.secret,
+        SecretSource::File("/etc/vigie/odoo-coop.key".into())
+    );
 }
 
 #[test]

@@ -22,18 +22,15 @@ fn patch_err(text: &str) -> String {
 #[test]
 fn default_binds_every_action() {
     let km = Keymap::load("default", None).unwrap();
+    // A pane's own actions may be bound in that pane's table only.
     for action in Action::ALL {
-        // Pane actions are bound in their pane's context.
-        let bound = Context::ALL
-            .iter()
-            .any(|ctx| !km.keys_for(*ctx, action).is_empty());
-        assert!(bound, "{action:?} has no key");
+        assert!(
+            Context::ALL
+                .iter()
+                .any(|ctx| !km.keys_for(*ctx, action).is_empty()),
+            "{action:?} has no key"
+        );
     }
-    let global = Action::ALL
-        .iter()
-        .filter(|a| !km.keys_for(Context::Global, **a).is_empty())
-        .count();
-    assert_eq!(km.bindings(Context::Global).len(), global);
 }
 
 #[test]
@@ -73,10 +70,9 @@ fn pane_contexts_fall_back_to_global() {
     let km = Keymap::load("default", None).unwrap();
     for ctx in Context::ALL {
         assert_eq!(km.lookup(ctx, &key("q")), Some(Action::Quit));
-        // Every global binding holds in each pane (panes may add their own).
-        let own = km.bindings(ctx);
+        let here = km.bindings(ctx);
         for b in km.bindings(Context::Global) {
-            assert!(own.contains(&b), "{ctx:?} lost {b:?}");
+            assert!(here.contains(&b), "{ctx:?} lacks {b:?}");
         }
     }
 }

@@ -602,3 +602,395 @@ expect_output = "active"
         p.message
     );
 }
+
+/// A configuration with `dev-1` (preprod) and `erp` (prod) on the test
+/// server, its key trusted in Vigie's own known_hosts file.
+fn cli_config(s: &Setup) -> std::path::PathBuf {
+    let kh = s.dir.path().join("vigie_known_hosts");
+    std::fs::write(&kh, s.sshd.known_hosts_line() + "\n").unwrap();
+    let text = format!(
+        r#"
+[contracts.c]
+intervention = {{ urgent = "4h" }}
+hourly_rate = 80.0
+monthly_fee = 100.0
+
+[clients.coop]
+name = "Coop"
+timezone = "Europe/Paris"
+contract = "c"
+[clients.coop.environments.prod]
+hosts = ["erp"]
+[clients.coop.environments.preprod]
+hosts = ["dev-1"]
+
+[ssh]
+known_hosts = "{kh}"
+
+[hosts.dev-1]
+address = "127.0.0.1"
+ssh_port = {port}
+ssh_user = "{user}"
+ssh_key = "{key}"
+
+[[hosts.dev-1.checks]]
+name = "sshd"
+kind = "tcp"
+address = "127.0.0.1:{port}"
+
+[hosts.erp]
+address = "127.0.0.1"
+ssh_port = {port}
+ssh_user = "{user}"
+ssh_key = "{key}"
+
+[[hosts.erp.checks]]
+name = "sshd"
+kind = "tcp"
+address = "127.0.0.1:{port}"
+"#,
+        kh = kh.display(),
+        port = s.sshd.port,
+        user = support::sshd::current_user(),
+        key = s.key.private.display()
+    );
+    let path = s.dir.path().join("vigie.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn vigie(s: &Setup, config: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .arg("--config")
+        .arg(config)
+        .arg("--db")
+        .arg(s.dir.path().join("vigie.db"))
+        .arg("--log")
+        .arg(s.dir.path().join("vigie.log"))
+        .args(args)
+        .env("HOME", s.dir.path())
+        .env_remove("SSH_AUTH_SOCK")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn vigie_ssh_runs_a_command_exits_with_its_status_and_audits_it_and_refusals() {
+    let s = setup(false);
+    let config = cli_config(&s);
+    let out = vigie(
+        &s,
+        &config,
+        &[
+            "ssh", "dev-1", "--", "echo", "hello;", "echo", "oops", ">&2;", "exit", "7",
+        ],
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello\n");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "oops\n");
+    assert_eq!(out.status.code(), Some(7));
+
+    let prod = vigie(&s, &config, &["ssh", "erp", "--", "true"]);
+    assert_eq!(prod.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&prod.stderr);
+    assert!(err.contains("erp is a prod host: SSH refused"), "{err}");
+
+    let ro = vigie(&s, &config, &["--read-only", "ssh", "dev-1", "--", "true"]);
+    assert_eq!(ro.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&ro.stderr).contains("read-only"));
+
+    let audit = vigie(&s, &config, &["audit"]);
+    assert!(audit.status.success());
+    let text = String::from_utf8_lossy(&audit.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    // Newest first: the read-only refusal, the prod refusal, the command.
+    assert!(
+        lines[0].contains("ssh.refused") && lines[0].contains("host=dev-1"),
+        "{text}"
+    );
+    assert!(
+        lines[1].contains("ssh.refused") && lines[1].contains("host=erp environment=prod"),
+        "{text}"
+    );
+    assert!(lines[2].contains("ssh.command"), "{text}");
+    for word in [
+        "host=dev-1",
+        "environment=preprod",
+        "exit=\"7\"",
+        "start=",
+        "end=",
+        "command=",
+    ] {
+        assert!(lines[2].contains(word), "{word} in {}", lines[2]);
+    }
+    let me = support::sshd::current_user();
+    assert!(lines[2].contains(&me), "{text}");
+}
+
+#[test]
+fn vigie_ssh_to_a_dead_host_says_why_and_exits_255() {
+    let s = setup(false);
+    let config = cli_config(&s);
+    let mut s = s;
+    s.sshd.kill();
+    let out = vigie(&s, &config, &["ssh", "dev-1", "--", "true"]);
+    assert_eq!(out.status.code(), Some(255));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("dev-1: connection refused by 127.0.0.1:"),
+        "{err}"
+    );
+    let audit = vigie(&s, &config, &["audit"]);
+    assert!(String::from_utf8_lossy(&audit.stdout).contains("ssh.failed"));
+}
+
+/// A private tmux server running the console, killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux is installed by scripts/test");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+    fn capture(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "t"])
+    }
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.capture();
+            if pred(&screen) {
+                return screen;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never saw {what}:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn s_in_the_console_jumps_to_a_preprod_host_and_comes_back_intact() {
+    let s = setup(false);
+    let config = cli_config(&s);
+    let home = s.dir.path();
+    let socket = format!("vigie-ssh-e2e-{}", std::process::id());
+    let cmd = format!(
+        "env -i HOME={home} TERM=xterm-256color TZ=Europe/Paris {bin} --config {config} --db {home}/vigie.db --log {home}/vigie.log 2> {home}/stderr; echo exited=$? ; exec sleep 600",
+        home = home.display(),
+        bin = env!("CARGO_BIN_EXE_vigie"),
+        config = config.display(),
+    );
+    let ok = std::process::Command::new("tmux")
+        .args([
+            "-L",
+            &socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            "-s",
+            "t",
+            &cmd,
+        ])
+        .status()
+        .expect("tmux is installed by scripts/test")
+        .success();
+    assert!(ok);
+    let t = Tmux { socket };
+    t.wait_for("the console with both hosts", |sc| {
+        sc.contains("dev-1") && sc.contains("erp")
+    });
+    // Select dev-1 with the filter, then jump.
+    t.keys(&["/"]);
+    t.keys(&["-l", "dev-1"]);
+    t.keys(&["Enter"]);
+    t.wait_for("the filter applied", |sc| !sc.contains(" erp "));
+    let before = t.capture();
+    t.keys(&["s"]);
+    t.wait_for("the hand-over banner", |sc| {
+        sc.contains("vigie: SSH to dev-1 (preprod)")
+    });
+    // The remote shell answers a command typed at once.
+    t.keys(&["-l", "echo $((6*7))XYZ; echo COLS=$(tput cols)"]);
+    t.keys(&["Enter"]);
+    // Output lines, not the echoed command line (which holds the same text).
+    let answered = |sc: &str, prefix: &str| {
+        sc.lines().any(|l| {
+            l.strip_prefix(prefix)
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+        })
+    };
+    let shell = t.wait_for("the remote shell's answer", |sc| {
+        sc.lines().any(|l| l == "42XYZ") && answered(sc, "COLS=")
+    });
+    assert!(
+        shell.contains("COLS=120"),
+        "the PTY has the terminal's width:\n{shell}"
+    );
+    let alt = t.run(&["display-message", "-p", "-t", "t", "#{alternate_on}"]);
+    assert_eq!(alt.trim(), "0", "the session runs on the main screen");
+    // A resize reaches the remote PTY.
+    t.run(&["resize-window", "-t", "t", "-x", "100", "-y", "30"]);
+    std::thread::sleep(Duration::from_millis(300));
+    t.keys(&["-l", "echo NOW=$(tput cols)"]);
+    t.keys(&["Enter"]);
+    let resized = t.wait_for("the new width remotely", |sc| answered(sc, "NOW="));
+    assert!(resized.lines().any(|l| l == "NOW=100"), "{resized}");
+    t.run(&["resize-window", "-t", "t", "-x", "120", "-y", "40"]);
+    t.keys(&["-l", "exit"]);
+    t.keys(&["Enter"]);
+    let back = t.wait_for("the console back", |sc| {
+        sc.contains("session ended (exit 0)")
+    });
+    let alt = t.run(&["display-message", "-p", "-t", "t", "#{alternate_on}"]);
+    assert_eq!(
+        alt.trim(),
+        "1",
+        "the console is on the alternate screen again"
+    );
+    assert!(
+        back.contains("dev-1") && !back.contains(" erp "),
+        "same filter and rows:\n{back}"
+    );
+    assert!(!back.contains("42XYZ"), "fully repainted:\n{back}");
+    // The console still takes keys: jump again is refused nowhere, quit works.
+    let first_line = |sc: &str| sc.lines().find(|l| l.contains("dev-1")).map(str::to_string);
+    assert_eq!(
+        first_line(&before).map(|l| l.contains("dev-1")),
+        first_line(&back).map(|l| l.contains("dev-1"))
+    );
+    t.keys(&["q"]);
+    t.wait_for("vigie to exit", |sc| sc.contains("exited=0"));
+    let audit = vigie(&s, &config, &["audit"]);
+    let text = String::from_utf8_lossy(&audit.stdout);
+    assert!(
+        text.lines().any(|l| l.contains("ssh.session")
+            && l.contains("host=dev-1")
+            && l.contains("exit=\"0\"")),
+        "{text}"
+    );
+}
+
+#[test]
+fn s_on_a_prod_host_is_refused_in_the_console_which_keeps_running() {
+    let s = setup(false);
+    let config = cli_config(&s);
+    let home = s.dir.path();
+    let socket = format!("vigie-ssh-e2e-prod-{}", std::process::id());
+    let cmd = format!(
+        "env -i HOME={home} TERM=xterm-256color {bin} --config {config} --db {home}/vigie.db --log {home}/vigie.log; echo exited=$? ; exec sleep 600",
+        home = home.display(),
+        bin = env!("CARGO_BIN_EXE_vigie"),
+        config = config.display(),
+    );
+    assert!(
+        std::process::Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                "-s",
+                "t",
+                &cmd
+            ])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let t = Tmux { socket };
+    t.wait_for("the console", |sc| sc.contains("erp"));
+    t.keys(&["/"]);
+    t.keys(&["-l", "erp"]);
+    t.keys(&["Enter"]);
+    // The Health title shows the filter (other panes may name dev-1).
+    t.wait_for("the filter applied", |sc| sc.contains("/erp"));
+    t.keys(&["s"]);
+    t.wait_for("the refusal", |sc| sc.contains("SSH refused"));
+    let alt = t.run(&["display-message", "-p", "-t", "t", "#{alternate_on}"]);
+    assert_eq!(alt.trim(), "1", "the console never left");
+    t.keys(&["q"]);
+    t.wait_for("vigie to exit", |sc| sc.contains("exited=0"));
+}
+
+#[path = "common/mod.rs"]
+mod common;
+
+#[test]
+fn s_asks_the_runner_for_a_session_on_the_selected_host_and_read_only_refuses_it() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use vigie::ui::app::{Effect, Msg, update};
+    let s_key = || Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::NONE));
+    let mut app = common::app();
+    let effects = update(&mut app, s_key());
+    let [Effect::Ssh { host }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    // The host under the selection (the first row of Health).
+    let selected = app
+        .pane(vigie::ui::panes::PaneId::Health)
+        .and_then(|p| p.selected_host(&app.data));
+    assert_eq!(Some(host.clone()), selected);
+    // Moving the selection moves the target (a shared host may show
+    // under several clients, so move until the row is another host).
+    let mut moved = None;
+    for _ in 0..10 {
+        update(
+            &mut app,
+            Msg::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)),
+        );
+        let effects = update(&mut app, s_key());
+        let [Effect::Ssh { host: next }] = effects.as_slice() else {
+            panic!("{effects:?}")
+        };
+        if next != host {
+            moved = Some(next.clone());
+            break;
+        }
+    }
+    let moved = moved.expect("another host below the first");
+    let now = app
+        .pane(vigie::ui::panes::PaneId::Health)
+        .and_then(|p| p.selected_host(&app.data));
+    assert_eq!(Some(moved), now);
+
+    let mut ro = common::app();
+    ro.modes.read_only = true;
+    assert!(update(&mut ro, s_key()).is_empty());
+    assert!(
+        ro.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("read-only"))
+    );
+}

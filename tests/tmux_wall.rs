@@ -253,3 +253,35 @@ fn every_key_of_every_shipped_keymap_is_refused_or_harmless_on_the_wall() {
         }
     }
 }
+
+/// A keymap edited while the console runs is used without a restart; a
+/// broken one is refused on screen and the keys in use stay.
+#[test]
+fn an_edited_keymap_is_used_without_a_restart() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".config/vigie");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cmd = format!(
+        "env -i HOME={home} TERM=xterm-256color TZ=Europe/Paris {bin} demo \
+         --db {home}/vigie.db --log {home}/vigie.log 2> {home}/stderr; \
+         echo $? > {home}/exit-status; exec sleep 600",
+        home = home.path().display(),
+        bin = env!("CARGO_BIN_EXE_vigie"),
+    );
+    let t = Tmux::start(120, 40, &cmd);
+    t.wait_for("the console", 20, |s| {
+        s.contains("VIGIE") && s.contains("Health")
+    });
+    std::fs::write(dir.join("keymap.toml"), "[global]\nhelp = [\"h\"]\n").unwrap();
+    t.wait_for("the reload notice", 10, |s| {
+        s.contains("theme and keymap reloaded")
+    });
+    t.tmux(&["send-keys", "-t", "t", "-l", "h"]);
+    t.wait_for("help on the new key", 10, |s| s.contains("quit Vigie"));
+    t.tmux(&["send-keys", "-t", "t", "Escape"]);
+    t.wait_for("help closed", 10, |s| !s.contains("quit Vigie"));
+    std::fs::write(dir.join("keymap.toml"), "[global]\nhelp = [\"h\"\n").unwrap();
+    t.wait_for("the refusal", 10, |s| s.contains("not reloaded"));
+    t.tmux(&["send-keys", "-t", "t", "-l", "h"]);
+    t.wait_for("help still on h", 10, |s| s.contains("quit Vigie"));
+}

@@ -224,4 +224,28 @@ fn frames_are_capped_on_the_wall_and_over_ssh() {
     assert_eq!(frame_interval(false, &tty), Duration::from_millis(100));
     assert_eq!(frame_interval(true, &ssh), Duration::from_secs(1));
     assert_eq!(frame_interval(true, &none), Duration::from_secs(1));
+    // Over SSH a page turn costs a screenful: pages stay three times longer.
+    assert_eq!(Wall::for_env(&ssh).rotate_every_secs, 30);
+    assert_eq!(Wall::for_env(&none).rotate_every_secs, ROTATE_EVERY_SECS);
+}
+
+/// The POS pane offers the wall its stores at risk, worst first.
+#[test]
+fn stores_whose_tills_are_at_risk_are_on_the_wall() {
+    let mut app = wall_app();
+    app.data.pos = vigie::ui::panes::pos::pending_views(&app.data.fleet, common::now());
+    assert!(!app.data.pos.is_empty(), "the demo fleet has stores");
+    let text = screen(&app, 160, 50);
+    let at = text
+        .find("Stores whose tills are at risk")
+        .unwrap_or_else(|| panic!("{text}"));
+    let first = text[at..].lines().nth(1).unwrap();
+    assert!(first.contains("not probed yet"), "{first}");
+    // Once every store is up, the section says so.
+    for v in app.data.pos.values_mut() {
+        v.status = Status::Up;
+    }
+    let text = screen(&app, 160, 50);
+    let at = text.find("Stores whose tills are at risk").unwrap();
+    assert!(text[at..].lines().nth(1).unwrap().contains("none"));
 }

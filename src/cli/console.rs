@@ -43,7 +43,7 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         read_only: cli.read_only || cli.wall,
     };
     let mut app = App::new(
-        fleet,
+        fleet.clone(),
         setup.themes.clone(),
         setup.theme.clone(),
         setup.keymap.clone(),
@@ -51,7 +51,12 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         setup.tz,
         modes,
     );
-    app.wall = cli.wall.then(crate::ui::wall::Wall::default);
+    if modes.demo {
+        demo::pos::seed_timelines(&mut app.data.pos, &fleet, Utc::now());
+    }
+    app.wall = cli
+        .wall
+        .then(|| crate::ui::wall::Wall::for_env(&|k| std::env::var(k).ok()));
     app.bell = setup.config.console.bell;
     let console = Console {
         app,
@@ -60,6 +65,11 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         sources,
         started,
         seeding,
+        ssh: Some(crate::ui::ssh::SshSetup {
+            config: Arc::new(setup.config.clone()),
+            db: setup.db.clone(),
+            options: ssh::Options::from_config(&setup.config.ssh),
+        }),
     };
     run_console(console).await.map_err(|e| CliError {
         message: format!("terminal error: {e}"),

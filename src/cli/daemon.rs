@@ -56,6 +56,10 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         .map(|states| states.into_iter().map(|s| (s.check_id, s.status)).collect())
         .unwrap_or_default();
     drop(reader);
+    let silences = crate::engine::maintenance::Silences::default();
+    crate::engine::maintenance::refresh(&setup.db, &fleet, &silences);
+    let _maintenance =
+        crate::engine::maintenance::watch(setup.db.clone(), fleet.clone(), silences.clone());
     let mut alerter = crate::model::alert::Alerter::new(setup.config.alerts.merge_window);
     alerter.resume(resume.iter().map(|(id, s)| (id.clone(), *s)));
     let env = |k: &str| std::env::var(k).ok();
@@ -72,6 +76,7 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
     let mut alert_clock = tokio::time::interval(Duration::from_secs(1));
     let options = EngineOptions {
         resume,
+        silences,
         ..EngineOptions::default()
     };
     let engine = Engine::start_with(&fleet, sources, tx, options);

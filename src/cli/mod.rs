@@ -1,13 +1,17 @@
 //! The command line: one file per subcommand; the console is one of them.
 
+pub mod audit;
 pub mod check;
 pub mod config_check;
 pub mod console;
 pub mod daemon;
 pub mod logging;
+pub mod maintenance;
+pub mod pos;
 pub mod report;
 pub mod setup;
 pub mod snapshot;
+pub mod ssh;
 pub mod tickets;
 
 use std::path::PathBuf;
@@ -87,10 +91,37 @@ pub enum Command {
         #[command(subcommand)]
         command: ReportCommand,
     },
+    /// Maintenance windows: suggest, check, plan, move, announce, cancel,
+    /// list, export (RFC 5545).
+    Maintenance {
+        #[command(subcommand)]
+        command: maintenance::MaintenanceCommand,
+    },
     /// Work with the configuration.
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// A shell on a dev or preprod host (prod only where its entry says
+    /// ssh = "allowed"), or with `-- COMMAND` one command: its output, and
+    /// its exit status as Vigie's. Audited.
+    Ssh {
+        host: String,
+        #[arg(last = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
+    /// The audit log, newest first: SSH sessions, commands and refusals.
+    Audit {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Every store's tills, lines, POS session and alerts, observed once
+    /// now; exit 1 when a store is critical.
+    Pos {
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+        #[arg(long, default_value = "md")]
+        format: String,
     },
     /// Open tickets by urgency: deadline, timer, time spent and cost.
     Tickets {
@@ -197,6 +228,10 @@ pub fn main(started: Instant) -> ExitCode {
                 styles,
             }) => snapshot::run(&cli, *width, *height, pane.as_deref(), *styles).await,
             Some(Command::Check { format }) => check::run(&cli, format).await,
+            Some(Command::Pos { client, format }) => {
+                pos::run(&cli, client.as_deref(), format).await
+            }
+            Some(Command::Maintenance { command }) => maintenance::run(&cli, command).await,
             Some(Command::Config {
                 command: ConfigCommand::Check { file },
             }) => config_check::run(&cli, file.as_deref()),
@@ -208,6 +243,8 @@ pub fn main(started: Instant) -> ExitCode {
                         format,
                     },
             }) => report::run(&cli, month, client.as_deref(), format).await,
+            Some(Command::Ssh { host, command }) => ssh::run(&cli, host, command).await,
+            Some(Command::Audit { limit }) => audit::run(&cli, *limit).await,
             Some(Command::Tickets { client, format }) => {
                 tickets::run_tickets(&cli, client.as_deref(), format).await
             }

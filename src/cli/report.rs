@@ -11,6 +11,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::setup::{self, NoConfig};
 use super::{Cli, CliError};
 use crate::model::availability::{self, Availability, Interval};
+use crate::model::maintenance;
 use crate::model::{Client, EnvKind, Fleet, Status};
 use crate::sanitize;
 use crate::store::{Reader, WriteOp, Writer};
@@ -58,7 +59,23 @@ pub fn sla_checks(fleet: &Fleet, client: &Client) -> Vec<String> {
         .collect()
 }
 
-/// Builds the report of every client (or one) for `year-month`.
+/// The spans of the windows that excuse `check_id`'s time: announced
+/// before they began, not cancelled, covering the check.
+fn excused_time(
+    fleet: &Fleet,
+    windows: &[maintenance::MaintenanceWindow],
+    check_id: &str,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    let host = check_id.split_once('/').map_or(check_id, |(h, _)| h);
+    windows
+        .iter()
+        .filter(|w| w.excuses() && maintenance::fleet::covers(fleet, w, host, check_id))
+        .map(|w| (w.start, w.end))
+        .collect()
+}
+
+/// Builds the report of every client (or one) for `year-month`; the time
+/// of announced maintenance windows is excluded.
 pub fn build(
     reader: &Reader,
     fleet: &Fleet,
@@ -82,6 +99,7 @@ pub fn build(
     ) else {
         return Ok(Vec::new());
     };
+    let windows = reader.maintenance_windows()?;
     let mut by_check: HashMap<String, Vec<(Interval, String)>> = HashMap::new();
     for i in reader.intervals(from, to, &[])? {
         by_check
@@ -98,10 +116,13 @@ pub fn build(
         let per_check: Vec<Vec<Interval>> = checks
             .iter()
             .map(|c| {
-                by_check
+                let intervals: Vec<Interval> = by_check
                     .get(c)
                     .map(|v| v.iter().map(|(i, _)| *i).collect())
-                    .unwrap_or_default()
+                    .unwrap_or_default();
+                // Announced maintenance is left out of availability.
+                let excused = excused_time(fleet, &windows, c);
+                maintenance::fleet::overlay(&intervals, &excused)
             })
             .collect();
         let time = availability::of_checks(&per_check, start, end, now);

@@ -71,7 +71,26 @@ pub async fn run(
             }
         }
     }
+    if let Ok(sources) = Sources::new() {
+        for view in engine::pos::run_once(&fleet, &sources).await {
+            app.data
+                .pos
+                .insert((view.client.clone(), view.site.clone()), view);
+        }
+    }
+    if setup.demo.is_some() {
+        crate::demo::pos::seed_timelines(&mut app.data.pos, &fleet, Utc::now());
+    }
     app.data.now = Utc::now();
+    app.data.maintenance = if setup.demo.is_some() {
+        crate::demo::maintenance::windows(app.data.now)
+    } else if setup.db.exists() {
+        Reader::open(&setup.db)
+            .and_then(|r| r.maintenance_windows())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     if let Some(id) = focus {
         app.focus = id;
         app.zoomed = true;

@@ -200,6 +200,11 @@ mod tests {
             keys_of::<RawOpeningHours>(),
             keys_of::<RawHost>(),
             keys_of::<RawCheck>(),
+            keys_of::<super::raw::RawPos>(),
+            keys_of::<super::raw::RawOdoo>(),
+            keys_of::<super::raw::RawStorePos>(),
+            keys_of::<super::raw::RawPosTarget>(),
+            keys_of::<super::raw::RawTraffic>(),
         ];
         for (i, struct_keys) in keys.iter().enumerate() {
             assert!(!struct_keys.is_empty(), "no keys read from raw struct #{i}");

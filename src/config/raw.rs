@@ -25,11 +25,16 @@ pub(crate) struct RawConfig {
     pub hosts: OrderedMap<String, RawHost>,
     #[serde(default)]
     pub health: RawHealth,
+    /// Fleet-wide maintenance policy; clients override key by key.
+    #[serde(default)]
+    pub maintenance: RawMaintenance,
     #[serde(default)]
     pub alerts: RawAlerts,
     #[serde(default)]
     pub ssh: RawSsh,
     pub tickets: Option<RawTickets>,
+    #[serde(default)]
+    pub pos: RawPos,
 }
 
 /// `[ssh]`: how Vigie speaks SSH (see `validate::ssh`).
@@ -156,6 +161,9 @@ pub(crate) struct RawClient {
     pub environments: OrderedMap<EnvKindValue, RawEnvironment>,
     #[serde(default)]
     pub sites: OrderedMap<String, RawSite>,
+    pub odoo: Option<RawOdoo>,
+    #[serde(default)]
+    pub maintenance: RawMaintenance,
 }
 
 #[derive(Debug, Deserialize)]
@@ -171,6 +179,7 @@ pub(crate) struct RawSite {
     pub name: String,
     pub timezone: Option<TimezoneValue>,
     pub hours: RawOpeningHours,
+    pub pos: Option<RawStorePos>,
 }
 
 /// A week of opening hours; a day left out is closed.
@@ -269,4 +278,119 @@ pub(crate) struct RawCheck {
     pub command: Option<Spanned<String>>,
     pub expect_exit: Option<Spanned<i32>>,
     pub expect_output: Option<Spanned<String>>,
+}
+
+/// `[pos]`: the rules of the POS pane.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPos {
+    pub critical_before: Option<DurationValue>,
+    pub critical_after: Option<DurationValue>,
+    pub alert_after: Option<DurationValue>,
+    pub merge_within: Option<DurationValue>,
+    pub left_open_after: Option<DurationValue>,
+    pub opening_grace: Option<DurationValue>,
+    pub closing_stuck_after: Option<DurationValue>,
+    pub interval: Option<Spanned<DurationValue>>,
+    pub odoo_interval: Option<Spanned<DurationValue>>,
+    pub timeout: Option<Spanned<DurationValue>>,
+    pub slow_ms: Option<u32>,
+}
+
+/// `[clients.<c>.odoo]`: where the client's Odoo answers; the key comes
+/// from `key_env` or the owner-only `key_file`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOdoo {
+    pub url: Spanned<String>,
+    pub db: String,
+    pub login: String,
+    pub key_env: Option<String>,
+    pub key_file: Option<String>,
+}
+
+/// `[clients.<c>.sites.<s>.pos]`: a store's tills, IoT box and lines.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStorePos {
+    #[serde(default)]
+    pub configs: Vec<String>,
+    #[serde(default)]
+    pub tills: Vec<Spanned<RawPosTarget>>,
+    pub iot: Option<Spanned<String>>,
+    pub main: Option<Spanned<RawPosTarget>>,
+    pub backup: Option<Spanned<RawPosTarget>>,
+    pub traffic: Option<Spanned<RawTraffic>>,
+}
+
+/// A till or a line: `address` (+ `port`) for TCP, or `url` for HTTP.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPosTarget {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub port: Option<u16>,
+    pub url: Option<String>,
+    pub path: Option<String>,
+}
+
+/// Which line carries traffic: a router status `url` (with `pointer` or
+/// keywords) or a `public_address` check, naming `main` and `backup`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTraffic {
+    pub url: Option<String>,
+    pub pointer: Option<String>,
+    pub public_address: Option<String>,
+    pub main: String,
+    pub backup: String,
+}
+
+/// `[maintenance]` and `[clients.<id>.maintenance]`: when windows may be
+/// planned. A client's keys override the fleet's; `hours`, `closures` and
+/// `recurring` belong to a client.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMaintenance {
+    pub allowed_days: Option<Spanned<Vec<Spanned<WeekdayValue>>>>,
+    pub preferred_days: Option<Spanned<Vec<Spanned<WeekdayValue>>>>,
+    pub forbidden_days: Option<Spanned<Vec<Spanned<WeekdayValue>>>>,
+    pub margin: Option<Spanned<DurationValue>>,
+    pub earliest: Option<Spanned<TimeValue>>,
+    pub latest: Option<Spanned<TimeValue>>,
+    pub max_duration: Option<Spanned<DurationValue>>,
+    pub major_max_duration: Option<Spanned<DurationValue>>,
+    pub major_per_year: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub notice: RawNotice,
+    /// Opening hours of a client without sites (an office).
+    pub hours: Option<Spanned<RawOpeningHours>>,
+    pub closures: Option<Spanned<Vec<RawClosure>>>,
+    pub recurring: Option<Spanned<Vec<RawRecurring>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNotice {
+    pub standard: Option<Spanned<DurationValue>>,
+    pub emergency: Option<Spanned<DurationValue>>,
+    pub major: Option<Spanned<DurationValue>>,
+}
+
+/// `{ from = "2026-12-21", to = "2027-01-03", reason = "inventory" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawClosure {
+    pub from: Spanned<String>,
+    pub to: Spanned<String>,
+    pub reason: String,
+}
+
+/// `{ rule = "FREQ=MONTHLY;BYDAY=1MO", start = "2026-01-05 22:00", duration = "1h" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRecurring {
+    pub rule: Spanned<String>,
+    pub start: Spanned<String>,
+    pub duration: Spanned<DurationValue>,
 }

@@ -1,6 +1,9 @@
 //! The embedded default: a small simulated fleet on loopback, probed by the
 //! real engine and sources, and a store seeded with months of history.
 
+pub mod maintenance;
+pub mod odoo;
+pub mod pos;
 pub mod seed;
 pub mod server;
 pub mod tracker;
@@ -47,24 +50,17 @@ pub enum DemoError {
 pub async fn start() -> Result<Demo, DemoError> {
     let addr = server::serve().await?;
     let dir = tempfile::Builder::new().prefix("vigie-demo-").tempdir()?;
-    // The demo tracker's key, in an owner-only file like a real one.
-    let keyfile = dir.path().join("tracker.key");
-    {
-        use std::io::Write as _;
-        use std::os::unix::fs::OpenOptionsExt as _;
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&keyfile)?;
-        f.write_all(tracker::DEMO_KEY.as_bytes())?;
+    // The demo's Odoo stand-in and its key, in an owner-only file.
+    let key_file = dir.path().join("odoo.key");
+    write_owner_only(&key_file, pos::DEMO_KEY)?;
+    let odoo_db = std::sync::Arc::new(std::sync::Mutex::new(odoo::OdooDb::default()));
+    let odoo_addr = odoo::serve(odoo_db.clone()).await?;
+    // The demo tracker's key, next to it (see `config_with`).
+    write_owner_only(&key_file.with_file_name("tracker.key"), tracker::DEMO_KEY)?;
+    let config = config_with(addr, odoo_addr, &key_file)?;
+    if let Ok(mut db) = odoo_db.lock() {
+        pos::fill_odoo(&mut db, &config.fleet, Utc::now());
     }
-    let config = config::parse(
-        &FLEET_TOML
-            .replace("{ADDR}", &addr.to_string())
-            .replace("{KEYFILE}", &keyfile.display().to_string()),
-        Path::new("<demo>"),
-    )?;
     let db = dir.path().join("demo.db");
     // A timer running on one demo ticket, as if started 25 minutes ago.
     if let Ok(mut store) = crate::store::tickets::TicketStore::open(&db) {
@@ -82,14 +78,41 @@ pub async fn start() -> Result<Demo, DemoError> {
     })
 }
 
-/// The demo configuration pointed at `addr`.
+/// The demo configuration pointed at `addr` (Odoo too, with no key).
 pub fn config_for(addr: SocketAddr) -> Result<Config, config::ConfigError> {
+    config_with(addr, addr, Path::new("/nonexistent/vigie-demo-odoo.key"))
+}
+
+/// The demo configuration pointed at the fleet at `addr` and the Odoo
+/// stand-in at `odoo`, whose key is in `key_file`.
+pub fn config_with(
+    addr: SocketAddr,
+    odoo: SocketAddr,
+    key_file: &Path,
+) -> Result<Config, config::ConfigError> {
     config::parse(
         &FLEET_TOML
             .replace("{ADDR}", &addr.to_string())
-            .replace("{KEYFILE}", "/nonexistent/vigie-demo-tracker.key"),
+            .replace("{ODOO}", &odoo.to_string())
+            .replace("{ODOO_KEY_FILE}", &key_file.display().to_string())
+            .replace(
+                "{KEYFILE}",
+                &key_file.with_file_name("tracker.key").display().to_string(),
+            ),
         Path::new("<demo>"),
     )
+}
+
+fn write_owner_only(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(text.as_bytes())
 }
 
 /// Seeding in progress. Dropping it stops queueing history, so quitting
@@ -137,6 +160,9 @@ pub fn seed_in_background(writer: WriteHandle, fleet: Arc<Fleet>, now: DateTime<
         .name("vigie-demo-seed".into())
         .spawn(move || {
             let started = std::time::Instant::now();
+            for w in maintenance::windows(now) {
+                let _ = writer.send(WriteOp::SaveWindow(w));
+            }
             let days = SEED_DAYS.min(7);
             let recent: Vec<_> = fleet
                 .checks()

@@ -111,6 +111,7 @@ pub fn router() -> Router {
     Router::new()
         .route("/svc/{service}/web/health", get(health))
         .route("/node/{host}/metrics", get(metrics))
+        .merge(super::pos::routes())
         .nest("/redmine", super::tracker::router(Utc::now()))
 }
 

@@ -5,6 +5,8 @@
 //! is cut); results leave as [`Event`]s on one channel.
 
 mod lateness;
+pub mod maintenance;
+pub mod pos;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -44,6 +46,8 @@ pub struct EngineOptions {
     pub resume: HashMap<String, Status>,
     /// Probes in flight at once; 0 means [`DEFAULT_CONCURRENCY`].
     pub concurrency: usize,
+    /// Checks under announced maintenance (see [`maintenance::watch`]).
+    pub silences: maintenance::Silences,
 }
 
 /// A running engine. Dropping it stops every check task.
@@ -126,7 +130,8 @@ impl Engine {
             });
         }
         drop(obs_tx);
-        let judge = Judge::new(checks, &fleet.health, options.resume);
+        let mut judge = Judge::new(checks, &fleet.health, options.resume);
+        judge.silences = options.silences;
         tasks.spawn(judge.run(obs_rx, events));
         Engine {
             checks: tasks.len() - 1,
@@ -191,6 +196,7 @@ struct Judge {
     latest: Vec<Option<Status>>,
     canaries: Vec<usize>,
     all_failing_min: usize,
+    silences: maintenance::Silences,
 }
 
 impl Judge {
@@ -224,6 +230,7 @@ impl Judge {
             canaries,
             all_failing_min: health.all_failing_min as usize,
             checks,
+            silences: maintenance::Silences::default(),
         }
     }
 
@@ -251,14 +258,21 @@ impl Judge {
             return CheckResult::observed("?", at, probe.status, probe.latency_ms, probe.message);
         };
         let judgement = tracker.observe(probe.status, at, policy, cut && !check.canary);
-        let message = match &judgement.note {
+        let mut message = match &judgement.note {
             Some(note) => format!("{} ({note})", probe.message),
             None => probe.message,
         };
+        // Announced maintenance: shown as such, no alert; the tracker still
+        // follows the probes so the real state shows when it ends.
+        let mut status = judgement.status;
+        if maintenance::silenced(&self.silences, &check.id, at) {
+            status = Status::Maintenance;
+            message = format!("announced maintenance; {message}");
+        }
         CheckResult {
             check_id: check.id.clone(),
             at,
-            status: judgement.status,
+            status,
             observed: probe.status,
             latency_ms: probe.latency_ms,
             message,

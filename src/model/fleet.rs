@@ -63,6 +63,11 @@ pub struct Client {
     pub contract: String,
     pub environments: Vec<Environment>,
     pub sites: Vec<Site>,
+    /// The client's Odoo, for POS sessions.
+    pub odoo: Option<super::pos::OdooConnection>,
+    /// When its hosts may be touched (`[clients.<id>.maintenance]` over
+    /// `[maintenance]`).
+    pub maintenance: super::maintenance::ClientRules,
 }
 
 /// The three kinds of environment a client has (DOMAIN: prod, preprod, dev).
@@ -110,6 +115,8 @@ pub struct Site {
     pub name: String,
     pub timezone: Tz,
     pub hours: OpeningHours,
+    /// Its tills, IoT box and uplinks, when the store is watched.
+    pub pos: Option<super::pos::StorePos>,
 }
 
 /// A machine we watch.

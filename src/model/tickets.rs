@@ -1202,6 +1202,12 @@ mod board_tests {
                 contract: "std".into(),
                 environments: vec![],
                 sites: vec![],
+                odoo: None,
+                maintenance: crate::model::maintenance::ClientRules::new(
+                    "coop",
+                    "Coop",
+                    chrono_tz::Europe::Paris,
+                ),
             }],
             contracts: [("std".to_string(), contract)].into(),
             ..Fleet::default()

@@ -3,6 +3,8 @@
 
 pub mod http;
 pub mod node_exporter;
+pub mod odoo;
+pub mod pos;
 pub mod prometheus;
 pub mod ssh;
 pub mod tcp;
@@ -101,6 +103,12 @@ impl Sources {
                 return c;
             }
         }
+        self.http.clone()
+    }
+
+    /// The shared HTTP client (5 redirects), for sources that speak their
+    /// own protocol over HTTP (Odoo's JSON-RPC, POS probes).
+    pub fn http_client(&self) -> reqwest::Client {
         self.http.clone()
     }
 

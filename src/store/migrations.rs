@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     V2_CHECK_STATE_AND_AUDIT,
     V3_HEALTH_HISTORY,
     V_TICKETS,
+    MAINTENANCE_WINDOWS,
 ];
 
 /// The schema version this binary writes and reads.
@@ -125,6 +126,27 @@ CREATE TABLE metric_rollups (
 ALTER TABLE check_state ADD COLUMN observed INTEGER;
 ALTER TABLE check_state ADD COLUMN flapping INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE check_state ADD COLUMN metrics TEXT;
+";
+
+/// Maintenance windows: one row per UID (the RFC 5545 UID, stable across
+/// changes); `sequence` is raised on every change; states are
+/// `planned`, `announced`, `in_progress`, `done`, `cancelled`.
+const MAINTENANCE_WINDOWS: &str = "
+CREATE TABLE maintenance_windows (
+    uid          TEXT PRIMARY KEY,
+    target_kind  TEXT    NOT NULL,
+    target       TEXT    NOT NULL,
+    kind         TEXT    NOT NULL,
+    start_ms     INTEGER NOT NULL,
+    end_ms       INTEGER NOT NULL,
+    title        TEXT    NOT NULL,
+    state        TEXT    NOT NULL,
+    sequence     INTEGER NOT NULL,
+    created_ms   INTEGER NOT NULL,
+    stamp_ms     INTEGER NOT NULL,
+    announced_ms INTEGER
+);
+CREATE INDEX maintenance_windows_by_start ON maintenance_windows (start_ms);
 ";
 
 /// Brings the database to [`SCHEMA_VERSION`].

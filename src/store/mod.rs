@@ -10,6 +10,7 @@
 
 mod error;
 pub mod history;
+mod maintenance;
 pub mod migrations;
 mod open;
 mod read;

@@ -170,6 +170,21 @@ impl Reader {
         history::intervals(&self.conn, from, to, check_ids).map_err(|e| self.fail(e))
     }
 
+    /// Every maintenance window, by start.
+    pub fn maintenance_windows(
+        &self,
+    ) -> Result<Vec<crate::model::maintenance::MaintenanceWindow>, StoreError> {
+        super::maintenance::all(&self.conn).map_err(|e| self.fail(e))
+    }
+
+    /// One maintenance window by UID.
+    pub fn maintenance_window(
+        &self,
+        uid: &str,
+    ) -> Result<Option<crate::model::maintenance::MaintenanceWindow>, StoreError> {
+        super::maintenance::one(&self.conn, uid).map_err(|e| self.fail(e))
+    }
+
     /// Results of `check_id` with `from <= at < to`, oldest first.
     pub fn history(
         &self,

@@ -50,6 +50,9 @@ pub enum WriteOp {
         now: DateTime<Utc>,
         retention: Retention,
     },
+    /// Creates or changes a maintenance window; a version whose SEQUENCE
+    /// is not above the stored one is ignored.
+    SaveWindow(crate::model::maintenance::MaintenanceWindow),
     /// Answered once everything sent before it is committed (or failed).
     Flush(Sender<()>),
 }
@@ -238,6 +241,7 @@ fn op_kind(op: &WriteOp) -> &'static str {
         WriteOp::Audit { .. } => "audit",
         WriteOp::Prune { .. } => "prune",
         WriteOp::PruneHistory { .. } => "prune history",
+        WriteOp::SaveWindow(_) => "save maintenance window",
         WriteOp::Flush(_) => "flush",
     }
 }
@@ -304,6 +308,17 @@ fn apply(conn: &Connection, op: WriteOp) -> Result<(), OpError> {
         WriteOp::PruneHistory { now, retention } => {
             let gone = history::prune(conn, now, &retention)?;
             tracing::info!(rows = gone, "history pruned to its retention");
+            Ok(())
+        }
+        WriteOp::SaveWindow(w) => {
+            if w.uid.is_empty() || w.end <= w.start {
+                return Err(OpError::Invalid(
+                    "a maintenance window without a UID or a duration",
+                ));
+            }
+            if !super::maintenance::save(conn, &w)? {
+                tracing::warn!(uid = %w.uid, sequence = w.sequence, "stale maintenance window version ignored");
+            }
             Ok(())
         }
         // Split off before the batch is written.

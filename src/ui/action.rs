@@ -79,13 +79,18 @@ pub enum Action {
     Refresh,
     NextPeriod,
     PrevPeriod,
+    PlanWindow,
+    MoveWindow,
+    CancelWindow,
+    NextSubject,
+    Ssh,
     TimerToggle,
     AddNote,
     OpenTicket,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 31] = [
         Action::Quit,
         Action::Help,
         Action::CommandLine,
@@ -109,6 +114,11 @@ impl Action {
         Action::Refresh,
         Action::NextPeriod,
         Action::PrevPeriod,
+        Action::PlanWindow,
+        Action::MoveWindow,
+        Action::CancelWindow,
+        Action::NextSubject,
+        Action::Ssh,
         Action::TimerToggle,
         Action::AddNote,
         Action::OpenTicket,
@@ -140,6 +150,11 @@ impl Action {
             Action::Refresh => "refresh",
             Action::NextPeriod => "next_period",
             Action::PrevPeriod => "prev_period",
+            Action::PlanWindow => "plan_window",
+            Action::MoveWindow => "move_window",
+            Action::CancelWindow => "cancel_window",
+            Action::NextSubject => "next_subject",
+            Action::Ssh => "ssh",
             Action::TimerToggle => "timer",
             Action::AddNote => "note",
             Action::OpenTicket => "open_ticket",
@@ -176,6 +191,11 @@ impl Action {
             Action::Refresh => "refresh now",
             Action::NextPeriod => "longer period (charts) or next month/week",
             Action::PrevPeriod => "shorter period (charts) or previous month/week",
+            Action::PlanWindow => "plan a maintenance window (form checks the rules)",
+            Action::MoveWindow => "move the selected maintenance window",
+            Action::CancelWindow => "cancel the selected maintenance window",
+            Action::NextSubject => "next host or client (in the form: kind)",
+            Action::Ssh => "SSH to the selected host (dev, preprod)",
             Action::TimerToggle => "start or stop the timer on the selected ticket",
             Action::AddNote => "add a note to the selected ticket",
             Action::OpenTicket => "open the selected ticket in a browser",
@@ -186,7 +206,15 @@ impl Action {
     /// note, a window, a remote system). Read-only and wall modes refuse
     /// these where actions are dispatched.
     pub fn mutates(self) -> bool {
-        matches!(self, Action::TimerToggle | Action::AddNote)
+        matches!(
+            self,
+            Action::Ssh
+                | Action::PlanWindow
+                | Action::MoveWindow
+                | Action::CancelWindow
+                | Action::TimerToggle
+                | Action::AddNote
+        )
     }
 }
 

@@ -58,6 +58,12 @@ pub enum Msg {
     History(crate::ui::history::HealthHistory),
     /// The history of the host whose detail is open.
     Detail(crate::ui::history::HostDetail),
+    /// Every maintenance window, read from the store.
+    Maintenance(Vec<crate::model::maintenance::MaintenanceWindow>),
+    /// Themes and keymap read again after their files changed, or why not.
+    Reloaded(Result<Box<super::reload::Loaded>, String>),
+    /// A store's latest view from the POS monitor.
+    Pos(Box<crate::model::pos::StoreView>),
     /// The ticket desk's view after a sync or a command.
     Tickets(Box<super::panes::tickets::TicketsFeed>),
 }
@@ -71,6 +77,13 @@ pub enum Effect {
     Suspend,
     /// Ring the terminal's bell (a check became critical).
     Bell,
+    /// Store a new version of a maintenance window.
+    SaveWindow(Box<crate::model::maintenance::MaintenanceWindow>),
+    /// Hand the terminal to an SSH session on `host` (policy and audit in
+    /// `crate::jump`), then come back.
+    Ssh {
+        host: String,
+    },
     /// Something for the ticket desk (timer, note, browser, sync).
     Ticket(super::panes::tickets::TicketCmd),
 }
@@ -242,6 +255,34 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             feed.version = app.data.tickets.version.wrapping_add(1);
             app.data.tickets = *feed;
+            app.dirty = true;
+            Vec::new()
+        }
+        Msg::Maintenance(windows) => {
+            if app.data.maintenance != windows {
+                app.data.maintenance = windows;
+                app.dirty = true;
+            }
+            Vec::new()
+        }
+        Msg::Reloaded(Ok(loaded)) => {
+            app.themes = loaded.themes;
+            app.theme = loaded.theme;
+            app.keymap = loaded.keymap;
+            app.notify("theme and keymap reloaded");
+            Vec::new()
+        }
+        Msg::Reloaded(Err(e)) => {
+            app.notify(format!(
+                "not reloaded, keeping the current theme and keymap: {}",
+                crate::sanitize::clean_short(&e, 160)
+            ));
+            Vec::new()
+        }
+        Msg::Pos(view) => {
+            app.data
+                .pos
+                .insert((view.client.clone(), view.site.clone()), *view);
             app.dirty = true;
             Vec::new()
         }
@@ -446,7 +487,7 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
     let focus = app.focus;
     if let Some(pane) = app.panes.iter_mut().find(|p| p.id() == focus) {
         if pane.handle(action, &app.data) == Handled::Yes {
-            return Vec::new();
+            return pane.take_effects();
         }
     }
     match action {
@@ -478,6 +519,10 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
             app.notify("checking now…");
             return vec![Effect::RefreshChecks];
         }
+        Action::Ssh => match app.pane(focus).and_then(|p| p.selected_host(&app.data)) {
+            Some(host) => return vec![Effect::Ssh { host }],
+            None => app.notify("ssh: select a host in Health first"),
+        },
         Action::Up
         | Action::Down
         | Action::PageUp
@@ -486,7 +531,11 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::Bottom
         | Action::Select
         | Action::NextPeriod
-        | Action::PrevPeriod => {}
+        | Action::PrevPeriod
+        | Action::PlanWindow
+        | Action::MoveWindow
+        | Action::CancelWindow
+        | Action::NextSubject => {}
         Action::TimerToggle | Action::AddNote | Action::OpenTicket => {
             if focus == PaneId::Tickets {
                 return super::panes::tickets::act(app, action);

@@ -15,6 +15,8 @@ impl Effect {
     pub fn mutates(&self) -> bool {
         match self {
             Effect::Quit | Effect::RefreshChecks | Effect::Suspend | Effect::Bell => false,
+            Effect::SaveWindow(_) => true,
+            Effect::Ssh { .. } => true,
             Effect::Ticket(cmd) => cmd.mutates(),
         }
     }

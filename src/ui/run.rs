@@ -36,6 +36,8 @@ pub struct Console {
     pub started: Instant,
     /// Demo history being seeded, stopped when the console quits.
     pub seeding: Option<crate::demo::Seeding>,
+    /// What SSH sessions need (`None`: `s` is refused).
+    pub ssh: Option<super::ssh::SshSetup>,
 }
 
 /// Runs the console until the operator quits.
@@ -47,6 +49,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         sources,
         started,
         mut seeding,
+        ssh,
     } = console;
     let mut guard = TerminalGuard::enter()?;
     app.size = guard.size()?;
@@ -69,6 +72,10 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     // The engine starts once the follower has looked at the store; with a
     // demo, after the recent history is written (see `Seeding`).
     let ready = seeding.as_mut().and_then(|s| s.take_recent());
+    // Announced maintenance silences the engine's checks while it runs.
+    let silences = crate::engine::maintenance::Silences::default();
+    let _maintenance =
+        crate::engine::maintenance::watch(db.clone(), app.data.fleet.clone(), silences.clone());
     spawn_follower(
         db,
         app.data.fleet.clone(),
@@ -77,6 +84,8 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         stop_rx,
         ready,
     );
+    // The stores are watched by their own monitor, whatever the feed.
+    let _pos = start_pos(&app, &sources, &msg_tx);
     let tickets =
         super::tickets_task::spawn(app.data.fleet.clone(), db_for_tickets, msg_tx.clone());
     let mut asked: Option<DetailRequest> = None;
@@ -86,21 +95,38 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     let check_total = app.data.fleet.checks().count();
     let mut all_reported = check_total == 0;
     let mut engine: Option<Engine> = None;
-    let mut terminal_events = EventStream::new();
+    // `None` only while an SSH session has the terminal.
+    let mut terminal_events = Some(EventStream::new());
     let mut clock = tokio::time::interval_at(next_second(), Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let frame_every = frame_interval(app.wall.is_some(), &|k| std::env::var(k).ok());
+    // The user's themes and keymap, looked at every second.
+    let mut watch = super::theme::config_dir(&|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .map(|d| super::reload::Watch::new(&d));
     let mut drawn_at = Instant::now();
 
     loop {
         let first = tokio::select! {
-            ev = terminal_events.next() => match ev {
+            ev = next_event(&mut terminal_events) => match ev {
                 Some(Ok(ev)) => term_msg(ev),
                 // The terminal went away (closed window, dropped SSH link).
                 Some(Err(_)) | None => break,
             },
             Some(msg) = msg_rx.recv() => Some(msg),
-            _ = clock.tick() => Some(Msg::Tick(Utc::now())),
+            _ = clock.tick() => {
+                if let Some(w) = watch.as_mut() {
+                    if w.changed() {
+                        let loaded = super::reload::load(
+                            w.dir(),
+                            &app.theme.name,
+                            app.theme.depth,
+                            app.keymap.base(),
+                        );
+                        let _ = msg_tx.try_send(Msg::Reloaded(loaded.map(Box::new)));
+                    }
+                }
+                Some(Msg::Tick(Utc::now()))
+            }
             // A frame held back by the frame-rate cap is drawn when due.
             _ = tokio::time::sleep_until((drawn_at + frame_every).into()), if app.dirty => None,
         };
@@ -111,7 +137,15 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         let mut effects = Vec::new();
         for msg in msgs {
             if let Msg::Feed(feed) = &msg {
-                switch_feed(*feed, &mut engine, &app, &sources, &writer, &msg_tx);
+                switch_feed(
+                    *feed,
+                    &mut engine,
+                    &app,
+                    &sources,
+                    &writer,
+                    &msg_tx,
+                    &silences,
+                );
             }
             effects.extend(update(&mut app, msg));
         }
@@ -129,6 +163,28 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                     app.dirty = true;
                 }
                 Effect::Bell => guard.bell()?,
+                Effect::SaveWindow(w) => {
+                    let text = format!(
+                        "window {} saved (sequence {})",
+                        w.start.format("%Y-%m-%d %H:%M UTC"),
+                        w.sequence
+                    );
+                    if writer.send(WriteOp::SaveWindow(*w)).is_err() {
+                        app.notify("the store writer stopped: window not saved; see the log");
+                    } else {
+                        app.notify(text);
+                    }
+                }
+                Effect::Ssh { host } => match &ssh {
+                    Some(setup) => {
+                        // Stop the input reader first: the session reads
+                        // the terminal now. A fresh one starts afterwards.
+                        drop(terminal_events.take());
+                        super::ssh::handover(&mut guard, &mut app, setup, writer.handle(), &host)?;
+                        terminal_events = Some(EventStream::new());
+                    }
+                    None => app.notify("ssh is not available here"),
+                },
                 Effect::Ticket(cmd) => {
                     if tickets.try_send(cmd).is_err() {
                         app.notify("the ticket desk is busy or stopped; try again");
@@ -197,6 +253,13 @@ pub fn frame_interval(wall: bool, env: &dyn Fn(&str) -> Option<String>) -> Durat
     }
 }
 
+async fn next_event(events: &mut Option<EventStream>) -> Option<std::io::Result<TermEvent>> {
+    match events.as_mut() {
+        Some(s) => s.next().await,
+        None => std::future::pending().await,
+    }
+}
+
 fn term_msg(ev: TermEvent) -> Option<Msg> {
     match ev {
         TermEvent::Key(k) => Some(Msg::Key(k)),
@@ -220,6 +283,7 @@ fn switch_feed(
     sources: &Sources,
     writer: &Writer,
     msg_tx: &mpsc::Sender<Msg>,
+    silences: &crate::engine::maintenance::Silences,
 ) {
     match feed {
         Feed::LocalEngine if engine.is_none() => {
@@ -231,6 +295,7 @@ fn switch_feed(
                     .iter()
                     .map(|(id, c)| (id.clone(), c.status))
                     .collect(),
+                silences: silences.clone(),
                 ..EngineOptions::default()
             };
             *engine = Some(Engine::start_with(
@@ -256,6 +321,32 @@ fn switch_feed(
         Feed::Daemon => *engine = None,
         _ => {}
     }
+}
+
+/// Starts the POS monitor and forwards its views to the loop.
+fn start_pos(
+    app: &App,
+    sources: &Sources,
+    msg_tx: &mpsc::Sender<Msg>,
+) -> crate::engine::pos::PosMonitor {
+    let (tx, mut rx) = mpsc::channel(256);
+    let timelines = app
+        .data
+        .pos
+        .iter()
+        .map(|(k, v)| (k.clone(), v.timeline.clone()))
+        .collect();
+    let monitor =
+        crate::engine::pos::PosMonitor::start_with(&app.data.fleet, sources, tx, &timelines);
+    let msg_tx = msg_tx.clone();
+    tokio::spawn(async move {
+        while let Some(view) = rx.recv().await {
+            if msg_tx.send(Msg::Pos(Box::new(view))).await.is_err() {
+                return;
+            }
+        }
+    });
+    monitor
 }
 
 /// What the loop tells the follower thread.
@@ -350,6 +441,11 @@ fn spawn_follower(
             }
             if moved {
                 last_version = version;
+                if let Ok(windows) = reader.maintenance_windows() {
+                    if tx.blocking_send(Msg::Maintenance(windows)).is_err() {
+                        return;
+                    }
+                }
                 if let Ok(states) = reader.latest_states() {
                     let states = states
                         .into_iter()

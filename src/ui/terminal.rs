@@ -101,6 +101,15 @@ impl TerminalGuard {
         Ok((size.width, size.height))
     }
 
+    /// Takes the terminal again after `leave` (an SSH session ran on it):
+    /// modes back on, screen cleared so the next frame repaints everything,
+    /// and the size read anew.
+    pub fn resume(&mut self) -> io::Result<(u16, u16)> {
+        self.start()?;
+        self.terminal.autoresize()?;
+        self.size()
+    }
+
     pub fn size(&self) -> io::Result<(u16, u16)> {
         let size = self.terminal.size()?;
         Ok((size.width, size.height))

@@ -44,6 +44,8 @@ pub(super) fn client(v: &mut Validator, known: &Known, id: &str, raw: &RawClient
         contract: contract.clone(),
         environments,
         sites,
+        odoo: None, // see pos::attach
+        maintenance: crate::model::maintenance::ClientRules::new(id, &raw.name, timezone),
     }
 }
 
@@ -94,11 +96,12 @@ fn site(id: &str, raw: &RawSite, client_timezone: chrono_tz::Tz) -> Site {
         name: raw.name.clone(),
         timezone: raw.timezone.map_or(client_timezone, |tz| tz.0),
         hours: opening_hours(&raw.hours),
+        pos: None, // see pos::attach
     }
 }
 
 /// A day left out is closed.
-fn opening_hours(raw: &RawOpeningHours) -> OpeningHours {
+pub(super) fn opening_hours(raw: &RawOpeningHours) -> OpeningHours {
     let days = [
         raw.mon, raw.tue, raw.wed, raw.thu, raw.fri, raw.sat, raw.sun,
     ];

@@ -6,6 +6,8 @@ pub(crate) mod alerts;
 mod client;
 mod contract;
 mod host;
+mod maintenance;
+mod pos;
 mod ssh;
 mod tickets;
 
@@ -137,11 +139,17 @@ pub(crate) fn fleet(
         hosts: &host_names,
         contracts: &contract_names,
     };
-    let clients = raw
+    let mut clients: Vec<crate::model::Client> = raw
         .clients
         .iter()
         .map(|(id, c)| client::client(&mut v, &known, id.get_ref(), c))
         .collect();
+    pos::attach(&mut v, raw, &mut clients);
+    let base_policy = maintenance::fleet_policy(&mut v, &raw.maintenance);
+    for (client, (_, rc)) in clients.iter_mut().zip(raw.clients.iter()) {
+        client.maintenance =
+            maintenance::client_rules(&mut v, &base_policy, client, &rc.maintenance);
+    }
     let mut hosts: Vec<_> = raw
         .hosts
         .iter()

@@ -16,6 +16,7 @@
 pub mod check;
 pub mod known_hosts;
 mod relay;
+pub mod shell;
 
 use std::io::Read;
 use std::net::{TcpStream, ToSocketAddrs};

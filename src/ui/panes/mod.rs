@@ -5,6 +5,8 @@
 
 pub mod empty;
 pub mod health;
+pub mod maintenance;
+pub mod pos;
 pub mod tickets;
 
 use std::cell::RefCell;
@@ -113,6 +115,10 @@ pub struct Data {
     pub history: HealthHistory,
     /// The history of the host whose detail is open, once read.
     pub detail: Option<HostDetail>,
+    /// Every maintenance window, read from the store.
+    pub maintenance: Vec<crate::model::maintenance::MaintenanceWindow>,
+    /// The latest view of each watched store, by (client, site).
+    pub pos: BTreeMap<(String, String), crate::model::pos::StoreView>,
     /// The ticket desk's last view (Tickets pane).
     pub tickets: tickets::TicketsFeed,
     /// `counts()` memoized; emptied whenever `checks` changes.
@@ -124,13 +130,16 @@ pub struct Data {
 
 impl Data {
     pub fn new(fleet: Arc<Fleet>, now: DateTime<Utc>, tz: Tz) -> Data {
+        let pos = pos::pending_views(&fleet, now);
         Data {
+            pos,
             fleet,
             checks: BTreeMap::new(),
             now,
             tz,
             history: HealthHistory::default(),
             detail: None,
+            maintenance: Vec::new(),
             tickets: tickets::TicketsFeed::default(),
             tally: RefCell::new(None),
             generation: 0,
@@ -268,6 +277,10 @@ pub trait Pane {
     fn selected(&self) -> Option<usize> {
         None
     }
+    /// The host under the selection (or open in a detail), for SSH.
+    fn selected_host(&self, _data: &Data) -> Option<String> {
+        None
+    }
     /// The pane's own actions worth a place in the footer.
     fn hints(&self) -> Vec<Action> {
         Vec::new()
@@ -287,6 +300,11 @@ pub trait Pane {
     /// The title of this pane's section on the wall display ("Open
     /// incidents", "Tickets nearest their deadline"); `None` (the default)
     /// keeps the pane off the wall.
+    /// What the last handled action asks the runner to do (a window to
+    /// store); taken once.
+    fn take_effects(&mut self) -> Vec<crate::ui::app::Effect> {
+        Vec::new()
+    }
     fn wall_title(&self) -> Option<&'static str> {
         None
     }
@@ -315,16 +333,8 @@ pub fn all() -> Vec<Box<dyn Pane>> {
             "The backup calendar (restic, borg, dump directories, pings) is not built yet.",
         )),
         Box::new(tickets::TicketsPane::default()),
-        Box::new(empty::EmptyPane::new(
-            PaneId::Maintenance,
-            "No maintenance windows planned.",
-            "Planning windows within each client's rules is not built yet.",
-        )),
-        Box::new(empty::EmptyPane::new(
-            PaneId::Pos,
-            "No stores with tills configured.",
-            "Live point-of-sale connectivity is not built yet.",
-        )),
+        Box::new(maintenance::MaintenancePane::default()),
+        Box::new(pos::PosPane::default()),
     ]
 }
 

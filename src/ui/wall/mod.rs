@@ -28,15 +28,45 @@ use crate::sanitize;
 
 /// Seconds each page stays on screen.
 pub const ROTATE_EVERY_SECS: i64 = 10;
+/// Over SSH a page turn costs a screenful of bytes: pages stay longer.
+pub const ROTATE_EVERY_SECS_SSH: i64 = 30;
 /// At most this many items per pane section.
 pub const MAX_ITEMS: usize = 50;
 /// Columns of the narrowest section column.
 const COLUMN_WIDTH: u16 = 60;
 
-/// The wall display's own state: pages skipped by hand (tab/shift-tab).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The wall display's own state: pages skipped by hand (tab/shift-tab),
+/// and how long a page stays.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Wall {
     pub offset: usize,
+    pub rotate_every_secs: i64,
+}
+
+impl Default for Wall {
+    fn default() -> Wall {
+        Wall {
+            offset: 0,
+            rotate_every_secs: ROTATE_EVERY_SECS,
+        }
+    }
+}
+
+impl Wall {
+    /// The wall for this terminal: slower pages over SSH.
+    pub fn for_env(env: &dyn Fn(&str) -> Option<String>) -> Wall {
+        let ssh = ["SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT"]
+            .iter()
+            .any(|k| env(k).is_some_and(|v| !v.is_empty()));
+        Wall {
+            offset: 0,
+            rotate_every_secs: if ssh {
+                ROTATE_EVERY_SECS_SSH
+            } else {
+                ROTATE_EVERY_SECS
+            },
+        }
+    }
 }
 
 /// Keys on the wall: quit, turn pages, refresh. Every prompt (command
@@ -136,8 +166,38 @@ pub fn client_lines(data: &Data) -> Vec<WallLine> {
         per_client.push((order, WallLine { status, text }));
     }
     per_client.sort_by(|a, b| b.1.status.cmp(&a.1.status).then(a.0.cmp(&b.0)));
-    per_client.into_iter().map(|(_, l)| l).collect()
+    // Clients that are fine need no line each: their names share lines, so
+    // a large fleet's wall stays about what needs an eye.
+    let mut out: Vec<WallLine> = Vec::new();
+    let mut fine = String::new();
+    for (_, line) in per_client {
+        if line.status != Status::Up {
+            out.push(line);
+            continue;
+        }
+        if !fine.is_empty() && fine.chars().count() + 3 + line.text.chars().count() > UP_LINE_CHARS
+        {
+            out.push(WallLine {
+                status: Status::Up,
+                text: std::mem::take(&mut fine),
+            });
+        }
+        if !fine.is_empty() {
+            fine.push_str(" · ");
+        }
+        fine.push_str(&line.text);
+    }
+    if !fine.is_empty() {
+        out.push(WallLine {
+            status: Status::Up,
+            text: fine,
+        });
+    }
+    out
 }
+
+/// Characters of a line of clients that are up.
+const UP_LINE_CHARS: usize = 56;
 
 /// The overall state: the worst of every pane that judges one.
 pub fn overall(app: &App) -> Status {
@@ -228,13 +288,13 @@ pub fn pages(sections: &[Section], columns: usize, height: usize) -> Vec<Vec<Vec
     cols.chunks(columns).map(|c| c.to_vec()).collect()
 }
 
-/// Which page is on screen at `now`: one every `ROTATE_EVERY_SECS`, plus
-/// the pages turned by hand.
-pub fn page_at(now_secs: i64, offset: usize, count: usize) -> usize {
+/// Which page is on screen at `now`: one every `every` seconds, plus the
+/// pages turned by hand.
+pub fn page_at(now_secs: i64, every: i64, offset: usize, count: usize) -> usize {
     if count <= 1 {
         return 0;
     }
-    let turns = usize::try_from(now_secs.div_euclid(ROTATE_EVERY_SECS)).unwrap_or(0);
+    let turns = usize::try_from(now_secs.div_euclid(every.max(1))).unwrap_or(0);
     turns.wrapping_add(offset) % count
 }
 
@@ -260,8 +320,11 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
     let columns = usize::from((body.width / COLUMN_WIDTH).clamp(1, 4));
     let all = pages(&sections(app), columns, usize::from(body.height));
-    let offset = app.wall.as_ref().map_or(0, |w| w.offset);
-    let index = page_at(app.data.now.timestamp(), offset, all.len());
+    let (offset, every) = app
+        .wall
+        .as_ref()
+        .map_or((0, ROTATE_EVERY_SECS), |w| (w.offset, w.rotate_every_secs));
+    let index = page_at(app.data.now.timestamp(), every, offset, all.len());
     if let Some(page) = all.get(index) {
         // The columns a page fills share the whole width.
         render_page(app, frame, body, page, page.len().max(1));
@@ -493,10 +556,13 @@ mod tests {
 
     #[test]
     fn pages_rotate_with_the_clock_and_by_hand() {
-        assert_eq!(page_at(0, 0, 3), 0);
-        assert_eq!(page_at(ROTATE_EVERY_SECS, 0, 3), 1);
-        assert_eq!(page_at(ROTATE_EVERY_SECS * 3, 0, 3), 0);
-        assert_eq!(page_at(0, 2, 3), 2);
-        assert_eq!(page_at(12345, 7, 1), 0);
+        let every = ROTATE_EVERY_SECS;
+        assert_eq!(page_at(0, every, 0, 3), 0);
+        assert_eq!(page_at(every, every, 0, 3), 1);
+        assert_eq!(page_at(every * 3, every, 0, 3), 0);
+        assert_eq!(page_at(0, every, 2, 3), 2);
+        assert_eq!(page_at(12345, every, 7, 1), 0);
+        assert_eq!(page_at(20, 30, 0, 3), 0, "slower pages over SSH");
+        assert_eq!(page_at(30, 30, 0, 3), 1);
     }
 }

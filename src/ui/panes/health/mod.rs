@@ -144,9 +144,16 @@ impl Pane for HealthPane {
 
     fn hints(&self) -> Vec<Action> {
         if self.detail.is_some() {
-            vec![Action::PrevPeriod, Action::NextPeriod]
+            vec![Action::PrevPeriod, Action::NextPeriod, Action::Ssh]
         } else {
-            vec![Action::Select]
+            vec![Action::Select, Action::Ssh]
+        }
+    }
+
+    fn selected_host(&self, data: &Data) -> Option<String> {
+        match &self.detail {
+            Some(d) => Some(d.host.clone()),
+            None => HealthPane::selected_host(self, data),
         }
     }
 

@@ -1,0 +1,419 @@
+//! A small Odoo stand-in that follows Odoo's documented external API
+//! (https://www.odoo.com/documentation/17.0/developer/reference/external_api.html):
+//! a JSON-RPC 2.0 envelope at `/jsonrpc`, service `common` (`version`,
+//! `login`, `authenticate`) and service `object` (`execute_kw` with
+//! `search_read`, honouring the domain, `fields`, `order`, `limit` and
+//! `offset`), Odoo's fault objects (AccessDenied, "Object ... doesn't
+//! exist"), and `/web/health`. Used by the tests and the demo, since a
+//! real Odoo cannot run here; Vigie's client is the one used against a
+//! real Odoo.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::{get, post};
+use serde_json::{Map, Value, json};
+
+/// One user allowed to log in with a key (an API key or password).
+#[derive(Debug, Clone)]
+pub struct User {
+    pub login: String,
+    pub key: String,
+    pub uid: i64,
+}
+
+/// The database: its users and the records of each model.
+#[derive(Debug, Default)]
+pub struct OdooDb {
+    pub name: String,
+    pub users: Vec<User>,
+    /// Records per model; a model missing here "doesn't exist" (an app not
+    /// installed).
+    pub models: BTreeMap<String, Vec<Map<String, Value>>>,
+    /// Answer `/web/health` with 500 while set.
+    pub unhealthy: bool,
+}
+
+pub type Shared = Arc<Mutex<OdooDb>>;
+
+/// Starts the stand-in on an ephemeral loopback port.
+pub async fn serve(db: Shared) -> std::io::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router(db)).await;
+    });
+    Ok(addr)
+}
+
+pub fn router(db: Shared) -> Router {
+    Router::new()
+        .route("/jsonrpc", post(jsonrpc))
+        .route("/web/health", get(health))
+        .with_state(db)
+}
+
+async fn health(State(db): State<Shared>) -> (axum::http::StatusCode, &'static str) {
+    let bad = db.lock().map(|d| d.unhealthy).unwrap_or(true);
+    if bad {
+        (
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "{\"status\": \"fail\"}",
+        )
+    } else {
+        (axum::http::StatusCode::OK, "{\"status\": \"pass\"}")
+    }
+}
+
+async fn jsonrpc(State(db): State<Shared>, body: axum::body::Bytes) -> axum::Json<Value> {
+    let Ok(req) = serde_json::from_slice::<Value>(&body) else {
+        return axum::Json(json!({"jsonrpc": "2.0", "id": null,
+            "error": {"code": -32700, "message": "Parse error"}}));
+    };
+    let id = req.get("id").cloned().unwrap_or(Value::Null);
+    let params = req.get("params").cloned().unwrap_or(Value::Null);
+    let service = params.get("service").and_then(Value::as_str).unwrap_or("");
+    let method = params.get("method").and_then(Value::as_str).unwrap_or("");
+    let args = params
+        .get("args")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let answer = match db.lock() {
+        Ok(db) => dispatch(&db, service, method, &args),
+        Err(_) => Err(fault("builtins.RuntimeError", "database lock poisoned")),
+    };
+    axum::Json(match answer {
+        Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
+        Err(error) => json!({"jsonrpc": "2.0", "id": id, "error": error}),
+    })
+}
+
+/// Odoo's fault object for an exception.
+pub fn fault(name: &str, message: &str) -> Value {
+    json!({
+        "code": 200,
+        "message": "Odoo Server Error",
+        "data": {
+            "name": name,
+            "debug": format!("Traceback (most recent call last):\n{name}: {message}\n"),
+            "message": message,
+            "arguments": [message],
+            "context": {},
+        }
+    })
+}
+
+fn access_denied() -> Value {
+    fault("odoo.exceptions.AccessDenied", "Access Denied")
+}
+
+fn dispatch(db: &OdooDb, service: &str, method: &str, args: &[Value]) -> Result<Value, Value> {
+    match (service, method) {
+        ("common", "version") => Ok(json!({
+            "server_version": "17.0",
+            "server_version_info": [17, 0, 0, "final", 0, ""],
+            "server_serie": "17.0",
+            "protocol_version": 1,
+        })),
+        // login answers false for bad credentials (AccessDenied is caught).
+        ("common", "login") | ("common", "authenticate") => {
+            Ok(login(db, args).map_or(json!(false), Value::from))
+        }
+        ("object", "execute_kw") => execute_kw(db, args),
+        ("common" | "object", m) => Err(fault(
+            "builtins.NameError",
+            &format!("Method not available {m}"),
+        )),
+        (s, _) => Err(fault("builtins.KeyError", &format!("'{s}'"))),
+    }
+}
+
+fn login(db: &OdooDb, args: &[Value]) -> Option<i64> {
+    let [d, login, key, ..] = args else {
+        return None;
+    };
+    if d.as_str() != Some(db.name.as_str()) {
+        return None;
+    }
+    db.users
+        .iter()
+        .find(|u| Some(u.login.as_str()) == login.as_str() && Some(u.key.as_str()) == key.as_str())
+        .map(|u| u.uid)
+}
+
+fn execute_kw(db: &OdooDb, args: &[Value]) -> Result<Value, Value> {
+    let [d, uid, key, model, method, rest @ ..] = args else {
+        return Err(fault(
+            "builtins.TypeError",
+            "execute_kw() missing required positional arguments",
+        ));
+    };
+    let allowed = d.as_str() == Some(db.name.as_str())
+        && db
+            .users
+            .iter()
+            .any(|u| Some(u.uid) == uid.as_i64() && Some(u.key.as_str()) == key.as_str());
+    if !allowed {
+        return Err(access_denied());
+    }
+    let model = model.as_str().unwrap_or("");
+    let Some(records) = db.models.get(model) else {
+        return Err(fault(
+            "odoo.exceptions.UserError",
+            &format!("Object {model} doesn't exist"),
+        ));
+    };
+    let method = method.as_str().unwrap_or("");
+    let positional = rest
+        .first()
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let kwargs = rest
+        .get(1)
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    match method {
+        "search_read" => {
+            let domain = positional
+                .first()
+                .or(kwargs.get("domain"))
+                .cloned()
+                .unwrap_or(json!([]));
+            let fields = positional.get(1).or(kwargs.get("fields")).cloned();
+            search_read(records, &domain, fields.as_ref(), &kwargs)
+        }
+        "search_count" => {
+            let domain = positional.first().cloned().unwrap_or(json!([]));
+            let expr = parse_domain(&domain)?;
+            Ok(Value::from(
+                records.iter().filter(|r| expr.matches(r)).count(),
+            ))
+        }
+        other => Err(fault(
+            "builtins.AttributeError",
+            &format!("The method '{other}' does not exist on the model '{model}'"),
+        )),
+    }
+}
+
+fn search_read(
+    records: &[Map<String, Value>],
+    domain: &Value,
+    fields: Option<&Value>,
+    kwargs: &Map<String, Value>,
+) -> Result<Value, Value> {
+    let expr = parse_domain(domain)?;
+    let mut hits: Vec<&Map<String, Value>> = records.iter().filter(|r| expr.matches(r)).collect();
+    if let Some(order) = kwargs.get("order").and_then(Value::as_str) {
+        let mut parts = order.split_whitespace();
+        let field = parts.next().unwrap_or("id");
+        let desc = parts.next().is_some_and(|d| d.eq_ignore_ascii_case("desc"));
+        hits.sort_by(|a, b| {
+            let o = compare(
+                a.get(field).unwrap_or(&Value::Bool(false)),
+                b.get(field).unwrap_or(&Value::Bool(false)),
+            );
+            if desc { o.reverse() } else { o }
+        });
+    }
+    let offset = kwargs.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let limit = kwargs
+        .get("limit")
+        .and_then(Value::as_u64)
+        .map_or(usize::MAX, |l| l as usize);
+    let wanted: Option<Vec<&str>> = fields
+        .and_then(Value::as_array)
+        .filter(|f| !f.is_empty())
+        .map(|f| f.iter().filter_map(Value::as_str).collect());
+    if let (Some(wanted), Some(first)) = (&wanted, records.first()) {
+        if let Some(bad) = wanted.iter().find(|f| !first.contains_key(**f)) {
+            return Err(fault(
+                "builtins.ValueError",
+                &format!("Invalid field '{bad}' on model"),
+            ));
+        }
+    }
+    let out: Vec<Value> = hits
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(|r| match &wanted {
+            None => Value::Object(r.clone()),
+            Some(w) => {
+                let mut m = Map::new();
+                m.insert(
+                    "id".into(),
+                    r.get("id").cloned().unwrap_or(Value::Bool(false)),
+                );
+                for f in w {
+                    m.insert(
+                        (*f).to_string(),
+                        r.get(*f).cloned().unwrap_or(Value::Bool(false)),
+                    );
+                }
+                Value::Object(m)
+            }
+        })
+        .collect();
+    Ok(Value::Array(out))
+}
+
+/// A parsed domain: Polish-notation `&`, `|`, `!` over leaves, an implicit
+/// `&` between consecutive terms.
+enum Expr {
+    True,
+    Leaf(String, String, Value),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+}
+
+fn parse_domain(domain: &Value) -> Result<Expr, Value> {
+    let terms = domain
+        .as_array()
+        .ok_or_else(|| fault("builtins.ValueError", "Invalid domain"))?;
+    let mut pos = 0;
+    let mut out = Expr::True;
+    while pos < terms.len() {
+        let e = parse_term(terms, &mut pos)?;
+        out = Expr::And(Box::new(out), Box::new(e));
+    }
+    Ok(out)
+}
+
+fn parse_term(terms: &[Value], pos: &mut usize) -> Result<Expr, Value> {
+    let bad = || fault("builtins.ValueError", "Invalid domain");
+    let term = terms.get(*pos).ok_or_else(bad)?;
+    *pos += 1;
+    match term {
+        Value::String(op) if op == "&" || op == "|" => {
+            let a = parse_term(terms, pos)?;
+            let b = parse_term(terms, pos)?;
+            Ok(if op == "&" {
+                Expr::And(Box::new(a), Box::new(b))
+            } else {
+                Expr::Or(Box::new(a), Box::new(b))
+            })
+        }
+        Value::String(op) if op == "!" => Ok(Expr::Not(Box::new(parse_term(terms, pos)?))),
+        Value::Array(leaf) if leaf.len() == 3 => {
+            let field = leaf[0].as_str().ok_or_else(bad)?.to_string();
+            let op = leaf[1].as_str().ok_or_else(bad)?.to_string();
+            const OPS: [&str; 10] = [
+                "=", "!=", "<", ">", "<=", ">=", "in", "not in", "like", "ilike",
+            ];
+            if !OPS.contains(&op.as_str()) {
+                return Err(fault(
+                    "builtins.ValueError",
+                    &format!("Invalid leaf operator {op}"),
+                ));
+            }
+            Ok(Expr::Leaf(field, op, leaf[2].clone()))
+        }
+        _ => Err(bad()),
+    }
+}
+
+impl Expr {
+    fn matches(&self, r: &Map<String, Value>) -> bool {
+        match self {
+            Expr::True => true,
+            Expr::And(a, b) => a.matches(r) && b.matches(r),
+            Expr::Or(a, b) => a.matches(r) || b.matches(r),
+            Expr::Not(a) => !a.matches(r),
+            Expr::Leaf(field, op, value) => {
+                let got = r.get(field).map(key).unwrap_or(Value::Bool(false));
+                let list = || {
+                    value
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_else(|| vec![value.clone()])
+                };
+                match op.as_str() {
+                    "=" => got == *value,
+                    "!=" => got != *value,
+                    "in" => list().contains(&got),
+                    "not in" => !list().contains(&got),
+                    "like" | "ilike" => {
+                        let (g, v) = (got.as_str().unwrap_or(""), value.as_str().unwrap_or(""));
+                        if op == "ilike" {
+                            g.to_lowercase().contains(&v.to_lowercase())
+                        } else {
+                            g.contains(v)
+                        }
+                    }
+                    // Comparisons with false (an empty value) are false, as in SQL.
+                    _ if got == Value::Bool(false) => false,
+                    "<" => compare(&got, value) == Ordering::Less,
+                    ">" => compare(&got, value) == Ordering::Greater,
+                    "<=" => compare(&got, value) != Ordering::Greater,
+                    ">=" => compare(&got, value) != Ordering::Less,
+                    _ => false,
+                }
+            }
+        }
+    }
+}
+
+/// A many2one `[id, "name"]` compares by its id.
+fn key(v: &Value) -> Value {
+    match v {
+        Value::Array(pair) if pair.len() == 2 && pair[0].is_i64() => pair[0].clone(),
+        other => other.clone(),
+    }
+}
+
+fn compare(a: &Value, b: &Value) -> Ordering {
+    match (key(a), key(b)) {
+        (Value::Number(x), Value::Number(y)) => x
+            .as_f64()
+            .partial_cmp(&y.as_f64())
+            .unwrap_or(Ordering::Equal),
+        (Value::String(x), Value::String(y)) => x.cmp(&y),
+        (Value::Bool(false), Value::Bool(false)) => Ordering::Equal,
+        (Value::Bool(false), _) => Ordering::Less,
+        (_, Value::Bool(false)) => Ordering::Greater,
+        _ => Ordering::Equal,
+    }
+}
+
+/// A `pos.config` record.
+pub fn pos_config(id: i64, name: &str) -> Map<String, Value> {
+    let v = json!({"id": id, "name": name, "active": true});
+    v.as_object().cloned().unwrap_or_default()
+}
+
+/// A `pos.session` record; dates as Odoo writes them (UTC) or `None` for
+/// Odoo's `false`.
+pub fn pos_session(
+    id: i64,
+    config: (i64, &str),
+    state: &str,
+    start_at: Option<chrono::DateTime<chrono::Utc>>,
+    stop_at: Option<chrono::DateTime<chrono::Utc>>,
+    rescue: bool,
+) -> Map<String, Value> {
+    let date = |d: Option<chrono::DateTime<chrono::Utc>>| {
+        d.map_or(Value::Bool(false), |d| {
+            Value::from(d.format("%Y-%m-%d %H:%M:%S").to_string())
+        })
+    };
+    let v = json!({
+        "id": id,
+        "name": format!("{}/{:05}", config.1, id),
+        "config_id": [config.0, config.1],
+        "state": state,
+        "start_at": date(start_at),
+        "stop_at": date(stop_at),
+        "rescue": rescue,
+        "user_id": [2, "Vigie"],
+    });
+    v.as_object().cloned().unwrap_or_default()
+}

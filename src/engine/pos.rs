@@ -1,0 +1,208 @@
+//! Watches the stores: one task per store probes its tills, IoT box and
+//! lines every `interval` (10 s by default) and reads Odoo's sessions every
+//! `odoo_interval`, judges the round (model::pos) and sends the store's
+//! view. Independent of the check engine, so a slow store never delays a
+//! health check.
+
+use std::sync::Arc;
+
+use chrono::{TimeDelta, Utc};
+use futures::future::join_all;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::model::pos::{
+    AlertTracker, Observation, OdooProblem, PosSession, StorePos, StoreView, Timeline, judge,
+};
+use crate::model::{Client, Fleet, Site};
+use crate::sources::Sources;
+use crate::sources::odoo::{self, JsonRpc, OdooApi, OdooError};
+
+/// Sessions read from Odoo: those not closed, and those started this
+/// long ago at most.
+pub const SESSIONS_RECENT: TimeDelta = TimeDelta::hours(72);
+
+/// A client's Odoo as the stores see it: a client, or why there is none.
+#[derive(Clone)]
+pub enum OdooLink {
+    None,
+    Api(Arc<dyn OdooApi>),
+    Broken(OdooProblem),
+}
+
+/// Builds the client's Odoo link (reading its key now).
+pub fn odoo_link(client: &Client, sources: &Sources, timeout: std::time::Duration) -> OdooLink {
+    let Some(conn) = &client.odoo else {
+        return OdooLink::None;
+    };
+    match odoo::secret::read(&conn.secret) {
+        Ok(secret) => OdooLink::Api(Arc::new(JsonRpc::new(
+            sources.http_client(),
+            &conn.url,
+            &conn.db,
+            &conn.login,
+            secret,
+            timeout,
+        ))),
+        Err(e) => OdooLink::Broken(e.problem()),
+    }
+}
+
+/// Every watched store of the fleet with its client.
+pub fn stores(fleet: &Fleet) -> Vec<(&Client, &Site, &StorePos)> {
+    fleet
+        .clients
+        .iter()
+        .flat_map(|c| {
+            c.sites
+                .iter()
+                .filter_map(move |s| s.pos.as_ref().map(|p| (c, s, p)))
+        })
+        .collect()
+}
+
+async fn read(link: &OdooLink, store: &StorePos) -> Option<Result<Vec<PosSession>, OdooProblem>> {
+    match link {
+        OdooLink::None => None,
+        OdooLink::Broken(p) => Some(Err(p.clone())),
+        OdooLink::Api(api) => {
+            let got =
+                odoo::read_sessions(api.as_ref(), &store.configs, Utc::now(), SESSIONS_RECENT)
+                    .await;
+            Some(got.map_err(|e: OdooError| e.problem()))
+        }
+    }
+}
+
+async fn observe(
+    http: &reqwest::Client,
+    store: &StorePos,
+    odoo: Option<Result<Vec<PosSession>, OdooProblem>>,
+) -> Observation {
+    let e = crate::sources::pos::equipment(http, store).await;
+    Observation {
+        at: Utc::now(),
+        tills: e.tills,
+        iot: e.iot,
+        uplinks: e.uplinks,
+        active: e.active,
+        odoo,
+    }
+}
+
+/// A running monitor; dropping it stops every store task.
+pub struct PosMonitor {
+    _tasks: JoinSet<()>,
+    pub stores: usize,
+}
+
+impl PosMonitor {
+    pub fn start(fleet: &Fleet, sources: &Sources, tx: mpsc::Sender<StoreView>) -> PosMonitor {
+        PosMonitor::start_with(fleet, sources, tx, &std::collections::BTreeMap::new())
+    }
+
+    /// Starts with the timelines already known per (client, site) (the
+    /// demo's earlier day).
+    pub fn start_with(
+        fleet: &Fleet,
+        sources: &Sources,
+        tx: mpsc::Sender<StoreView>,
+        timelines: &std::collections::BTreeMap<(String, String), Timeline>,
+    ) -> PosMonitor {
+        let mut tasks = JoinSet::new();
+        let http = sources.http_client();
+        let mut count = 0;
+        for client in &fleet.clients {
+            let sites: Vec<&Site> = client.sites.iter().filter(|s| s.pos.is_some()).collect();
+            let Some(first) = sites.first().and_then(|s| s.pos.as_ref()) else {
+                continue;
+            };
+            let link = odoo_link(client, sources, first.settings.timeout);
+            for site in sites {
+                let Some(store) = site.pos.clone() else {
+                    continue;
+                };
+                count += 1;
+                let known = timelines
+                    .get(&(client.id.clone(), site.id.clone()))
+                    .cloned();
+                let (client_id, site, link, http, tx) = (
+                    client.id.clone(),
+                    site.clone(),
+                    link.clone(),
+                    http.clone(),
+                    tx.clone(),
+                );
+                tasks.spawn(async move {
+                    let mut tracker = AlertTracker::default();
+                    let mut timeline = known.unwrap_or_default();
+                    let mut sessions = None;
+                    let mut odoo_at: Option<Instant> = None;
+                    let mut next = Instant::now();
+                    loop {
+                        tokio::time::sleep_until(next).await;
+                        if odoo_at.is_none_or(|t| t.elapsed() >= store.settings.odoo_interval) {
+                            odoo_at = Some(Instant::now());
+                            sessions = read(&link, &store).await;
+                        }
+                        let obs = observe(&http, &store, sessions.clone()).await;
+                        let view =
+                            judge(&client_id, &site, &store, &obs, &mut tracker, &mut timeline);
+                        if tx.send(view).await.is_err() {
+                            return;
+                        }
+                        next += store.settings.interval;
+                        let now = Instant::now();
+                        while next < now {
+                            next += store.settings.interval;
+                        }
+                    }
+                });
+            }
+        }
+        PosMonitor {
+            _tasks: tasks,
+            stores: count,
+        }
+    }
+}
+
+/// Observes every store once (for `vigie pos`). With no history, every
+/// condition is reported at once (no minimum duration).
+pub async fn run_once(fleet: &Fleet, sources: &Sources) -> Vec<StoreView> {
+    let http = sources.http_client();
+    let mut links = Vec::new();
+    for client in &fleet.clients {
+        let timeout = client
+            .sites
+            .iter()
+            .find_map(|s| s.pos.as_ref())
+            .map(|p| p.settings.timeout);
+        if let Some(timeout) = timeout {
+            links.push((client.id.clone(), odoo_link(client, sources, timeout)));
+        }
+    }
+    let jobs = stores(fleet).into_iter().map(|(client, site, store)| {
+        let link = links
+            .iter()
+            .find(|(id, _)| *id == client.id)
+            .map_or(OdooLink::None, |(_, l)| l.clone());
+        let http = http.clone();
+        async move {
+            let mut store = store.clone();
+            store.settings.alert_after = std::time::Duration::ZERO;
+            let sessions = read(&link, &store).await;
+            let obs = observe(&http, &store, sessions).await;
+            judge(
+                &client.id,
+                site,
+                &store,
+                &obs,
+                &mut AlertTracker::default(),
+                &mut Timeline::default(),
+            )
+        }
+    });
+    join_all(jobs).await
+}

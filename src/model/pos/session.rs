@@ -1,0 +1,315 @@
+//! Odoo POS sessions (`pos.session`) and the rules on them: a session must
+//! be opened every morning and closed every evening (DOMAIN).
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::day::{self, Period};
+use super::{Condition, PosSettings};
+use crate::model::{Site, Status};
+
+/// The states of Odoo's `pos.session`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionState {
+    OpeningControl,
+    Opened,
+    ClosingControl,
+    Closed,
+    /// A state this Vigie does not know (a newer Odoo).
+    Other(String),
+}
+
+impl SessionState {
+    pub fn parse(s: &str) -> SessionState {
+        match s {
+            "opening_control" => SessionState::OpeningControl,
+            "opened" => SessionState::Opened,
+            "closing_control" => SessionState::ClosingControl,
+            "closed" => SessionState::Closed,
+            other => SessionState::Other(other.to_string()),
+        }
+    }
+
+    pub fn label(&self) -> &str {
+        match self {
+            SessionState::OpeningControl => "opening_control",
+            SessionState::Opened => "opened",
+            SessionState::ClosingControl => "closing_control",
+            SessionState::Closed => "closed",
+            SessionState::Other(s) => s,
+        }
+    }
+
+    /// Still to be closed.
+    pub fn is_open(&self) -> bool {
+        !matches!(self, SessionState::Closed)
+    }
+}
+
+/// One `pos.session` record, as far as Vigie needs it. Odoo writes `false`
+/// for an empty date: those are `None` here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PosSession {
+    pub id: i64,
+    pub name: String,
+    /// The point of sale (`pos.config`) the session belongs to.
+    pub config: String,
+    pub state: SessionState,
+    pub start_at: Option<DateTime<Utc>>,
+    pub stop_at: Option<DateTime<Utc>>,
+    /// A rescue session, made by Odoo to keep orders that came in after a
+    /// session was closed: someone has to look at it.
+    pub rescue: bool,
+}
+
+fn delta(d: std::time::Duration) -> TimeDelta {
+    TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
+}
+
+/// The severity of a problem: critical in a critical period, a warning
+/// otherwise.
+pub fn severity(period: Period) -> Status {
+    if period.is_critical() {
+        Status::Down
+    } else {
+        Status::Degraded
+    }
+}
+
+/// The session rules for one store: a session still open
+/// `left_open_after` past the last closing; no session opened by opening
+/// plus `opening_grace` (per point of sale); a session in
+/// `closing_control` `closing_stuck_after` past closing; a rescue session
+/// not yet closed.
+pub fn conditions(
+    site: &Site,
+    settings: &PosSettings,
+    configs: &[String],
+    sessions: &[PosSession],
+    now: DateTime<Utc>,
+) -> Vec<Condition> {
+    let period = day::period(site, settings, now);
+    let sev = severity(period);
+    let mut out = Vec::new();
+    let last_close = day::last_close(site, now);
+    for s in sessions.iter().filter(|s| s.state.is_open()) {
+        let started_before_close = match (s.start_at, last_close) {
+            (Some(start), Some(close)) => start < close,
+            (None, Some(_)) => true,
+            _ => false,
+        };
+        if let Some(close) = last_close {
+            if s.state == SessionState::ClosingControl
+                && started_before_close
+                && now >= close + delta(settings.closing_stuck_after)
+            {
+                out.push(Condition::new(
+                    format!("session-stuck:{}", s.id),
+                    sev,
+                    format!("session {} stuck in closing control", s.name),
+                ));
+            } else if started_before_close && now >= close + delta(settings.left_open_after) {
+                out.push(Condition::new(
+                    format!("session-left-open:{}", s.id),
+                    sev,
+                    format!(
+                        "session {} ({}) still open after closing at {}",
+                        s.name,
+                        s.config,
+                        fmt_local(site, close)
+                    ),
+                ));
+            }
+        }
+        if s.rescue {
+            out.push(Condition::new(
+                format!("session-rescue:{}", s.id),
+                sev,
+                format!("rescue session {} to check and close", s.name),
+            ));
+        }
+    }
+    if let Some(today) = day::today(site, now) {
+        let due = today.open + delta(settings.opening_grace);
+        let since = today.open - delta(settings.critical_before);
+        if now >= due && now < today.close {
+            let mut names: Vec<&str> = configs.iter().map(String::as_str).collect();
+            if names.is_empty() {
+                names = sessions.iter().map(|s| s.config.as_str()).collect();
+                names.sort_unstable();
+                names.dedup();
+            }
+            for config in names {
+                let opened_today = sessions.iter().any(|s| {
+                    s.config == config
+                        && !s.rescue
+                        && s.start_at.is_some_and(|t| t >= since && t <= now)
+                });
+                if !opened_today {
+                    out.push(Condition::new(
+                        format!("session-not-opened:{config}"),
+                        sev,
+                        format!(
+                            "no session opened on {config} since {}",
+                            fmt_local(site, today.open)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn fmt_local(site: &Site, t: DateTime<Utc>) -> String {
+    t.with_timezone(&site.timezone).format("%H:%M").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DayHours, OpeningHours, TimeOfDay};
+
+    fn site() -> Site {
+        let open = DayHours::Open {
+            open: TimeOfDay::new(9, 0).unwrap(),
+            close: TimeOfDay::new(20, 0).unwrap(),
+        };
+        Site {
+            id: "s".into(),
+            name: "S".into(),
+            timezone: chrono_tz::Europe::Paris,
+            hours: OpeningHours { days: [open; 7] },
+            pos: None,
+        }
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn session(state: &str, start: Option<&str>, rescue: bool) -> PosSession {
+        PosSession {
+            id: 7,
+            name: "POS/0007".into(),
+            config: "Caisse 1".into(),
+            state: SessionState::parse(state),
+            start_at: start.map(at),
+            stop_at: None,
+            rescue,
+        }
+    }
+
+    fn keys(now: &str, sessions: &[PosSession]) -> Vec<(String, Status)> {
+        let configs = vec!["Caisse 1".to_string()];
+        conditions(
+            &site(),
+            &PosSettings::default(),
+            &configs,
+            sessions,
+            at(now),
+        )
+        .into_iter()
+        .map(|c| (c.key, c.severity))
+        .collect()
+    }
+
+    #[test]
+    fn session_rules_by_time_and_state() {
+        use Status::{Degraded, Down};
+        // Paris is UTC+2 in June: opening 07:00Z, closing 18:00Z.
+        let opened_morning = session("opened", Some("2026-06-10T06:50:00Z"), false);
+        let opened_yesterday = session("opened", Some("2026-06-09T06:50:00Z"), false);
+        let closing = session("closing_control", Some("2026-06-10T06:50:00Z"), false);
+        let closed = session("closed", Some("2026-06-10T06:50:00Z"), false);
+        let rescue = session("opened", Some("2026-06-10T09:00:00Z"), true);
+        let no_date = session("opened", None, false);
+        type Case = (
+            &'static str,
+            &'static str,
+            Vec<PosSession>,
+            Vec<(&'static str, Status)>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "opened this morning, midday",
+                "2026-06-10T10:00:00Z",
+                vec![opened_morning.clone()],
+                vec![],
+            ),
+            (
+                "nothing yet before the grace",
+                "2026-06-10T07:10:00Z",
+                vec![],
+                vec![],
+            ),
+            (
+                "nothing opened after the grace",
+                "2026-06-10T07:15:00Z",
+                vec![],
+                vec![("session-not-opened:Caisse 1", Down)],
+            ),
+            (
+                "a session opened and closed today is fine",
+                "2026-06-10T10:00:00Z",
+                vec![closed.clone()],
+                vec![],
+            ),
+            (
+                "still open 29 min after closing",
+                "2026-06-10T18:29:00Z",
+                vec![opened_morning.clone()],
+                vec![],
+            ),
+            (
+                "still open 30 min after closing",
+                "2026-06-10T18:30:00Z",
+                vec![opened_morning.clone()],
+                vec![("session-left-open:7", Down)],
+            ),
+            (
+                "still open at night is a warning",
+                "2026-06-10T23:00:00Z",
+                vec![opened_morning.clone()],
+                vec![("session-left-open:7", Degraded)],
+            ),
+            (
+                "left open last night, seen next morning",
+                "2026-06-10T07:20:00Z",
+                vec![opened_yesterday.clone()],
+                vec![
+                    ("session-left-open:7", Down),
+                    ("session-not-opened:Caisse 1", Down),
+                ],
+            ),
+            (
+                "stuck in closing control",
+                "2026-06-10T18:30:00Z",
+                vec![closing.clone()],
+                vec![("session-stuck:7", Down)],
+            ),
+            (
+                "closing control just after closing is normal",
+                "2026-06-10T18:10:00Z",
+                vec![closing],
+                vec![],
+            ),
+            (
+                "a rescue session",
+                "2026-06-10T12:00:00Z",
+                vec![opened_morning.clone(), rescue],
+                vec![("session-rescue:7", Degraded)],
+            ),
+            (
+                "a session without start date left open",
+                "2026-06-10T19:00:00Z",
+                vec![no_date],
+                vec![("session-left-open:7", Degraded)],
+            ),
+        ];
+        for (name, now, sessions, want) in cases {
+            let want: Vec<(String, Status)> =
+                want.into_iter().map(|(k, s)| (k.to_string(), s)).collect();
+            assert_eq!(keys(now, &sessions), want, "{name}");
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! Odoo's external API, behind [`OdooApi`] so the JSON-RPC transport
+//! (`/jsonrpc`, Odoo 8 to 18) and the newer JSON-2 API (`POST
+//! /json/2/<model>/<method>` with a bearer key) can both serve the same
+//! callers. Generic: `execute_kw` on any model; [`sessions`] reads POS
+//! sessions for the POS pane.
+
+pub mod jsonrpc;
+pub mod secret;
+pub mod sessions;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use serde_json::Value;
+
+pub use jsonrpc::JsonRpc;
+pub use sessions::read_sessions;
+
+use crate::model::pos::OdooProblem;
+
+/// What can go wrong talking to Odoo, typed from its fault objects.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OdooError {
+    #[error("Odoo unreachable: {0}")]
+    Unreachable(String),
+    /// `odoo.exceptions.AccessDenied`, or `login` answering `false`.
+    #[error("Odoo refused the login or the key")]
+    AccessDenied,
+    /// "Object <model> doesn't exist": the app is not installed.
+    #[error("Odoo has no model {0}")]
+    MissingModel(String),
+    /// Any other server fault, with its exception name.
+    #[error("Odoo fault {name}: {message}")]
+    Fault { name: String, message: String },
+    #[error("Odoo answer unreadable: {0}")]
+    BadAnswer(String),
+    #[error("no Odoo key: {0}")]
+    NoSecret(String),
+}
+
+impl OdooError {
+    /// The state shown in the POS pane and CLI.
+    pub fn problem(&self) -> OdooProblem {
+        match self {
+            OdooError::Unreachable(m) => OdooProblem::Unreachable(m.clone()),
+            OdooError::AccessDenied => OdooProblem::WrongCredentials,
+            OdooError::MissingModel(m) if m == "pos.session" || m == "pos.config" => {
+                OdooProblem::PosNotInstalled
+            }
+            OdooError::NoSecret(m) => OdooProblem::NoSecret(m.clone()),
+            other => OdooProblem::BadAnswer(other.to_string()),
+        }
+    }
+}
+
+pub type OdooFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, OdooError>> + Send + 'a>>;
+
+/// One Odoo database seen through its external API.
+pub trait OdooApi: Send + Sync {
+    /// `model.method(*args, **kwargs)` as the logged-in user.
+    fn execute_kw<'a>(
+        &'a self,
+        model: &'a str,
+        method: &'a str,
+        args: Value,
+        kwargs: Value,
+    ) -> OdooFuture<'a>;
+
+    /// `search_read(domain, fields=..., **extra)`.
+    fn search_read<'a>(
+        &'a self,
+        model: &'a str,
+        domain: Value,
+        fields: &'a [&'a str],
+        extra: serde_json::Map<String, Value>,
+    ) -> OdooFuture<'a> {
+        let mut kwargs = extra;
+        kwargs.insert("fields".into(), Value::from(fields.to_vec()));
+        self.execute_kw(
+            model,
+            "search_read",
+            Value::Array(vec![domain]),
+            Value::Object(kwargs),
+        )
+    }
+}

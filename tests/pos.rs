@@ -1,0 +1,533 @@
+//! The POS capability against real endpoints on loopback: TCP listeners as
+//! tills, an HTTP IoT box and router status pages, and the project's Odoo
+//! stand-in (Odoo's documented JSON-RPC API) read by the real client.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use chrono::{TimeDelta, Utc};
+use serde_json::json;
+use vigie::demo::odoo::{self, OdooDb, User};
+use vigie::engine::pos::{PosMonitor, run_once};
+use vigie::model::Status;
+use vigie::model::pos::{OdooProblem, SessionState, UplinkRole};
+use vigie::sources::Sources;
+use vigie::sources::odoo::{JsonRpc, OdooApi, OdooError, read_sessions};
+
+/// Equipment of a store: `/hw_proxy/hello`, router pages in several
+/// shapes, and a till answering over HTTP.
+async fn equipment() -> SocketAddr {
+    let app = Router::new()
+        .route("/hw_proxy/hello", get(|| async { "ping" }))
+        .route(
+            "/router/lte.json",
+            get(|| async { r#"{"wan": {"active": "lte", "signal": -71}}"# }),
+        )
+        .route(
+            "/router/wan.json",
+            get(|| async { r#"{"wan": {"active": "wan"}}"# }),
+        )
+        .route(
+            "/router/changed.json",
+            get(|| async { r#"{"interfaces": []}"# }),
+        )
+        .route(
+            "/router/status.html",
+            get(|| async { "<td>Active: LTE backup</td>" }),
+        )
+        .route("/ip", get(|| async { "203.0.113.9\n" }))
+        .route("/till/status", get(|| async { "ok" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    addr
+}
+
+/// A TCP listener that accepts (a till's print/API port).
+async fn till() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
+            drop(socket);
+        }
+    });
+    addr
+}
+
+/// A port nobody listens on.
+async fn closed_port() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    addr
+}
+
+fn db(with_pos: bool) -> odoo::Shared {
+    let now = Utc::now();
+    let mut models = std::collections::BTreeMap::new();
+    models.insert(
+        "res.partner".to_string(),
+        vec![
+            json!({"id": 1, "name": "Coop"})
+                .as_object()
+                .unwrap()
+                .clone(),
+        ],
+    );
+    if with_pos {
+        models.insert(
+            "pos.config".into(),
+            vec![
+                odoo::pos_config(1, "Caisse 1"),
+                odoo::pos_config(2, "Caisse 2"),
+                odoo::pos_config(3, "Autre magasin"),
+            ],
+        );
+        models.insert(
+            "pos.session".into(),
+            vec![
+                odoo::pos_session(
+                    10,
+                    (1, "Caisse 1"),
+                    "closed",
+                    Some(now - TimeDelta::days(5)),
+                    Some(now - TimeDelta::days(5)),
+                    false,
+                ),
+                odoo::pos_session(
+                    11,
+                    (1, "Caisse 1"),
+                    "opened",
+                    Some(now - TimeDelta::hours(30)),
+                    None,
+                    false,
+                ),
+                odoo::pos_session(
+                    12,
+                    (2, "Caisse 2"),
+                    "closing_control",
+                    Some(now - TimeDelta::hours(2)),
+                    None,
+                    false,
+                ),
+                odoo::pos_session(
+                    13,
+                    (3, "Autre magasin"),
+                    "opened",
+                    Some(now - TimeDelta::hours(1)),
+                    None,
+                    false,
+                ),
+                odoo::pos_session(14, (2, "Caisse 2"), "opened", None, None, true),
+            ],
+        );
+    }
+    Arc::new(Mutex::new(OdooDb {
+        name: "coop".into(),
+        users: vec![User {
+            login: "vigie".into(),
+            key: "s3cret-key".into(),
+            uid: 7,
+        }],
+        models,
+        unhealthy: false,
+    }))
+}
+
+fn client(addr: SocketAddr, key: &str) -> JsonRpc {
+    let http = Sources::new().unwrap().http_client();
+    JsonRpc::new(
+        http,
+        &format!("http://{addr}"),
+        "coop",
+        "vigie",
+        key.into(),
+        Duration::from_secs(3),
+    )
+}
+
+#[tokio::test]
+async fn the_client_logs_in_and_reads_sessions_of_the_store_configs_only() {
+    let addr = odoo::serve(db(true)).await.unwrap();
+    let api = client(addr, "s3cret-key");
+    let configs = vec!["Caisse 1".to_string(), "Caisse 2".to_string()];
+    let mut got = read_sessions(&api, &configs, Utc::now(), TimeDelta::hours(36))
+        .await
+        .unwrap();
+    got.sort_by_key(|s| s.id);
+    let summary: Vec<(i64, &str, SessionState, bool, bool)> = got
+        .iter()
+        .map(|s| {
+            (
+                s.id,
+                s.config.as_str(),
+                s.state.clone(),
+                s.start_at.is_some(),
+                s.rescue,
+            )
+        })
+        .collect();
+    // 10 is closed and old; 13 belongs to another store.
+    assert_eq!(
+        summary,
+        vec![
+            (11, "Caisse 1", SessionState::Opened, true, false),
+            (12, "Caisse 2", SessionState::ClosingControl, true, false),
+            (14, "Caisse 2", SessionState::Opened, false, true),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn execute_kw_is_generic_and_honours_domain_fields_and_limit() {
+    let addr = odoo::serve(db(true)).await.unwrap();
+    let api = client(addr, "s3cret-key");
+    let mut extra = serde_json::Map::new();
+    extra.insert("limit".into(), json!(1));
+    extra.insert("order".into(), json!("id desc"));
+    let rows = api
+        .search_read(
+            "pos.config",
+            json!(["|", ["name", "=", "Caisse 1"], ["name", "ilike", "autre"]]),
+            &["name"],
+            extra,
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows, json!([{"id": 3, "name": "Autre magasin"}]));
+    let count = api
+        .execute_kw(
+            "pos.session",
+            "search_count",
+            json!([[["state", "!=", "closed"]]]),
+            json!({}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(count, json!(4));
+    let partners = api
+        .search_read("res.partner", json!([]), &["name"], Default::default())
+        .await
+        .unwrap();
+    assert_eq!(partners, json!([{"id": 1, "name": "Coop"}]));
+}
+
+#[tokio::test]
+async fn odoo_faults_are_typed_errors() {
+    let with_pos = odoo::serve(db(true)).await.unwrap();
+    let without_pos = odoo::serve(db(false)).await.unwrap();
+    let nobody = closed_port().await;
+    let configs: Vec<String> = Vec::new();
+    let now = Utc::now();
+    let wrong = read_sessions(
+        &client(with_pos, "wrong"),
+        &configs,
+        now,
+        TimeDelta::hours(1),
+    )
+    .await;
+    assert_eq!(wrong, Err(OdooError::AccessDenied));
+    let missing = read_sessions(
+        &client(without_pos, "s3cret-key"),
+        &configs,
+        now,
+        TimeDelta::hours(1),
+    )
+    .await;
+    assert_eq!(missing, Err(OdooError::MissingModel("pos.session".into())));
+    assert_eq!(missing.unwrap_err().problem(), OdooProblem::PosNotInstalled);
+    let down = read_sessions(
+        &client(nobody, "s3cret-key"),
+        &configs,
+        now,
+        TimeDelta::hours(1),
+    )
+    .await;
+    assert!(matches!(down, Err(OdooError::Unreachable(_))), "{down:?}");
+    // An unknown method is a fault of its own, named.
+    let odd = client(with_pos, "s3cret-key")
+        .execute_kw("pos.session", "unlink_all", json!([]), json!({}))
+        .await;
+    assert!(
+        matches!(&odd, Err(OdooError::Fault { name, .. }) if name == "builtins.AttributeError"),
+        "{odd:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_secret_file_readable_by_others_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    use vigie::model::pos::SecretSource;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("odoo.key");
+    std::fs::write(&path, "s3cret-key\n").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let open = vigie::sources::odoo::secret::read(&SecretSource::File(path.clone()));
+    assert!(
+        matches!(&open, Err(OdooError::NoSecret(m)) if m.contains("chmod 600")),
+        "{open:?}"
+    );
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(
+        vigie::sources::odoo::secret::read(&SecretSource::File(path)),
+        Ok("s3cret-key".into())
+    );
+}
+
+/// A config with one store whose equipment is on loopback.
+fn config(
+    odoo: SocketAddr,
+    eq: SocketAddr,
+    tills: &[String],
+    traffic: &str,
+    key_file: &str,
+) -> vigie::config::Config {
+    let tills = tills.join(", ");
+    let text = format!(
+        r#"
+[pos]
+alert_after = "0s"
+
+[contracts.c]
+intervention = {{ urgent = "2h" }}
+hourly_rate = 100.0
+monthly_fee = 10.0
+
+[clients.coop]
+name = "Coop"
+timezone = "Europe/Paris"
+contract = "c"
+[clients.coop.odoo]
+url = "http://{odoo}"
+db = "coop"
+login = "vigie"
+key_file = "{key_file}"
+[clients.coop.sites.sud]
+name = "Magasin Sud"
+hours = {{ mon = "00:00-24:00", tue = "00:00-24:00", wed = "00:00-24:00", thu = "00:00-24:00", fri = "00:00-24:00", sat = "00:00-24:00", sun = "00:00-24:00" }}
+[clients.coop.sites.sud.pos]
+configs = ["Caisse 1", "Caisse 2"]
+tills = [{tills}]
+iot = "http://{eq}"
+main = {{ address = "127.0.0.1", port = {main} }}
+backup = {{ url = "http://{eq}/router/wan.json" }}
+traffic = {traffic}
+"#,
+        main = eq.port(),
+    );
+    vigie::config::parse(&text, std::path::Path::new("<test>")).unwrap()
+}
+
+fn key_file(dir: &tempfile::TempDir, key: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.path().join("key");
+    std::fs::write(&path, key).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    path.display().to_string()
+}
+
+#[tokio::test]
+async fn a_store_is_judged_from_real_tills_iot_router_and_odoo() {
+    let odoo_addr = odoo::serve(db(true)).await.unwrap();
+    let eq = equipment().await;
+    let (t1, t3) = (till().await, closed_port().await);
+    let tills = vec![
+        format!(
+            r#"{{ name = "Caisse 1", address = "127.0.0.1", port = {} }}"#,
+            t1.port()
+        ),
+        format!(
+            r#"{{ name = "Caisse 2", address = "127.0.0.1:{}", path = "/till/status" }}"#,
+            eq.port()
+        ),
+        format!(
+            r#"{{ name = "Caisse 3", address = "127.0.0.1", port = {} }}"#,
+            t3.port()
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let key = key_file(&dir, "s3cret-key");
+    let traffic = format!(
+        r#"{{ url = "http://{eq}/router/lte.json", pointer = "/wan/active", main = "wan", backup = "lte" }}"#
+    );
+    let cfg = config(odoo_addr, eq, &tills, &traffic, &key);
+    let views = run_once(&cfg.fleet, &Sources::new().unwrap()).await;
+    assert_eq!(views.len(), 1);
+    let v = &views[0];
+    let tills: Vec<(&str, Status)> = v
+        .tills
+        .iter()
+        .map(|(n, r)| (n.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        tills,
+        vec![
+            ("Caisse 1", Status::Up),
+            ("Caisse 2", Status::Up),
+            ("Caisse 3", Status::Down)
+        ]
+    );
+    assert_eq!(v.iot.as_ref().map(|r| r.status), Some(Status::Up));
+    assert_eq!(
+        v.uplinks
+            .iter()
+            .map(|(r, x)| (*r, x.status))
+            .collect::<Vec<_>>(),
+        vec![
+            (UplinkRole::Main, Status::Up),
+            (UplinkRole::Backup, Status::Up)
+        ]
+    );
+    assert_eq!(v.active, Some(Ok(UplinkRole::Backup)));
+    let keys: Vec<&str> = v.alerts.iter().map(|a| a.key.as_str()).collect();
+    assert!(keys.contains(&"till-down:Caisse 3"), "{keys:?}");
+    assert!(keys.contains(&"on-backup"), "{keys:?}");
+    assert!(keys.contains(&"session-rescue:14"), "{keys:?}");
+    // Open all day: the session opened 30 h ago spans a closing at midnight.
+    assert!(keys.contains(&"session-left-open:11"), "{keys:?}");
+}
+
+#[tokio::test]
+async fn bad_input_becomes_a_clear_state() {
+    let eq = equipment().await;
+    let t1 = till().await;
+    let tills = vec![format!(
+        r#"{{ name = "Caisse 1", address = "127.0.0.1", port = {} }}"#,
+        t1.port()
+    )];
+    let dir = tempfile::tempdir().unwrap();
+    let sources = Sources::new().unwrap();
+    let changed = format!(
+        r#"{{ url = "http://{eq}/router/changed.json", pointer = "/wan/active", main = "wan", backup = "lte" }}"#
+    );
+    let keyword =
+        format!(r#"{{ url = "http://{eq}/router/status.html", main = "Fibre", backup = "LTE" }}"#);
+    let public = format!(
+        r#"{{ public_address = "http://{eq}/ip", main = "198.51.100.1", backup = "203.0.113.9" }}"#
+    );
+    type Case = (
+        &'static str,
+        odoo::Shared,
+        &'static str,
+        String,
+        Option<OdooProblem>,
+        Result<UplinkRole, &'static str>,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "wrong key, router page changed",
+            db(true),
+            "bad-key",
+            changed,
+            Some(OdooProblem::WrongCredentials),
+            Err("router page has no /wan/active"),
+        ),
+        (
+            "POS not installed, keyword page",
+            db(false),
+            "s3cret-key",
+            keyword,
+            Some(OdooProblem::PosNotInstalled),
+            Ok(UplinkRole::Backup),
+        ),
+        (
+            "public address check",
+            db(true),
+            "s3cret-key",
+            public,
+            None,
+            Ok(UplinkRole::Backup),
+        ),
+    ];
+    for (name, database, key, traffic, problem, active) in cases {
+        let odoo_addr = odoo::serve(database).await.unwrap();
+        let cfg = config(odoo_addr, eq, &tills, &traffic, &key_file(&dir, key));
+        let v = &run_once(&cfg.fleet, &sources).await[0];
+        let got_problem = v.sessions.as_ref().and_then(|s| s.as_ref().err().cloned());
+        assert_eq!(got_problem, problem, "{name}");
+        assert_eq!(
+            v.active.clone(),
+            Some(active.map_err(String::from)),
+            "{name}"
+        );
+        if problem.is_some() {
+            assert!(
+                v.alerts.iter().any(|a| a.key == "odoo"),
+                "{name}: {:?}",
+                v.alerts
+            );
+            assert!(v.status >= Status::Degraded, "{name}");
+        }
+    }
+    // Odoo unreachable.
+    let nobody = closed_port().await;
+    let traffic = format!(
+        r#"{{ url = "http://{eq}/router/wan.json", pointer = "/wan/active", main = "wan", backup = "lte" }}"#
+    );
+    let cfg = config(nobody, eq, &tills, &traffic, &key_file(&dir, "k"));
+    let v = &run_once(&cfg.fleet, &sources).await[0];
+    assert!(
+        matches!(&v.sessions, Some(Err(OdooProblem::Unreachable(_)))),
+        "{:?}",
+        v.sessions
+    );
+    assert_eq!(v.active, Some(Ok(UplinkRole::Main)));
+}
+
+#[tokio::test]
+async fn the_monitor_sends_a_view_per_store_on_its_interval() {
+    let odoo_addr = odoo::serve(db(true)).await.unwrap();
+    let eq = equipment().await;
+    let t1 = till().await;
+    let tills = vec![format!(
+        r#"{{ name = "Caisse 1", address = "127.0.0.1", port = {} }}"#,
+        t1.port()
+    )];
+    let dir = tempfile::tempdir().unwrap();
+    let traffic = format!(
+        r#"{{ url = "http://{eq}/router/wan.json", pointer = "/wan/active", main = "wan", backup = "lte" }}"#
+    );
+    let mut cfg = config(
+        odoo_addr,
+        eq,
+        &tills,
+        &traffic,
+        &key_file(&dir, "s3cret-key"),
+    );
+    for s in cfg.fleet.clients[0].sites.iter_mut() {
+        if let Some(p) = s.pos.as_mut() {
+            p.settings.interval = Duration::from_millis(200);
+        }
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let monitor = PosMonitor::start(&cfg.fleet, &Sources::new().unwrap(), tx);
+    assert_eq!(monitor.stores, 1);
+    let first = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.name, "Magasin Sud");
+    assert!(second.at > first.at);
+    assert_eq!(second.active, Some(Ok(UplinkRole::Main)));
+    assert!(
+        second
+            .timeline
+            .segments
+            .last()
+            .is_some_and(|s| s.to == second.at)
+    );
+    assert!(matches!(&second.sessions, Some(Ok(s)) if s.len() == 3));
+}
