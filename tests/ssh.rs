@@ -994,3 +994,34 @@ fn s_asks_the_runner_for_a_session_on_the_selected_host_and_read_only_refuses_it
             .is_some_and(|n| n.text.contains("read-only"))
     );
 }
+
+#[test]
+fn the_openssh_client_option_runs_the_system_ssh_under_the_same_policy_and_audit() {
+    let s = setup(false);
+    let config = cli_config(&s);
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = text.replacen("[ssh]\n", "[ssh]\nclient = \"openssh\"\n", 1);
+    std::fs::write(&config, text).unwrap();
+    let out = vigie(
+        &s,
+        &config,
+        &["ssh", "dev-1", "--", "echo via-openssh; exit 4"],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "via-openssh\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(4));
+    let prod = vigie(&s, &config, &["ssh", "erp", "--", "true"]);
+    assert_eq!(prod.status.code(), Some(2));
+    let audit = vigie(&s, &config, &["audit"]);
+    let text = String::from_utf8_lossy(&audit.stdout);
+    assert!(text.contains("ssh.refused"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("ssh.command") && l.contains("exit=\"4\"")),
+        "{text}"
+    );
+}

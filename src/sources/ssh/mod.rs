@@ -808,6 +808,12 @@ impl Connection {
         }
     }
 
+    /// The raw session, for benchmarks that time libssh2 itself.
+    #[doc(hidden)]
+    pub fn session_for_bench(&self) -> &ssh2::Session {
+        &self.session
+    }
+
     /// Sends a keepalive when one is due; a dead peer shows here.
     pub(crate) fn keepalive(&self) -> Result<(), SshError> {
         match self.session.keepalive_send() {
