@@ -530,4 +530,106 @@ async fn the_monitor_sends_a_view_per_store_on_its_interval() {
             .is_some_and(|s| s.to == second.at)
     );
     assert!(matches!(&second.sessions, Some(Ok(s)) if s.len() == 3));
+    assert_eq!(
+        second.odoo_health.as_ref().map(|r| r.status),
+        Some(Status::Up)
+    );
+}
+
+#[tokio::test]
+async fn a_failing_odoo_health_is_an_alert_even_with_sessions_read() {
+    let database = db(true);
+    if let Ok(mut d) = database.lock() {
+        d.unhealthy = true;
+    }
+    let odoo_addr = odoo::serve(database).await.unwrap();
+    let eq = equipment().await;
+    let t1 = till().await;
+    let tills = vec![format!(
+        r#"{{ name = "Caisse 1", address = "127.0.0.1", port = {} }}"#,
+        t1.port()
+    )];
+    let dir = tempfile::tempdir().unwrap();
+    let traffic = format!(
+        r#"{{ url = "http://{eq}/router/wan.json", pointer = "/wan/active", main = "wan", backup = "lte" }}"#
+    );
+    let cfg = config(
+        odoo_addr,
+        eq,
+        &tills,
+        &traffic,
+        &key_file(&dir, "s3cret-key"),
+    );
+    let v = &run_once(&cfg.fleet, &Sources::new().unwrap()).await[0];
+    assert_eq!(v.odoo_health.as_ref().map(|r| r.status), Some(Status::Down));
+    assert!(matches!(&v.sessions, Some(Ok(_))));
+    assert!(
+        v.alerts.iter().any(|a| a.key == "odoo-health"),
+        "{:?}",
+        v.alerts
+    );
+}
+
+/// `vigie pos` on a store open since a few minutes (its opening period):
+/// a till down there is critical and the exit code says so.
+#[tokio::test]
+async fn vigie_pos_exits_1_when_a_store_is_critical() {
+    use chrono::Timelike;
+    let eq = equipment().await;
+    let (up, down) = (till().await, closed_port().await);
+    let now = Utc::now();
+    let minute = i64::from(now.hour() * 60 + now.minute());
+    let (open, close) = ((minute - 10).max(0), (minute + 120).min(1440));
+    let hhmm = |m: i64| format!("{:02}:{:02}", m / 60, m % 60);
+    let hours: Vec<String> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .map(|d| format!("{d} = \"{}-{}\"", hhmm(open), hhmm(close)))
+        .collect();
+    let config = |till: SocketAddr| {
+        format!(
+            "[contracts.c]\nintervention = {{ urgent = \"2h\" }}\nhourly_rate = 1.0\nmonthly_fee = 1.0\n\
+             [clients.coop]\nname = \"Coop\"\ntimezone = \"UTC\"\ncontract = \"c\"\n\
+             [clients.coop.sites.sud]\nname = \"Sud\"\nhours = {{ {} }}\n\
+             [clients.coop.sites.sud.pos]\ntills = [{{ name = \"Caisse 1\", address = \"127.0.0.1\", port = {} }}]\n\
+             iot = \"http://{eq}\"\n",
+            hours.join(", "),
+            till.port()
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (till, code, status) in [(up, 0, "ok"), (down, 1, "critical")] {
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, config(till)).unwrap();
+        let run = |format: &'static str| {
+            let (path, home) = (path.clone(), dir.path().to_path_buf());
+            tokio::task::spawn_blocking(move || {
+                std::process::Command::new(env!("CARGO_BIN_EXE_vigie"))
+                    .args([
+                        "--config",
+                        path.to_str().unwrap_or(""),
+                        "pos",
+                        "--format",
+                        format,
+                    ])
+                    .env("HOME", &home)
+                    .env("XDG_STATE_HOME", &home)
+                    .output()
+                    .unwrap()
+            })
+        };
+        let out = run("json").await.unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["stores"][0]["status"], status, "{json}");
+        assert_eq!(json["stores"][0]["period"], "opening", "{json}");
+        let md = run("md").await.unwrap();
+        let text = String::from_utf8_lossy(&md.stdout);
+        assert!(text.contains(&format!("Sud (coop): {status}")), "{text}");
+        assert_eq!(md.status.code(), Some(code));
+    }
 }

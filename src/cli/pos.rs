@@ -108,6 +108,13 @@ pub fn markdown(views: &[StoreView]) -> String {
         if let Some(r) = &v.iot {
             out.push_str(&format!("- IoT box: {}\n", r.status.label()));
         }
+        if let Some(r) = &v.odoo_health {
+            out.push_str(&format!(
+                "- Odoo /web/health: {} {}\n",
+                r.status.label(),
+                clean(&r.message)
+            ));
+        }
         let lines: Vec<String> = v
             .uplinks
             .iter()
@@ -163,6 +170,7 @@ pub fn to_json(v: &StoreView) -> Value {
         "closes_at": v.today.map(|d| d.close),
         "tills": v.tills.iter().map(|(n, r)| json!({"name": n, "status": r.status.label(), "latency_ms": r.latency_ms, "message": r.message})).collect::<Vec<_>>(),
         "iot": v.iot.as_ref().map(|r| r.status.label()),
+        "odoo_health": v.odoo_health.as_ref().map(|r| r.status.label()),
         "uplinks": v.uplinks.iter().map(|(role, r)| json!({"line": role.label(), "status": r.status.label(), "latency_ms": r.latency_ms})).collect::<Vec<_>>(),
         "line_in_use": match &v.active { Some(Ok(r)) => Some(r.label().to_string()), _ => None },
         "line_problem": match &v.active { Some(Err(e)) => Some(e.clone()), _ => None },

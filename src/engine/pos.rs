@@ -13,9 +13,10 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::model::pos::{
-    AlertTracker, Observation, OdooProblem, PosSession, StorePos, StoreView, Timeline, judge,
+    AlertTracker, Observation, OdooProblem, PosSession, Reading, StorePos, StoreView, Timeline,
+    judge,
 };
-use crate::model::{Client, Fleet, Site};
+use crate::model::{CheckKind, Client, Fleet, HttpCheck, JsonCondition, JsonOp, Site};
 use crate::sources::Sources;
 use crate::sources::odoo::{self, JsonRpc, OdooApi, OdooError};
 
@@ -27,8 +28,21 @@ pub const SESSIONS_RECENT: TimeDelta = TimeDelta::hours(72);
 #[derive(Clone)]
 pub enum OdooLink {
     None,
-    Api(Arc<dyn OdooApi>),
+    /// The API and the `/web/health` check of the same Odoo.
+    Api(Arc<dyn OdooApi>, Arc<CheckKind>),
     Broken(OdooProblem),
+}
+
+/// Odoo's `/web/health` read exactly as an `odoo_health` check reads it.
+pub fn health_check(url: &str) -> CheckKind {
+    let mut h = HttpCheck::get(format!("{}/web/health", url.trim_end_matches('/')));
+    h.odoo = true;
+    h.json = Some(JsonCondition {
+        pointer: "/status".into(),
+        op: JsonOp::Eq,
+        value: serde_json::Value::String("pass".into()),
+    });
+    CheckKind::Http(h)
 }
 
 /// Builds the client's Odoo link (reading its key now).
@@ -37,14 +51,17 @@ pub fn odoo_link(client: &Client, sources: &Sources, timeout: std::time::Duratio
         return OdooLink::None;
     };
     match odoo::secret::read(&conn.secret) {
-        Ok(secret) => OdooLink::Api(Arc::new(JsonRpc::new(
-            sources.http_client(),
-            &conn.url,
-            &conn.db,
-            &conn.login,
-            secret,
-            timeout,
-        ))),
+        Ok(secret) => OdooLink::Api(
+            Arc::new(JsonRpc::new(
+                sources.http_client(),
+                &conn.url,
+                &conn.db,
+                &conn.login,
+                secret,
+                timeout,
+            )),
+            Arc::new(health_check(&conn.url)),
+        ),
         Err(e) => OdooLink::Broken(e.problem()),
     }
 }
@@ -62,15 +79,27 @@ pub fn stores(fleet: &Fleet) -> Vec<(&Client, &Site, &StorePos)> {
         .collect()
 }
 
-async fn read(link: &OdooLink, store: &StorePos) -> Option<Result<Vec<PosSession>, OdooProblem>> {
+type OdooReading = (
+    Option<Result<Vec<PosSession>, OdooProblem>>,
+    Option<Reading>,
+);
+
+/// The sessions and `/web/health`, read together.
+async fn read(link: &OdooLink, store: &StorePos, sources: &Sources) -> OdooReading {
     match link {
-        OdooLink::None => None,
-        OdooLink::Broken(p) => Some(Err(p.clone())),
-        OdooLink::Api(api) => {
-            let got =
-                odoo::read_sessions(api.as_ref(), &store.configs, Utc::now(), SESSIONS_RECENT)
-                    .await;
-            Some(got.map_err(|e: OdooError| e.problem()))
+        OdooLink::None => (None, None),
+        OdooLink::Broken(p) => (Some(Err(p.clone())), None),
+        OdooLink::Api(api, health) => {
+            let sessions =
+                odoo::read_sessions(api.as_ref(), &store.configs, Utc::now(), SESSIONS_RECENT);
+            let (got, probe) =
+                tokio::join!(sessions, sources.probe(health, store.settings.timeout));
+            let reading = Reading {
+                status: probe.status,
+                latency_ms: probe.latency_ms,
+                message: probe.message,
+            };
+            (Some(got.map_err(|e: OdooError| e.problem())), Some(reading))
         }
     }
 }
@@ -78,7 +107,7 @@ async fn read(link: &OdooLink, store: &StorePos) -> Option<Result<Vec<PosSession
 async fn observe(
     http: &reqwest::Client,
     store: &StorePos,
-    odoo: Option<Result<Vec<PosSession>, OdooProblem>>,
+    (odoo, odoo_health): OdooReading,
 ) -> Observation {
     let e = crate::sources::pos::equipment(http, store).await;
     Observation {
@@ -88,6 +117,7 @@ async fn observe(
         uplinks: e.uplinks,
         active: e.active,
         odoo,
+        odoo_health,
     }
 }
 
@@ -134,17 +164,18 @@ impl PosMonitor {
                     http.clone(),
                     tx.clone(),
                 );
+                let sources = sources.clone();
                 tasks.spawn(async move {
                     let mut tracker = AlertTracker::default();
                     let mut timeline = known.unwrap_or_default();
-                    let mut sessions = None;
+                    let mut sessions = (None, None);
                     let mut odoo_at: Option<Instant> = None;
                     let mut next = Instant::now();
                     loop {
                         tokio::time::sleep_until(next).await;
                         if odoo_at.is_none_or(|t| t.elapsed() >= store.settings.odoo_interval) {
                             odoo_at = Some(Instant::now());
-                            sessions = read(&link, &store).await;
+                            sessions = read(&link, &store, &sources).await;
                         }
                         let obs = observe(&http, &store, sessions.clone()).await;
                         let view =
@@ -192,7 +223,7 @@ pub async fn run_once(fleet: &Fleet, sources: &Sources) -> Vec<StoreView> {
         async move {
             let mut store = store.clone();
             store.settings.alert_after = std::time::Duration::ZERO;
-            let sessions = read(&link, &store).await;
+            let sessions = read(&link, &store, sources).await;
             let obs = observe(&http, &store, sessions).await;
             judge(
                 &client.id,

@@ -303,4 +303,6 @@ pub struct Observation {
     pub active: Option<Result<UplinkRole, String>>,
     /// The latest reading of Odoo; `None` when no Odoo is configured.
     pub odoo: Option<Result<Vec<PosSession>, OdooProblem>>,
+    /// Odoo's own `/web/health` (as an `odoo_health` check reads it).
+    pub odoo_health: Option<Reading>,
 }

@@ -29,6 +29,7 @@ pub struct StoreView {
     pub uplinks: Vec<(UplinkRole, Reading)>,
     pub active: Option<Result<UplinkRole, String>>,
     pub sessions: Option<Result<Vec<PosSession>, OdooProblem>>,
+    pub odoo_health: Option<Reading>,
     pub alerts: Vec<Alert>,
     pub timeline: Timeline,
     pub today: Option<StoreDay>,
@@ -63,6 +64,7 @@ impl StoreView {
             uplinks: Vec::new(),
             active: None,
             sessions: None,
+            odoo_health: None,
             alerts: Vec::new(),
             timeline: Timeline::default(),
             today: day::today(site, now),
@@ -90,7 +92,8 @@ impl StoreView {
 /// closed: tills may be off); every uplink down (critical in a critical
 /// period, else a warning); one line down or traffic on the 4G backup (a
 /// warning: the store still reaches Odoo); the line in use unreadable (a
-/// warning: the router page changed); Odoo unreachable (like a till);
+/// warning: the router page changed); Odoo unreachable or its
+/// `/web/health` failing (like a till);
 /// Odoo refusing Vigie (a warning: Vigie cannot tell).
 pub fn probe_conditions(store: &StorePos, obs: &Observation, period: Period) -> Vec<Condition> {
     let sev = severity(period);
@@ -164,6 +167,22 @@ pub fn probe_conditions(store: &StorePos, obs: &Observation, period: Period) -> 
             _ => Status::Degraded,
         };
         out.push(Condition::new("odoo", sev, problem.describe()));
+    }
+    if let Some(r) = obs
+        .odoo_health
+        .as_ref()
+        .filter(|r| r.status == Status::Down)
+    {
+        let sev = if period == Period::Closed {
+            Status::Degraded
+        } else {
+            sev
+        };
+        out.push(Condition::new(
+            "odoo-health",
+            sev,
+            format!("Odoo /web/health: {}", r.message),
+        ));
     }
     out
 }
@@ -258,6 +277,7 @@ pub fn judge(
             .collect(),
         active: obs.active.clone(),
         sessions: obs.odoo.clone(),
+        odoo_health: obs.odoo_health.clone(),
         alerts,
         timeline: timeline.clone(),
         today: day::today(site, now),
@@ -462,6 +482,7 @@ mod tests {
                 uplinks,
                 active,
                 odoo,
+                odoo_health: None,
             };
             let view = judge(
                 "c",
@@ -494,6 +515,7 @@ mod tests {
                 uplinks: vec![up(), up()],
                 active: None,
                 odoo: Some(Ok(opened_today())),
+                odoo_health: None,
             };
             statuses.push(judge("c", &site(), &store, &obs, &mut tracker, &mut tl).status);
         }

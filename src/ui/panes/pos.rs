@@ -283,24 +283,34 @@ fn tile<'a>(v: &'a StoreView, width: usize, now: DateTime<Utc>, theme: &Theme) -
         ),
         Span::styled(session, theme.status(sst)),
     ]));
-    // 2: tills, IoT box, lines.
-    let mut spans = vec![Span::styled("  tills ", muted)];
+    // 2: the line in use and both lines first (they decide whether the
+    // store reaches Odoo), then the IoT box, then the tills.
+    let mut spans = vec![Span::raw("  ")];
+    let (line, lst) = line_text(v);
+    if !line.is_empty() {
+        spans.push(Span::styled(line, theme.status(lst)));
+        spans.push(Span::styled(" · ", muted));
+    }
+    for (role, r) in &v.uplinks {
+        spans.push(Span::styled(format!("{} ", role.label()), muted));
+        spans.push(Span::styled(r.status.glyph(), theme.status(r.status)));
+        spans.push(Span::raw(" "));
+    }
+    if let Some(r) = &v.iot {
+        spans.push(Span::styled("iot ", muted));
+        spans.push(Span::styled(r.status.glyph(), theme.status(r.status)));
+        spans.push(Span::raw(" "));
+    }
+    if let Some(r) = &v.odoo_health {
+        spans.push(Span::styled("odoo ", muted));
+        spans.push(Span::styled(r.status.glyph(), theme.status(r.status)));
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled("tills ", muted));
     for (_, r) in &v.tills {
         spans.push(Span::styled(r.status.glyph(), theme.status(r.status)));
         let ms = r.latency_ms.map_or("--".to_string(), |l| l.to_string());
         spans.push(Span::styled(format!("{ms:<4}"), muted));
-    }
-    if let Some(r) = &v.iot {
-        spans.push(Span::styled(" iot ", muted));
-        spans.push(Span::styled(r.status.glyph(), theme.status(r.status)));
-    }
-    for (role, r) in &v.uplinks {
-        spans.push(Span::styled(format!(" {} ", role.label()), muted));
-        spans.push(Span::styled(r.status.glyph(), theme.status(r.status)));
-    }
-    let (line, lst) = line_text(v);
-    if !line.is_empty() {
-        spans.push(Span::styled(format!("  {line}"), theme.status(lst)));
     }
     out.push(Line::from(spans));
     // 3: today's timeline.
