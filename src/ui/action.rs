@@ -155,8 +155,8 @@ impl Action {
             Action::CancelWindow => "cancel_window",
             Action::NextSubject => "next_subject",
             Action::Ssh => "ssh",
-            Action::TimerToggle => "timer",
-            Action::AddNote => "note",
+            Action::TimerToggle => "timer_toggle",
+            Action::AddNote => "add_note",
             Action::OpenTicket => "open_ticket",
         }
     }
