@@ -526,3 +526,62 @@ fn cli_marks_the_cache_stale_when_the_tracker_is_gone() {
     );
     assert!(md.contains("disk full"), "{md}");
 }
+
+/// Performance figure, not a check: a sync of 1,000 open tickets (10 pages
+/// of 100) from the local Redmine, cold (every ticket's journals read) and
+/// warm (journals of unchanged tickets reused: the 10 pages, the time
+/// entries and the statuses). Run with
+/// `cargo test --release --test tickets_redmine -- --ignored --nocapture sync_of_1000`.
+#[tokio::test]
+#[ignore]
+async fn sync_of_1000_tickets() {
+    let admin = Admin::new();
+    let project = "vt-bench-1000";
+    let exists = admin
+        .http
+        .get(format!("{}/projects/{project}.json", admin.s.url))
+        .header("X-Redmine-API-Key", &admin.s.key)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .is_success();
+    if !exists {
+        admin
+            .call(
+                reqwest::Method::POST,
+                "/projects.json",
+                Some(
+                    json!({"project": {"name": project, "identifier": project, "tracker_ids": [1],
+                    "enabled_module_names": ["issue_tracking", "time_tracking"]}}),
+                ),
+            )
+            .await;
+    }
+    let have = admin
+        .get(&format!(
+            "/issues.json?project_id={project}&status_id=open&limit=1"
+        ))
+        .await["total_count"]
+        .as_u64()
+        .unwrap_or(0);
+    for i in have..1000 {
+        admin
+            .call(
+                reqwest::Method::POST,
+                "/issues.json",
+                Some(json!({"issue": {"project_id": project, "subject": format!("bench {i}"), "tracker_id": 1}})),
+            )
+            .await;
+    }
+    let b = backend(project, "coop");
+    let t0 = std::time::Instant::now();
+    let cold = b.open_tickets(&[]).await.unwrap();
+    let cold_ms = t0.elapsed().as_millis();
+    let t1 = std::time::Instant::now();
+    let warm = b.open_tickets(&cold.tickets).await.unwrap();
+    let warm_ms = t1.elapsed().as_millis();
+    assert_eq!(cold.tickets.len(), 1000);
+    assert_eq!(warm.tickets.len(), 1000);
+    println!("sync of 1000 tickets: cold {cold_ms} ms, warm {warm_ms} ms");
+}

@@ -190,8 +190,9 @@ fn drive(width: u16, height: u16) {
     t.wait_for("help closed", |s| !s.contains("quit Vigie"));
 
     t.keys(&["3"]);
+    // The demo tracker's breached ticket comes first.
     t.wait_for("tickets pane", |s| {
-        s.contains("No ticket tracker configured")
+        s.contains("Caisses hors ligne") && s.contains("LATE")
     });
 
     t.tmux(&["resize-window", "-t", "t", "-x", "100", "-y", "30"]);

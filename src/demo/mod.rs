@@ -7,6 +7,7 @@ pub mod odoo;
 pub mod pos;
 pub mod seed;
 pub mod server;
+pub mod tracker;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -55,11 +56,21 @@ pub async fn start() -> Result<Demo, DemoError> {
     write_owner_only(&key_file, pos::DEMO_KEY)?;
     let odoo_db = std::sync::Arc::new(std::sync::Mutex::new(odoo::OdooDb::default()));
     let odoo_addr = odoo::serve(odoo_db.clone()).await?;
+    // The demo tracker's key, next to it (see `config_with`).
+    write_owner_only(&key_file.with_file_name("tracker.key"), tracker::DEMO_KEY)?;
     let config = config_with(addr, odoo_addr, &key_file)?;
     if let Ok(mut db) = odoo_db.lock() {
         pos::fill_odoo(&mut db, &config.fleet, Utc::now());
     }
     let db = dir.path().join("demo.db");
+    // A timer running on one demo ticket, as if started 25 minutes ago.
+    if let Ok(mut store) = crate::store::tickets::TicketStore::open(&db) {
+        let who = crate::sources::tickets::operator();
+        let started = Utc::now() - Duration::minutes(25);
+        if let Err(e) = store.start_timer(&who, "redmine", tracker::TIMER_TICKET, started) {
+            tracing::warn!("demo timer not started: {e}");
+        }
+    }
     Ok(Demo {
         config,
         addr,
@@ -85,7 +96,11 @@ pub fn config_with(
             .replace("{ADDR}", &addr.to_string())
             .replace("{ODOO}", &odoo.to_string())
             .replace("{ODOO_KEY_FILE}", &key_file.display().to_string())
-            .replace("{BACKUPS}", &backups::dir().to_string_lossy()),
+            .replace("{BACKUPS}", &backups::dir().to_string_lossy())
+            .replace(
+                "{KEYFILE}",
+                &key_file.with_file_name("tracker.key").display().to_string(),
+            ),
         Path::new("<demo>"),
     )
 }

@@ -112,6 +112,7 @@ pub fn router() -> Router {
         .route("/svc/{service}/web/health", get(health))
         .route("/node/{host}/metrics", get(metrics))
         .merge(super::pos::routes())
+        .nest("/redmine", super::tracker::router(Utc::now()))
 }
 
 /// Binds an ephemeral loopback port and serves the simulated fleet on it

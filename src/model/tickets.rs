@@ -1098,6 +1098,12 @@ pub fn board(
     local: &LocalTime,
     now: DateTime<Utc>,
 ) -> Vec<BoardRow> {
+    // One calendar per client, not per ticket.
+    let calendars: std::collections::HashMap<&str, (BusinessCalendar, &super::Contract)> = fleet
+        .clients
+        .iter()
+        .filter_map(|c| Some((c.id.as_str(), calendar_of(fleet, &c.id)?)))
+        .collect();
     let mut rows: Vec<BoardRow> = tickets
         .iter()
         .map(|t| {
@@ -1112,19 +1118,20 @@ pub fn board(
                 .and_then(|at| (now - at).to_std().ok())
                 .unwrap_or(Duration::ZERO);
             let spent = t.spent + queued + running;
-            let cal = t.client.as_deref().and_then(|c| calendar_of(fleet, c));
+            let cal = t.client.as_deref().and_then(|c| calendars.get(c));
             let (clock_, restoration, billed, cost_, currency, warn) = match cal {
                 Some((cal, contract)) => {
+                    let (cal, contract) = (cal, *contract);
                     let started = intervention_started(t, rules, timer);
                     let c = clock(
-                        &cal,
+                        cal,
                         t.created,
                         for_priority(&contract.intervention, &t.priority),
                         started,
                         now,
                     );
                     let r = clock(
-                        &cal,
+                        cal,
                         t.created,
                         for_priority(&contract.restoration, &t.priority),
                         None,

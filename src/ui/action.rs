@@ -84,10 +84,13 @@ pub enum Action {
     CancelWindow,
     NextSubject,
     Ssh,
+    TimerToggle,
+    AddNote,
+    OpenTicket,
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 31] = [
         Action::Quit,
         Action::Help,
         Action::CommandLine,
@@ -116,6 +119,9 @@ impl Action {
         Action::CancelWindow,
         Action::NextSubject,
         Action::Ssh,
+        Action::TimerToggle,
+        Action::AddNote,
+        Action::OpenTicket,
     ];
 
     /// The name used in keymap files and on the command line.
@@ -149,6 +155,9 @@ impl Action {
             Action::CancelWindow => "cancel_window",
             Action::NextSubject => "next_subject",
             Action::Ssh => "ssh",
+            Action::TimerToggle => "timer_toggle",
+            Action::AddNote => "add_note",
+            Action::OpenTicket => "open_ticket",
         }
     }
 
@@ -187,6 +196,9 @@ impl Action {
             Action::CancelWindow => "cancel the selected maintenance window",
             Action::NextSubject => "next host or client (in the form: kind)",
             Action::Ssh => "SSH to the selected host (dev, preprod)",
+            Action::TimerToggle => "start or stop the timer on the selected ticket",
+            Action::AddNote => "add a note to the selected ticket",
+            Action::OpenTicket => "open the selected ticket in a browser",
         }
     }
 
@@ -194,11 +206,14 @@ impl Action {
     /// note, a window, a remote system). Read-only and wall modes refuse
     /// these where actions are dispatched.
     pub fn mutates(self) -> bool {
-        // An SSH session can change anything on the host; the maintenance
-        // actions store windows.
         matches!(
             self,
-            Action::Ssh | Action::PlanWindow | Action::MoveWindow | Action::CancelWindow
+            Action::Ssh
+                | Action::PlanWindow
+                | Action::MoveWindow
+                | Action::CancelWindow
+                | Action::TimerToggle
+                | Action::AddNote
         )
     }
 }

@@ -66,6 +66,8 @@ pub enum Msg {
     Reloaded(Result<Box<super::reload::Loaded>, String>),
     /// A store's latest view from the POS monitor.
     Pos(Box<crate::model::pos::StoreView>),
+    /// The ticket desk's view after a sync or a command.
+    Tickets(Box<super::panes::tickets::TicketsFeed>),
 }
 
 /// What `update` asks the runner to do.
@@ -84,6 +86,8 @@ pub enum Effect {
     Ssh {
         host: String,
     },
+    /// Something for the ticket desk (timer, note, browser, sync).
+    Ticket(super::panes::tickets::TicketCmd),
 }
 
 /// A short message under the panes that fades after a few seconds.
@@ -117,6 +121,8 @@ pub struct App {
     pub dirty: bool,
     /// `Some` in `--wall` mode: the wall display replaces the panes.
     pub wall: Option<super::wall::Wall>,
+    /// The comment or note being typed (Tickets pane).
+    pub editor: Option<super::panes::tickets::Editor>,
     /// Ring the bell when a check becomes critical (`[console] bell`).
     pub bell: bool,
 }
@@ -148,6 +154,7 @@ impl App {
             size: (80, 24),
             dirty: true,
             wall: None,
+            editor: None,
             bell: false,
         }
     }
@@ -177,6 +184,11 @@ impl App {
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(app, key),
+        Msg::Paste(text) if app.editor.is_some() => {
+            super::panes::tickets::editor_paste(app, &text);
+            app.dirty = true;
+            Vec::new()
+        }
         Msg::Paste(text) => {
             match &mut app.overlay {
                 Overlay::Command(line) => line.push_str(&single_line(&text)),
@@ -240,6 +252,20 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::Tickets(mut feed) => {
+            if let Some(n) = feed.notice.take() {
+                app.notify(crate::sanitize::clean_short(&n, 160));
+            }
+            if let Some((ticket, text)) = feed.returned.take() {
+                if app.editor.is_none() {
+                    super::panes::tickets::reopen_note(app, ticket, &text);
+                }
+            }
+            feed.version = app.data.tickets.version.wrapping_add(1);
+            app.data.tickets = *feed;
+            app.dirty = true;
+            Vec::new()
+        }
         Msg::Maintenance(windows) => {
             if app.data.maintenance != windows {
                 app.data.maintenance = windows;
@@ -300,6 +326,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         return vec![Effect::Suspend];
     }
     app.dirty = true;
+    if app.editor.is_some() {
+        return super::panes::tickets::editor_key(app, key);
+    }
     match app.overlay.clone() {
         Overlay::Command(line) => on_command_key(app, key, line),
         Overlay::Filter { text, before } => {
@@ -515,6 +544,11 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::MoveWindow
         | Action::CancelWindow
         | Action::NextSubject => {}
+        Action::TimerToggle | Action::AddNote | Action::OpenTicket => {
+            if focus == PaneId::Tickets {
+                return super::panes::tickets::act(app, action);
+            }
+        }
     }
     Vec::new()
 }

@@ -17,6 +17,7 @@ impl Effect {
             Effect::Quit | Effect::RefreshChecks | Effect::Suspend | Effect::Bell => false,
             Effect::SaveWindow(_) => true,
             Effect::Ssh { .. } => true,
+            Effect::Ticket(cmd) => cmd.mutates(),
         }
     }
 }

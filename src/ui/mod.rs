@@ -15,4 +15,5 @@ pub mod snapshot;
 pub mod ssh;
 pub mod terminal;
 pub mod theme;
+pub mod tickets_task;
 pub mod wall;

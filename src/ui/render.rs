@@ -62,6 +62,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     if let Overlay::Help { scroll } = app.overlay {
         render_help(app, frame, body, scroll);
     }
+    super::panes::tickets::render_editor(app, frame, body);
 }
 
 fn render_header(app: &App, frame: &mut Frame, area: Rect) {

@@ -67,6 +67,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     }
 
     let (msg_tx, mut msg_rx) = mpsc::channel::<Msg>(4096);
+    let db_for_tickets = db.clone();
     let (stop_tx, stop_rx) = std_mpsc::channel::<FollowerCmd>();
     // The engine starts once the follower has looked at the store; with a
     // demo, after the recent history is written (see `Seeding`).
@@ -85,6 +86,8 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     );
     // The stores are watched by their own monitor, whatever the feed.
     let _pos = start_pos(&app, &sources, &msg_tx);
+    let tickets =
+        super::tickets_task::spawn(app.data.fleet.clone(), db_for_tickets, msg_tx.clone());
     let mut asked: Option<DetailRequest> = None;
     // The collector (this console while no daemon runs) prunes history.
     let mut pruned_at = Instant::now();
@@ -193,6 +196,11 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                     }
                     None => app.notify("ssh is not available here"),
                 },
+                Effect::Ticket(cmd) => {
+                    if tickets.try_send(cmd).is_err() {
+                        app.notify("the ticket desk is busy or stopped; try again");
+                    }
+                }
             }
         }
         if quit {

@@ -8,6 +8,7 @@ pub mod empty;
 pub mod health;
 pub mod maintenance;
 pub mod pos;
+pub mod tickets;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
@@ -121,6 +122,8 @@ pub struct Data {
     pub maintenance: Vec<crate::model::maintenance::MaintenanceWindow>,
     /// The latest view of each watched store, by (client, site).
     pub pos: BTreeMap<(String, String), crate::model::pos::StoreView>,
+    /// The ticket desk's last view (Tickets pane).
+    pub tickets: tickets::TicketsFeed,
     /// `counts()` memoized; emptied whenever `checks` changes.
     tally: RefCell<Option<BTreeMap<Status, usize>>>,
     /// Bumped whenever `checks` changes, so panes can keep what they
@@ -141,6 +144,7 @@ impl Data {
             detail: None,
             backups: backups::BackupData::default(),
             maintenance: Vec::new(),
+            tickets: tickets::TicketsFeed::default(),
             tally: RefCell::new(None),
             generation: 0,
         }
@@ -328,11 +332,7 @@ pub fn all() -> Vec<Box<dyn Pane>> {
     vec![
         Box::new(health::HealthPane::default()),
         Box::new(backups::BackupsPane::default()),
-        Box::new(empty::EmptyPane::new(
-            PaneId::Tickets,
-            "No ticket tracker configured.",
-            "Tickets, deadlines and timers (Redmine, built-in tracker) are not built yet.",
-        )),
+        Box::new(tickets::TicketsPane::default()),
         Box::new(maintenance::MaintenancePane::default()),
         Box::new(pos::PosPane::default()),
     ]

@@ -1,0 +1,738 @@
+//! The Tickets pane: open tickets by urgency (breached first, then the
+//! nearest deadline) with id, client, title, age, deadline countdown,
+//! timer, time spent and cost; a detail with the notes and status history;
+//! keys to start/stop the timer (stopping asks for a comment in an editor),
+//! add a note and open the ticket in a browser.
+//!
+//! The pane never talks to the tracker: it emits [`TicketCmd`] effects that
+//! the runner's ticket task executes, and draws the [`TicketsFeed`] that
+//! task sends back.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui_textarea::TextArea;
+
+use super::{Data, Handled, Pane, PaneCtx, PaneId};
+use crate::cli::tickets::{deadline_cell, local_time, short_duration};
+use crate::model::Status;
+use crate::model::tickets::{BoardRow, Clock, board};
+use crate::sources::tickets::desk::DeskView;
+use crate::ui::action::Action;
+use crate::ui::app::{App, Effect};
+use crate::ui::theme::Role;
+
+/// What the ticket task knows, for the pane.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TicketsFeed {
+    /// The desk's view; `None` before the first sync or when no tracker
+    /// could be set up.
+    pub view: Option<DeskView>,
+    /// Why there is no tracker (a missing key...), shown in the pane.
+    pub problem: Option<String>,
+    /// A one-off message (a refused time entry, a pushed note).
+    pub notice: Option<String>,
+    /// The tracker's name (`redmine`, `builtin`).
+    pub backend: String,
+    /// A note the tracker refused, handed back to the editor so the
+    /// operator's text is never lost.
+    pub returned: Option<(u64, String)>,
+    /// Bumped by `update` for each feed, so the pane can keep its board
+    /// between frames.
+    pub version: u64,
+}
+
+/// What the pane asks the ticket task to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketCmd {
+    Start(u64),
+    /// Stop the running timer with this comment; start `then_start` after
+    /// (switching tickets).
+    Stop {
+        comment: String,
+        title: String,
+        client: Option<String>,
+        then_start: Option<u64>,
+    },
+    Note {
+        ticket: u64,
+        text: String,
+    },
+    /// Open the URL in a browser (xdg-open), or show it.
+    Open(String),
+    Sync,
+}
+
+impl TicketCmd {
+    /// Timers and notes change the tracker or the store.
+    pub fn mutates(&self) -> bool {
+        matches!(
+            self,
+            TicketCmd::Start(_) | TicketCmd::Stop { .. } | TicketCmd::Note { .. }
+        )
+    }
+}
+
+/// What the editor is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EditorPurpose {
+    StopComment {
+        ticket: u64,
+        title: String,
+        client: Option<String>,
+        then_start: Option<u64>,
+    },
+    Note {
+        ticket: u64,
+    },
+}
+
+/// A comment or note being typed (ratatui-textarea). Ctrl-S saves, Esc
+/// cancels (a cancelled stop leaves the timer running: no time is lost).
+pub struct Editor {
+    pub purpose: EditorPurpose,
+    pub area: TextArea<'static>,
+}
+
+impl std::fmt::Debug for Editor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Editor")
+            .field("purpose", &self.purpose)
+            .finish()
+    }
+}
+
+/// The board as the pane shows it: judged, sorted, filtered.
+pub fn rows(data: &Data, filter: &str) -> Vec<BoardRow> {
+    let Some(view) = data.tickets.view.as_ref() else {
+        return Vec::new();
+    };
+    let fleet = &data.fleet;
+    let mut rows = board(
+        &view.cached.tickets,
+        fleet,
+        &fleet.tickets.rules,
+        &local_time(view),
+        data.now,
+    );
+    let f = filter.to_lowercase();
+    if !f.is_empty() {
+        rows.retain(|r| {
+            let t = &r.ticket;
+            t.title.to_lowercase().contains(&f)
+                || t.client
+                    .as_deref()
+                    .unwrap_or("")
+                    .to_lowercase()
+                    .contains(&f)
+                || t.id.to_string() == f
+                || t.status.to_lowercase().contains(&f)
+        });
+    }
+    rows
+}
+
+/// (feed version, clock second, filter) -> the board built for them.
+type BoardCache = std::cell::RefCell<Option<((u64, i64, String), std::rc::Rc<Vec<BoardRow>>)>>;
+
+#[derive(Default)]
+pub struct TicketsPane {
+    selected: usize,
+    detail: bool,
+    filter: String,
+    /// A frame asks for the board several times (title, summary, rows):
+    /// it is built once per feed, second and filter.
+    cache: BoardCache,
+}
+
+impl TicketsPane {
+    fn board(&self, data: &Data, filter: &str) -> std::rc::Rc<Vec<BoardRow>> {
+        let key = (
+            data.tickets.version,
+            data.now.timestamp(),
+            filter.to_string(),
+        );
+        if let Some((k, rows)) = self.cache.borrow().as_ref() {
+            if *k == key {
+                return rows.clone();
+            }
+        }
+        let built = std::rc::Rc::new(rows(data, filter));
+        *self.cache.borrow_mut() = Some((key, built.clone()));
+        built
+    }
+}
+
+impl TicketsPane {
+    fn clamp(&mut self, n: usize) {
+        self.selected = self.selected.min(n.saturating_sub(1));
+    }
+}
+
+fn status_of(r: &BoardRow) -> Status {
+    match r.clock {
+        Clock::Breached { .. } => Status::Down,
+        Clock::Stopped { met: false, .. } => Status::Degraded,
+        _ if r.diagnosis_warning => Status::Degraded,
+        Clock::Running { left, .. } if left.as_secs() < 30 * 60 => Status::Degraded,
+        _ => Status::Up,
+    }
+}
+
+impl Pane for TicketsPane {
+    fn id(&self) -> PaneId {
+        PaneId::Tickets
+    }
+
+    fn handle(&mut self, action: Action, data: &Data) -> Handled {
+        let n = self.board(data, &self.filter).len();
+        match action {
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
+            Action::PageUp => self.selected = self.selected.saturating_sub(10),
+            Action::PageDown => self.selected = (self.selected + 10).min(n.saturating_sub(1)),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = n.saturating_sub(1),
+            Action::Select if n > 0 => self.detail = !self.detail,
+            Action::Back if self.detail => self.detail = false,
+            _ => return Handled::No,
+        }
+        self.clamp(n);
+        Handled::Yes
+    }
+
+    fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    fn set_filter(&mut self, filter: &str) {
+        self.filter = filter.to_string();
+        self.selected = 0;
+    }
+
+    fn selected(&self) -> Option<usize> {
+        Some(self.selected)
+    }
+
+    fn hints(&self) -> Vec<Action> {
+        vec![Action::TimerToggle, Action::AddNote, Action::OpenTicket]
+    }
+
+    fn worst(&self, data: &Data) -> Option<Status> {
+        self.board(data, &self.filter).iter().map(status_of).max()
+    }
+
+    fn summary(&self, data: &Data) -> String {
+        let rows = self.board(data, &self.filter);
+        if data.tickets.view.is_none() {
+            return data
+                .tickets
+                .problem
+                .clone()
+                .unwrap_or_else(|| "waiting for the tracker".into());
+        }
+        let late = rows.iter().filter(|r| r.clock.is_breached()).count();
+        let stale = if data
+            .tickets
+            .view
+            .as_ref()
+            .is_some_and(|v| v.error.is_some())
+        {
+            " · STALE"
+        } else {
+            ""
+        };
+        format!("{} open, {late} late{stale}", rows.len())
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &PaneCtx) {
+        let data = ctx.data;
+        let theme = ctx.theme;
+        let Some(view) = data.tickets.view.as_ref() else {
+            let text = data
+                .tickets
+                .problem
+                .clone()
+                .unwrap_or_else(|| "Reading the tracker…".into());
+            frame.render_widget(
+                Paragraph::new(Span::styled(text, theme.style(Role::Muted)))
+                    .wrap(Wrap { trim: true }),
+                area,
+            );
+            return;
+        };
+        let rows = self.board(data, &self.filter);
+        let [status, body] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+        frame.render_widget(Paragraph::new(status_line(data, view, theme)), status);
+        if self.detail {
+            if let Some(r) = rows.get(self.selected) {
+                render_detail(frame, body, r, data, theme);
+                return;
+            }
+        }
+        if rows.is_empty() {
+            frame.render_widget(
+                Paragraph::new(Span::styled("No open tickets.", theme.style(Role::Muted))),
+                body,
+            );
+            return;
+        }
+        let w = body.width as usize;
+        // id client deadline timer spent cost age, title takes the rest.
+        let wide = w >= 110;
+        let fixed = if wide {
+            6 + 11 + 12 + 8 + 7 + 11 + 6
+        } else {
+            6 + 9 + 10 + 7 + 6
+        };
+        let title_w = w.saturating_sub(fixed + 1).max(8);
+        let mut lines = Vec::new();
+        let head = if wide {
+            format!(
+                "{:<6}{:<11}{:<tw$} {:<12}{:<8}{:>6} {:>11} {:>5}",
+                "#",
+                "CLIENT",
+                "TITLE",
+                "DEADLINE",
+                "TIMER",
+                "SPENT",
+                "COST",
+                "AGE",
+                tw = title_w
+            )
+        } else {
+            format!(
+                "{:<6}{:<9}{:<tw$} {:<12}{:<7}{:>6} ",
+                "#",
+                "CLIENT",
+                "TITLE",
+                "DEADLINE",
+                "TIMER",
+                "SPENT",
+                tw = title_w
+            )
+        };
+        lines.push(Line::from(Span::styled(head, theme.style(Role::Header))));
+        let height = body.height.saturating_sub(1) as usize;
+        let start = self.selected.saturating_sub(height.saturating_sub(1));
+        for (i, r) in rows.iter().enumerate().skip(start).take(height) {
+            let t = &r.ticket;
+            let st = status_of(r);
+            let deadline = deadline_cell(&r.clock);
+            let timer = r
+                .timer
+                .map(|at| {
+                    format!(
+                        "▶{}",
+                        short_duration((data.now - at).to_std().unwrap_or_default())
+                    )
+                })
+                .unwrap_or_default();
+            let client = t.client.as_deref().unwrap_or("?");
+            let title = fit(&t.title, title_w);
+            let mut spans = vec![
+                Span::styled(
+                    format!("{:<6}", fit(&t.id.to_string(), 6)),
+                    theme.style(Role::Muted),
+                ),
+                Span::styled(
+                    format!(
+                        "{:<w$}",
+                        fit(client, if wide { 10 } else { 8 }),
+                        w = if wide { 11 } else { 9 }
+                    ),
+                    theme.style(Role::Text),
+                ),
+                Span::styled(format!("{title:<title_w$} "), theme.style(Role::Text)),
+                Span::styled(format!("{deadline:<12}"), theme.status(st)),
+                Span::styled(
+                    format!("{:<w$}", timer, w = if wide { 8 } else { 7 }),
+                    theme.style(Role::Accent),
+                ),
+                Span::styled(
+                    format!(
+                        "{:>6}{}",
+                        short_duration(r.spent),
+                        if r.diagnosis_warning { "!" } else { " " }
+                    ),
+                    if r.diagnosis_warning {
+                        theme.style(Role::Warn)
+                    } else {
+                        theme.style(Role::Text)
+                    },
+                ),
+            ];
+            if wide {
+                spans.push(Span::styled(
+                    format!("{:>8.2} {:<3}", r.cost, fit(&r.currency, 3)),
+                    theme.style(Role::Text),
+                ));
+                spans.push(Span::styled(
+                    format!(
+                        "{:>6}",
+                        short_duration((data.now - t.created).to_std().unwrap_or_default())
+                    ),
+                    theme.style(Role::Muted),
+                ));
+            }
+            let mut line = Line::from(spans);
+            if i == self.selected && ctx.focused {
+                line = line.style(theme.style(Role::Selection));
+            }
+            lines.push(line);
+        }
+        frame.render_widget(Paragraph::new(lines), body);
+    }
+
+    fn wall_title(&self) -> Option<&'static str> {
+        Some("Tickets nearest their deadline")
+    }
+
+    fn wall_lines(&self, data: &Data, n: usize) -> Vec<super::WallLine> {
+        self.board(data, "")
+            .iter()
+            .take(n)
+            .map(|r| super::WallLine {
+                status: status_of(r),
+                text: format!(
+                    "#{} {} {} {}",
+                    r.ticket.id,
+                    r.ticket.client.as_deref().unwrap_or("?"),
+                    deadline_cell(&r.clock),
+                    r.ticket.title
+                ),
+            })
+            .collect()
+    }
+}
+
+fn fit(s: &str, w: usize) -> String {
+    if s.chars().count() <= w {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(w.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+fn status_line<'a>(data: &Data, view: &DeskView, theme: &crate::ui::theme::Theme) -> Line<'a> {
+    let mut spans = Vec::new();
+    let age = |at: chrono::DateTime<chrono::Utc>| {
+        short_duration((data.now - at).to_std().unwrap_or_default())
+    };
+    match (&view.error, view.cached.synced) {
+        (Some(e), synced) => spans.push(Span::styled(
+            format!(
+                "STALE ({}): {} ",
+                synced.map_or("nothing cached".into(), |s| format!("cache {} old", age(s))),
+                crate::sanitize::clean_short(e, 80)
+            ),
+            theme.style(Role::Warn).add_modifier(Modifier::BOLD),
+        )),
+        (None, Some(s)) => spans.push(Span::styled(
+            format!("{} · synced {} ago ", data.tickets.backend, age(s)),
+            theme.style(Role::Muted),
+        )),
+        (None, None) => {}
+    }
+    if let Some(t) = &view.timer {
+        spans.push(Span::styled(
+            format!("· timer #{} {} ", t.ticket, age(t.started)),
+            theme.style(Role::Accent),
+        ));
+    }
+    if !view.pending.is_empty() {
+        let why = view
+            .pending
+            .iter()
+            .find_map(|e| e.last_error.clone())
+            .map(|e| format!(": {}", crate::sanitize::clean_short(&e, 60)))
+            .unwrap_or_default();
+        spans.push(Span::styled(
+            format!(
+                "· {} time entr{} queued{why}",
+                view.pending.len(),
+                if view.pending.len() == 1 { "y" } else { "ies" }
+            ),
+            theme.style(Role::Warn),
+        ));
+    }
+    Line::from(spans)
+}
+
+fn render_detail(
+    frame: &mut Frame,
+    area: Rect,
+    r: &BoardRow,
+    data: &Data,
+    theme: &crate::ui::theme::Theme,
+) {
+    let t = &r.ticket;
+    let tz = data.tz;
+    let when = |at: chrono::DateTime<chrono::Utc>| {
+        at.with_timezone(&tz).format("%a %d %b %H:%M").to_string()
+    };
+    let mut lines = vec![
+        Line::from(Span::styled(
+            format!("#{} {}", t.id, t.title),
+            theme.style(Role::Title),
+        )),
+        Line::from(Span::styled(
+            format!(
+                "{} · {} · {} · {} · by {}{}",
+                t.client.as_deref().unwrap_or("?"),
+                t.tracker,
+                t.priority,
+                t.status,
+                t.author,
+                t.assignee
+                    .as_deref()
+                    .map(|a| format!(" · assigned to {a}"))
+                    .unwrap_or_default()
+            ),
+            theme.style(Role::Muted),
+        )),
+    ];
+    let deadline = match r.clock {
+        Clock::None => "no intervention time for this priority".to_string(),
+        Clock::Running { due, .. } | Clock::Breached { due, .. } => {
+            format!(
+                "intervention due {} ({})",
+                when(due),
+                deadline_cell(&r.clock)
+            )
+        }
+        Clock::Stopped { due, at, met } => format!(
+            "intervention started {} (due {}, {})",
+            when(at),
+            when(due),
+            if met { "met" } else { "LATE" }
+        ),
+    };
+    lines.push(Line::from(Span::styled(
+        format!("opened {} · {deadline}", when(t.created)),
+        theme.status(status_of(r)),
+    )));
+    if let Clock::Running { due, .. } | Clock::Breached { due, .. } = r.restoration {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "restoration due {} ({})",
+                when(due),
+                deadline_cell(&r.restoration)
+            ),
+            theme.style(Role::Text),
+        )));
+    }
+    lines.push(Line::from(Span::styled(
+        format!(
+            "spent {} · billed {} · {:.2} {}{}",
+            short_duration(r.spent),
+            short_duration(r.billed),
+            r.cost,
+            r.currency,
+            if r.diagnosis_warning {
+                " · diagnosis over the contract's threshold: tell the client"
+            } else {
+                ""
+            }
+        ),
+        if r.diagnosis_warning {
+            theme.style(Role::Warn)
+        } else {
+            theme.style(Role::Text)
+        },
+    )));
+    if let Some(url) = &t.url {
+        lines.push(Line::from(Span::styled(
+            url.clone(),
+            theme.style(Role::Muted),
+        )));
+    }
+    lines.push(Line::from(""));
+    if t.journals.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "No notes yet.",
+            theme.style(Role::Muted),
+        )));
+    }
+    for j in t.journals.iter().rev() {
+        let mut head = format!("{} {}", when(j.at), j.author);
+        if let Some((from, to)) = &j.status_change {
+            head.push_str(&format!(" · status {from} → {to}"));
+        }
+        lines.push(Line::from(Span::styled(head, theme.style(Role::Accent))));
+        if let Some(n) = &j.notes {
+            for l in n.lines() {
+                lines.push(Line::from(Span::styled(
+                    format!("  {l}"),
+                    theme.style(Role::Text),
+                )));
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+/// The ticket actions, once the pane has passed on them.
+pub fn act(app: &mut App, action: Action) -> Vec<Effect> {
+    let filter = app
+        .pane(PaneId::Tickets)
+        .map(|p| p.filter().to_string())
+        .unwrap_or_default();
+    let index = app
+        .pane(PaneId::Tickets)
+        .and_then(|p| p.selected())
+        .unwrap_or(0);
+    let rows = rows(&app.data, &filter);
+    let Some(r) = rows.get(index) else {
+        app.notify("no ticket selected");
+        return Vec::new();
+    };
+    let t = &r.ticket;
+    let running = app.data.tickets.view.as_ref().and_then(|v| v.timer.clone());
+    match action {
+        Action::TimerToggle => match running {
+            None => {
+                app.notify(format!("timer started on #{}", t.id));
+                return vec![Effect::Ticket(TicketCmd::Start(t.id))];
+            }
+            Some(timer) => {
+                // Stop (and maybe switch): the comment first.
+                let title = app
+                    .data
+                    .tickets
+                    .view
+                    .as_ref()
+                    .and_then(|v| v.cached.tickets.iter().find(|x| x.id == timer.ticket))
+                    .map(|x| (x.title.clone(), x.client.clone()))
+                    .unwrap_or_else(|| (format!("#{}", timer.ticket), None));
+                let then_start = (timer.ticket != t.id).then_some(t.id);
+                open_editor(
+                    app,
+                    EditorPurpose::StopComment {
+                        ticket: timer.ticket,
+                        title: title.0,
+                        client: title.1,
+                        then_start,
+                    },
+                );
+            }
+        },
+        Action::AddNote => open_editor(app, EditorPurpose::Note { ticket: t.id }),
+        Action::OpenTicket => match &t.url {
+            Some(url) => return vec![Effect::Ticket(TicketCmd::Open(url.clone()))],
+            None => app.notify(format!("#{} has no web page (built-in tracker)", t.id)),
+        },
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Reopens the note editor with text the tracker did not take.
+pub fn reopen_note(app: &mut App, ticket: u64, text: &str) {
+    open_editor(app, EditorPurpose::Note { ticket });
+    if let Some(ed) = app.editor.as_mut() {
+        ed.area.insert_str(text);
+    }
+}
+
+fn open_editor(app: &mut App, purpose: EditorPurpose) {
+    let mut area = TextArea::default();
+    let title = match &purpose {
+        EditorPurpose::StopComment {
+            ticket, then_start, ..
+        } => match then_start {
+            Some(next) => format!(" Stop #{ticket} (then start #{next}): what was done? "),
+            None => format!(" Stop #{ticket}: what was done? "),
+        },
+        EditorPurpose::Note { ticket } => format!(" Note on #{ticket} "),
+    };
+    area.set_block(Block::default().borders(Borders::ALL).title(title));
+    app.editor = Some(Editor { purpose, area });
+}
+
+/// A key while the editor is open: Ctrl-S saves, Esc cancels.
+pub fn editor_key(app: &mut App, key: crossterm::event::KeyEvent) -> Vec<Effect> {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    let Some(mut ed) = app.editor.take() else {
+        return Vec::new();
+    };
+    if key.code == KeyCode::Esc {
+        app.notify(match ed.purpose {
+            EditorPurpose::StopComment { .. } => "not stopped: the timer keeps running",
+            EditorPurpose::Note { .. } => "note cancelled",
+        });
+        return Vec::new();
+    }
+    if key.code == KeyCode::Char('s') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        let text = ed.area.lines().join("\n").trim().to_string();
+        return match ed.purpose {
+            EditorPurpose::StopComment {
+                title,
+                client,
+                then_start,
+                ..
+            } => vec![Effect::Ticket(TicketCmd::Stop {
+                comment: text,
+                title,
+                client,
+                then_start,
+            })],
+            EditorPurpose::Note { ticket } if !text.is_empty() => {
+                vec![Effect::Ticket(TicketCmd::Note { ticket, text })]
+            }
+            EditorPurpose::Note { .. } => {
+                app.notify("empty note not sent");
+                Vec::new()
+            }
+        };
+    }
+    ed.area.input(key);
+    app.editor = Some(ed);
+    Vec::new()
+}
+
+/// Pasted text goes into the open editor.
+pub fn editor_paste(app: &mut App, text: &str) {
+    if let Some(ed) = app.editor.as_mut() {
+        let clean = crate::sources::tickets::clean_note(text);
+        ed.area.insert_str(clean);
+    }
+}
+
+/// Draws the editor over the panes.
+pub fn render_editor(app: &App, frame: &mut Frame, area: Rect) {
+    let Some(ed) = &app.editor else { return };
+    let w = area.width.clamp(20, 72);
+    let h = area.height.clamp(5, 10);
+    let r = Rect {
+        x: area.x + (area.width.saturating_sub(w)) / 2,
+        y: area.y + (area.height.saturating_sub(h)) / 2,
+        width: w.min(area.width),
+        height: h.min(area.height),
+    };
+    frame.render_widget(Clear, r);
+    frame.render_widget(&ed.area, r);
+    if r.height > 0 {
+        let hint = Rect {
+            y: r.y + r.height - 1,
+            height: 1,
+            ..r
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                " Ctrl-S save · Esc cancel ",
+                app.theme.style(Role::Muted),
+            )),
+            Rect {
+                x: hint.x + 2,
+                width: hint.width.saturating_sub(4),
+                ..hint
+            },
+        );
+    }
+}
