@@ -159,10 +159,14 @@ fn tmux_key(k: &KeyBinding) -> (bool, String) {
 fn the_wall_starts_and_its_pages_rotate() {
     let home = tempfile::tempdir().unwrap();
     let t = start_wall(home.path(), "default");
-    let screen = t.wait_for("the wall with pages", 20, |s| {
+    t.wait_for("the wall with pages", 20, |s| {
         is_wall(s) && page_label(s).is_some()
     });
-    assert!(screen.contains("Clients"), "{screen}");
+    // Pages turn on the clock, so the first page seen may be any of them:
+    // the clients' page comes round within one rotation (10 s a page).
+    t.wait_for("the clients' page", 70, |s| {
+        is_wall(s) && s.contains("Clients")
+    });
     let first = t
         .wait_for("a page label", 20, |s| page_label(s).is_some())
         .to_string();
