@@ -17,6 +17,9 @@ use vigie::model::backup::{
 };
 use vigie::sources::backups::BackupLister;
 
+mod support;
+use support::sshd::{KeyPair, Sshd, SshdConfig, options};
+
 fn sh(cmd: &mut Command) {
     let out = cmd.stdin(Stdio::null()).output().unwrap();
     assert!(
@@ -335,6 +338,7 @@ fn dump_directory_lists_dated_files_and_says_when_nothing_matches() {
         directory: dir.path().to_string_lossy().into(),
         pattern: DumpPattern::parse("odoo_{date}.sql.gz").unwrap(),
         timezone: chrono_tz::UTC,
+        sftp: None,
     }));
     let rt = runtime();
     let lister = BackupLister::default();
@@ -350,9 +354,76 @@ fn dump_directory_lists_dated_files_and_says_when_nothing_matches() {
         directory: dir.path().to_string_lossy().into(),
         pattern: DumpPattern::parse("erp-{date}.dump").unwrap(),
         timezone: chrono_tz::UTC,
+        sftp: None,
     }));
     let e = rt.block_on(lister.list(&other)).unwrap().unwrap_err();
     assert!(e.contains("no file name matches 'erp-{date}.dump'"), "{e}");
+}
+
+/// The same dated dump files, on a host reached over SFTP by the real
+/// sshd: listed through the SSH layer with strict host keys; an unknown
+/// host key is an error in the source, never a question.
+#[test]
+fn dump_directory_over_sftp_is_listed_through_the_ssh_layer() {
+    let keys = tempfile::tempdir().unwrap();
+    let key = KeyPair::new(keys.path(), "id", "");
+    let sshd = Sshd::start(SshdConfig {
+        allow_tcp_forwarding: false,
+        authorized: vec![key.public_line.clone()],
+    });
+    std::fs::write(
+        keys.path().join("known_hosts"),
+        format!("{}\n", sshd.known_hosts_line()),
+    )
+    .unwrap();
+    let remote = tempfile::tempdir().unwrap();
+    let now = Utc::now();
+    for back in 1..=DAYS {
+        if back == 4 {
+            continue;
+        }
+        let d = (now - TimeDelta::days(back)).date_naive();
+        let size = if back == 2 { 10 } else { 5_000 };
+        std::fs::write(
+            remote.path().join(format!("odoo_{d}.sql.gz")),
+            vec![0u8; size],
+        )
+        .unwrap();
+    }
+    std::fs::create_dir(remote.path().join("odoo_2020-01-01.sql.gz.d")).unwrap();
+    let src = source(BackupKind::Dumps(DumpSource {
+        directory: format!("backup-host:{}", remote.path().display()),
+        pattern: DumpPattern::parse("odoo_{date}.sql.gz").unwrap(),
+        timezone: chrono_tz::UTC,
+        sftp: Some(sshd.target("backup-host", Some(&key.private))),
+    }));
+    let rt = runtime();
+    let lister = BackupLister::default().with_ssh(std::sync::Arc::new(options(keys.path())));
+    let points = rt.block_on(lister.list(&src)).unwrap().unwrap();
+    assert_eq!(points.len(), 5, "directories are not restore points");
+    assert_eq!(points.iter().filter(|p| p.size == Some(10)).count(), 1);
+    use DayState::*;
+    assert_eq!(
+        states(&src, &points, now),
+        vec![Ok, Ok, Missing, Ok, Suspect, Ok]
+    );
+
+    // A host whose key nobody trusted: the source says so.
+    let strangers = tempfile::tempdir().unwrap();
+    std::fs::write(strangers.path().join("known_hosts"), "").unwrap();
+    let wary = BackupLister::default().with_ssh(std::sync::Arc::new(options(strangers.path())));
+    let e = rt.block_on(wary.list(&src)).unwrap().unwrap_err();
+    assert!(e.contains("unknown host key"), "{e}");
+
+    // A missing remote directory is a readable error too.
+    let gone = source(BackupKind::Dumps(DumpSource {
+        directory: "backup-host:/nonexistent-dumps-for-vigie".into(),
+        pattern: DumpPattern::parse("odoo_{date}.sql.gz").unwrap(),
+        timezone: chrono_tz::UTC,
+        sftp: Some(sshd.target("backup-host", Some(&key.private))),
+    }));
+    let e = rt.block_on(lister.list(&gone)).unwrap().unwrap_err();
+    assert!(e.contains("/nonexistent-dumps-for-vigie"), "{e}");
 }
 
 struct Kill(Child);

@@ -25,7 +25,12 @@ use crate::store::Reader;
 /// What is known of every source: the store's run log and last listings,
 /// then a listing made now (a demo whose repositories are still being
 /// built says so instead).
-pub async fn records(fleet: &Fleet, db: &Path, demo: bool) -> BTreeMap<String, SourceRecord> {
+pub async fn records(
+    fleet: &Fleet,
+    ssh: &crate::config::SshSettings,
+    db: &Path,
+    demo: bool,
+) -> BTreeMap<String, SourceRecord> {
     let now = Utc::now();
     let mut records = if db.exists() {
         Reader::open(db)
@@ -42,7 +47,10 @@ pub async fn records(fleet: &Fleet, db: &Path, demo: bool) -> BTreeMap<String, S
         }
         return records;
     }
-    let listed = list_once(&fleet.backups, &BackupLister::default()).await;
+    let lister = BackupLister::default().with_ssh(std::sync::Arc::new(
+        crate::sources::ssh::Options::from_config(ssh),
+    ));
+    let listed = list_once(&fleet.backups, &lister).await;
     for (id, result) in listed {
         let r = records.entry(id).or_default();
         r.checked = Some(now);
@@ -109,7 +117,7 @@ pub async fn run(
         }
         fleet.backups.retain(|b| b.client == c);
     }
-    let records = records(&fleet, &setup.db, setup.demo.is_some()).await;
+    let records = records(&fleet, &setup.config.ssh, &setup.db, setup.demo.is_some()).await;
     let now = Utc::now();
     let o = overview(&fleet, &records, now);
     match format {

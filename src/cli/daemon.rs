@@ -83,10 +83,11 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         silences,
         ..EngineOptions::default()
     };
+    let ssh_options = sources.ssh_options();
     let engine = Engine::start_with(&fleet, sources, tx, options);
     let backups = crate::engine::backups::BackupCollector::start(
         &fleet.backups,
-        Default::default(),
+        crate::sources::backups::BackupLister::default().with_ssh(ssh_options),
         writer.handle(),
     );
     let pings = match fleet.pings_listen {

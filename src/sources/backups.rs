@@ -4,13 +4,31 @@ use crate::model::backup::{BackupKind, BackupSource, RestorePoint};
 
 use super::{borg, dumps, restic};
 
-/// What listing sources keeps between listings (restic sizes measured).
-#[derive(Clone, Default)]
+/// What listing sources keeps between listings (restic sizes measured),
+/// and how remote dump directories are reached.
+#[derive(Clone)]
 pub struct BackupLister {
     restic_sizes: restic::SizeCache,
+    ssh: std::sync::Arc<super::ssh::Options>,
+}
+
+impl Default for BackupLister {
+    fn default() -> Self {
+        BackupLister {
+            restic_sizes: restic::SizeCache::default(),
+            ssh: std::sync::Arc::new(super::ssh::Options::from_env(None)),
+        }
+    }
 }
 
 impl BackupLister {
+    /// The same lister with the SSH options of a configuration (SFTP dump
+    /// directories).
+    pub fn with_ssh(mut self, opts: std::sync::Arc<super::ssh::Options>) -> BackupLister {
+        self.ssh = opts;
+        self
+    }
+
     /// Lists the restore points of `src`, within its timeout. Ping sources
     /// have nothing to list: `None`.
     pub async fn list(&self, src: &BackupSource) -> Option<Result<Vec<RestorePoint>, String>> {
@@ -20,7 +38,7 @@ impl BackupLister {
                     Some(restic::list(r, src.timeout, &self.restic_sizes).await)
                 }
                 BackupKind::Borg(b) => Some(borg::list(b, src.timeout).await),
-                BackupKind::Dumps(d) => Some(dumps::list(d, src.timeout).await),
+                BackupKind::Dumps(d) => Some(dumps::list(d, src.timeout, &self.ssh).await),
                 BackupKind::Ping { .. } => None,
             }
         };

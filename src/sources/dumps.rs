@@ -19,13 +19,32 @@ pub struct Entry {
     pub modified: Option<DateTime<Utc>>,
 }
 
-/// Lists a local directory (on a blocking thread).
-pub async fn list(src: &DumpSource, timeout: Duration) -> Result<Vec<RestorePoint>, String> {
-    if is_remote(&src.directory) {
-        return Err(format!(
-            "{}: remote dump directories need the SSH layer, which this build does not have",
-            src.directory
-        ));
+/// Lists the directory: a local one on a blocking thread, `host:/path`
+/// over SFTP through the SSH layer (strict host keys, never a prompt).
+pub async fn list(
+    src: &DumpSource,
+    timeout: Duration,
+    ssh: &crate::sources::ssh::Options,
+) -> Result<Vec<RestorePoint>, String> {
+    if let Some((host, path)) = remote_parts(&src.directory) {
+        let Some(target) = &src.sftp else {
+            return Err(format!("{host} is not a host of the configuration"));
+        };
+        let entries =
+            crate::sources::ssh::list_dir(target.clone(), ssh.clone(), path.to_string(), timeout)
+                .await
+                .map_err(|e| e.to_string())?;
+        let entries: Vec<Entry> = entries
+            .into_iter()
+            .filter(|e| !e.is_dir)
+            .take(100_000)
+            .map(|e| Entry {
+                name: e.name,
+                size: e.size,
+                modified: e.mtime.and_then(|s| DateTime::from_timestamp(s, 0)),
+            })
+            .collect();
+        return points(&entries, &src.pattern, src.timezone);
     }
     let dir = src.directory.clone();
     let read = tokio::task::spawn_blocking(move || read_local(&dir));
@@ -45,7 +64,15 @@ pub async fn list(src: &DumpSource, timeout: Duration) -> Result<Vec<RestorePoin
 
 /// `host:/path` (SFTP) rather than a local path.
 pub fn is_remote(dir: &str) -> bool {
-    !dir.starts_with('/') && !dir.starts_with('.') && dir.contains(':')
+    remote_parts(dir).is_some()
+}
+
+/// The host and the path of a `host:/path` directory.
+pub fn remote_parts(dir: &str) -> Option<(&str, &str)> {
+    if dir.starts_with('/') || dir.starts_with('.') {
+        return None;
+    }
+    dir.split_once(':').filter(|(h, _)| !h.is_empty())
 }
 
 fn read_local(dir: &str) -> Result<Vec<Entry>, String> {

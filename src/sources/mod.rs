@@ -88,6 +88,11 @@ impl Sources {
         })
     }
 
+    /// The SSH options checks use (also for SFTP backup listings).
+    pub fn ssh_options(&self) -> Arc<ssh::Options> {
+        self.ssh.clone()
+    }
+
     /// The same sources with the SSH options of a configuration.
     pub fn with_ssh(mut self, opts: ssh::Options) -> Sources {
         self.ssh = Arc::new(opts);

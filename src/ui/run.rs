@@ -152,7 +152,8 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                     backups.take().unwrap_or_else(|| {
                         crate::engine::backups::BackupCollector::start(
                             &app.data.fleet.backups,
-                            Default::default(),
+                            crate::sources::backups::BackupLister::default()
+                                .with_ssh(sources.ssh_options()),
                             writer.handle(),
                         )
                     })

@@ -21,6 +21,11 @@ pub(super) fn sources(v: &mut Validator, raw: &RawConfig) -> Vec<BackupSource> {
         .iter()
         .map(|(id, _)| id.get_ref().as_str())
         .collect();
+    let hosts: Vec<&str> = raw
+        .hosts
+        .iter()
+        .map(|(n, _)| n.get_ref().as_str())
+        .collect();
     let mut out = Vec::new();
     let mut uuids: Vec<&str> = Vec::new();
     for (id, b) in raw.backups.iter() {
@@ -52,7 +57,9 @@ pub(super) fn sources(v: &mut Validator, raw: &RawConfig) -> Vec<BackupSource> {
             }
             uuids.push(u.get_ref());
         }
-        let Some(kind) = kind(v, b, tz) else { continue };
+        let Some(kind) = kind(v, b, tz, &hosts) else {
+            continue;
+        };
         let policy = policy(v, b);
         out.push(BackupSource {
             id: id.get_ref().clone(),
@@ -91,7 +98,13 @@ pub(super) fn pings(v: &mut Validator, raw: &RawConfig) -> Option<std::net::Sock
 }
 
 /// The kind-specific keys: required ones present, foreign ones refused.
-fn kind(v: &mut Validator, b: &RawBackup, client_tz: chrono_tz::Tz) -> Option<BackupKind> {
+/// `hosts`: the names of `[hosts]`, which a remote dump directory must name.
+fn kind(
+    v: &mut Validator,
+    b: &RawBackup,
+    client_tz: chrono_tz::Tz,
+    hosts: &[&str],
+) -> Option<BackupKind> {
     let kind = b.kind.get_ref().as_str();
     let allowed: &[&str] = match kind {
         "restic" => &[
@@ -205,10 +218,25 @@ fn kind(v: &mut Validator, b: &RawBackup, client_tz: chrono_tz::Tz) -> Option<Ba
                     DumpPattern::parse("{date}").ok()?
                 }
             };
+            if let (Some((host, _)), Some(d)) = (
+                crate::sources::dumps::remote_parts(&directory),
+                &b.directory,
+            ) {
+                if !hosts.contains(&host) {
+                    v.error(
+                        d.span(),
+                        format!(
+                            "unknown host '{host}' in directory '{directory}', expected host:/path with a host of [hosts]: {}",
+                            one_of(hosts)
+                        ),
+                    );
+                }
+            }
             BackupKind::Dumps(DumpSource {
                 directory,
                 pattern,
                 timezone: b.timezone.map_or(client_tz, |t| t.0),
+                sftp: None,
             })
         }
         _ => BackupKind::Ping {

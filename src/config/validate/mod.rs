@@ -157,7 +157,7 @@ pub(crate) fn fleet(
         .map(|(name, h)| host::host(&mut v, name, h))
         .collect();
     let health = health(&mut v, &raw.health);
-    let backups = backup::sources(&mut v, raw);
+    let mut backups = backup::sources(&mut v, raw);
     let pings_listen = backup::pings(&mut v, raw);
     let tickets = tickets::tickets(&mut v, raw.tickets.as_ref(), &raw.clients);
     // A check's `clients` must name clients that use its host.
@@ -190,6 +190,14 @@ pub(crate) fn fleet(
 
     let clients: Vec<_> = clients;
     let ssh = ssh::settings(&mut v, raw, &clients, &mut hosts);
+    // A remote dump directory is read over SFTP as its host's entry says.
+    for b in &mut backups {
+        if let crate::model::backup::BackupKind::Dumps(d) = &mut b.kind {
+            if let Some((host, _)) = crate::sources::dumps::remote_parts(&d.directory) {
+                d.sftp = ssh.hosts.get(host).map(|h| h.target.clone());
+            }
+        }
+    }
     if v.diagnostics.is_empty() {
         Ok((
             Fleet {

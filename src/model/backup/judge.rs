@@ -84,6 +84,7 @@ mod tests {
             directory: "/d".into(),
             pattern: crate::model::backup::DumpPattern::parse("{date}").unwrap(),
             timezone: chrono_tz::UTC,
+            sftp: None,
         }));
         let ping = source(BackupKind::Ping { uuid: "u".into() });
         let fresh = [RestorePoint {

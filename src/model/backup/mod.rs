@@ -194,6 +194,9 @@ pub struct DumpSource {
     pub pattern: DumpPattern,
     /// Timezone of the dates written in file names.
     pub timezone: Tz,
+    /// For `host:/path`: how to reach the host (its `[hosts]` entry, jump
+    /// hosts included), filled once every host is known.
+    pub sftp: Option<crate::model::ssh::SshTarget>,
 }
 
 /// How a dump's file name gives its date.
