@@ -249,3 +249,195 @@ fn stores_whose_tills_are_at_risk_are_on_the_wall() {
     let at = text.find("Stores whose tills are at risk").unwrap();
     assert!(text[at..].lines().nth(1).unwrap().contains("none"));
 }
+
+/// The text of one section of the wall: its title line and the lines
+/// under it, up to the next blank line.
+fn section<'a>(text: &'a str, title: &str) -> Vec<&'a str> {
+    let at = text
+        .find(title)
+        .unwrap_or_else(|| panic!("{title}:\n{text}"));
+    text[at..]
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .collect()
+}
+
+fn ticket(id: u64, client: &str, title: &str, hours_ago: i64) -> vigie::model::tickets::Ticket {
+    let created = common::now() - Span::hours(hours_ago);
+    vigie::model::tickets::Ticket {
+        id,
+        project: format!("{client}-support"),
+        client: Some(client.into()),
+        title: title.into(),
+        status: "New".into(),
+        closed: false,
+        priority: "urgent".into(),
+        tracker: "Support".into(),
+        author: "Client".into(),
+        assignee: None,
+        created,
+        updated: created,
+        spent: Duration::ZERO,
+        first_time_entry: None,
+        journals: vec![],
+        url: None,
+    }
+}
+
+/// The Tickets pane offers the wall its breached tickets, then the nearest
+/// running deadlines, in the board's order; tickets someone already
+/// started on are left out.
+#[test]
+fn tickets_nearest_their_deadline_are_on_the_wall() {
+    let mut app = wall_app();
+    let mut started = ticket(13, "velo", "Already on it", 50);
+    started.first_time_entry = Some(common::now() - Span::hours(49));
+    let tickets = vec![
+        ticket(11, "cagette", "Paiement \u{1b}[2Jrefusé", 2),
+        started,
+        ticket(
+            10,
+            "cagette",
+            "Caisses hors ligne depuis ce matin dans les deux magasins du quartier nord",
+            52,
+        ),
+    ];
+    let feed = vigie::ui::panes::tickets::TicketsFeed {
+        view: Some(vigie::sources::tickets::desk::DeskView {
+            cached: vigie::store::tickets::Cached {
+                tickets,
+                synced: Some(common::now()),
+                error: None,
+            },
+            error: None,
+            timer: None,
+            pending: vec![],
+            entries: vec![],
+        }),
+        backend: "redmine".into(),
+        ..Default::default()
+    };
+    update(&mut app, Msg::Tickets(Box::new(feed)));
+    let text = screen(&app, 200, 60);
+    let lines = section(&text, "Tickets nearest their deadline");
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[1].contains("✖ #10 cagette · Caisses hors ligne"),
+        "{text}"
+    );
+    assert!(lines[1].contains("…"), "long titles are cut: {text}");
+    assert!(lines[1].contains("LATE"), "{text}");
+    assert!(lines[2].contains("#11 cagette · Paiement"), "{text}");
+    assert!(lines[2].contains("· in "), "{text}");
+    assert!(!text.contains('\u{1b}'));
+    assert!(!text.contains("Already on it"), "{text}");
+}
+
+fn window(
+    uid: &str,
+    target: vigie::model::maintenance::Target,
+    start_min: i64,
+    minutes: i64,
+    state: vigie::model::maintenance::WindowState,
+) -> vigie::model::maintenance::MaintenanceWindow {
+    let start = common::now() + Span::minutes(start_min);
+    let week_ago = common::now() - Span::days(8);
+    vigie::model::maintenance::MaintenanceWindow {
+        uid: uid.into(),
+        target,
+        kind: vigie::model::maintenance::Kind::Standard,
+        start,
+        end: start + Span::minutes(minutes),
+        title: "updates".into(),
+        state,
+        sequence: 0,
+        created: week_ago,
+        stamp: week_ago,
+        announced: Some(week_ago),
+    }
+}
+
+/// The Maintenance pane offers the wall the window in progress, then the
+/// ones starting tonight; cancelled and later windows stay off it.
+#[test]
+fn tonights_maintenance_is_on_the_wall() {
+    use vigie::model::maintenance::{Target, WindowState};
+    let mut app = wall_app();
+    let text = screen(&app, 200, 60);
+    assert!(
+        section(&text, "Maintenance tonight")[1].contains("none"),
+        "{text}"
+    );
+    // common::now() is Sunday 18:42 in Paris.
+    app.data.maintenance = vec![
+        window(
+            "later",
+            Target::Client("velo".into()),
+            3 * 60 + 18,
+            120,
+            WindowState::Planned,
+        ),
+        window(
+            "off",
+            Target::Client("mairie".into()),
+            60,
+            60,
+            WindowState::Cancelled,
+        ),
+        window(
+            "wed",
+            Target::Client("mairie".into()),
+            3 * 24 * 60,
+            60,
+            WindowState::Announced,
+        ),
+        window(
+            "now",
+            Target::Host("mutu-1".into()),
+            -30,
+            120,
+            WindowState::Announced,
+        ),
+    ];
+    let text = screen(&app, 200, 60);
+    let lines = section(&text, "Maintenance tonight");
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[1].contains("host mutu-1 · Sun 18:12-20:12 CET · standard · in progress"),
+        "{text}"
+    );
+    assert!(
+        lines[2].contains("client velo · Sun 22:00-00:00 CET · standard · planned"),
+        "{text}"
+    );
+    assert!(!text.contains("client mairie"), "{text}");
+}
+
+/// The Backups pane offers the wall its clients that are not up, worst
+/// first, with their verdict.
+#[test]
+fn clients_whose_backups_are_not_up_are_on_the_wall() {
+    use vigie::model::backup::SourceRecord;
+    let mut app = wall_app();
+    let mut records = std::collections::BTreeMap::new();
+    records.insert(
+        "cagette-db".to_string(),
+        SourceRecord {
+            checked: Some(common::now()),
+            error: Some("repository is locked".into()),
+            ..SourceRecord::default()
+        },
+    );
+    app.data.backups.set(records);
+    let text = screen(&app, 200, 60);
+    let lines = section(&text, "Backups");
+    assert!(lines.len() >= 2, "{text}");
+    assert!(
+        lines[1].contains("✖ Coop La Cagette: error: repository is locked"),
+        "{text}"
+    );
+    assert!(
+        lines[2..].iter().any(|l| l.contains("Les Amis du Vélo")),
+        "{text}"
+    );
+}

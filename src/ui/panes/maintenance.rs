@@ -48,6 +48,9 @@ pub struct MaintenancePane {
     effects: Vec<Effect>,
 }
 
+/// How far ahead the wall looks for tonight's windows.
+const TONIGHT: TimeDelta = TimeDelta::hours(18);
+
 /// Hosts shared by several clients first (they need every client's
 /// agreement), then the other hosts, then clients.
 fn subjects(data: &Data) -> Vec<Target> {
@@ -347,6 +350,61 @@ impl Pane for MaintenancePane {
             (0, n) => format!("{n} planned"),
             (l, n) => format!("{l} in progress, {n} planned"),
         }
+    }
+
+    fn wall_title(&self) -> Option<&'static str> {
+        Some("Maintenance tonight")
+    }
+
+    /// Windows in progress, then those starting within [`TONIGHT`], soonest
+    /// first (cancelled and finished ones are left out): what they touch,
+    /// their local start and end, kind and state. In progress shows as
+    /// maintenance; a planned or announced window that breaks a rule as
+    /// critical, one not yet announced as a warning.
+    fn wall_lines(&self, data: &Data, n: usize) -> Vec<super::WallLine> {
+        let now = data.now;
+        let mut tonight: Vec<(&MaintenanceWindow, WindowState)> = data
+            .maintenance
+            .iter()
+            .map(|w| (w, w.state_at(now)))
+            .filter(|(w, state)| match state {
+                WindowState::InProgress => true,
+                WindowState::Planned | WindowState::Announced => w.start - now <= TONIGHT,
+                WindowState::Done | WindowState::Cancelled => false,
+            })
+            .collect();
+        tonight.sort_by_key(|(w, state)| (*state != WindowState::InProgress, w.start));
+        tonight
+            .into_iter()
+            .take(n)
+            .map(|(w, state)| {
+                let tz = tz_of(data, &w.target);
+                let (a, b) = (w.start.with_timezone(&tz), w.end.with_timezone(&tz));
+                let broken = if state == WindowState::InProgress {
+                    0
+                } else {
+                    breaches_of(data, w).len()
+                };
+                let (status, note) = match state {
+                    WindowState::InProgress => (Status::Maintenance, String::new()),
+                    _ if broken > 0 => (Status::Down, format!(" · {broken} rule(s) broken")),
+                    WindowState::Planned => (Status::Degraded, " · not announced".into()),
+                    _ => (Status::Up, String::new()),
+                };
+                super::WallLine {
+                    status,
+                    text: format!(
+                        "{} · {} {}-{} · {} · {}{note}",
+                        sanitize::clean_short(&w.target.label(), 30),
+                        a.format("%a"),
+                        a.format("%H:%M"),
+                        b.format("%H:%M %Z"),
+                        w.kind.label(),
+                        state.label()
+                    ),
+                }
+            })
+            .collect()
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &PaneCtx) {

@@ -391,18 +391,23 @@ impl Pane for TicketsPane {
         Some("Tickets nearest their deadline")
     }
 
+    /// Breached tickets first, then the nearest running deadlines, in the
+    /// board's own urgency order; stopped and clockless tickets are left
+    /// out. Each line: id, client, short title and the countdown (or
+    /// "LATE ..."), coloured as the pane colours the row.
     fn wall_lines(&self, data: &Data, n: usize) -> Vec<super::WallLine> {
         self.board(data, "")
             .iter()
+            .filter(|r| matches!(r.clock, Clock::Breached { .. } | Clock::Running { .. }))
             .take(n)
             .map(|r| super::WallLine {
                 status: status_of(r),
                 text: format!(
-                    "#{} {} {} {}",
+                    "#{} {} · {} · {}",
                     r.ticket.id,
-                    r.ticket.client.as_deref().unwrap_or("?"),
+                    crate::sanitize::clean_short(r.ticket.client.as_deref().unwrap_or("?"), 20),
+                    crate::sanitize::clean_short(&r.ticket.title, 40),
                     deadline_cell(&r.clock),
-                    r.ticket.title
                 ),
             })
             .collect()

@@ -249,6 +249,32 @@ impl Pane for BackupsPane {
         }
     }
 
+    fn wall_title(&self) -> Option<&'static str> {
+        Some("Backups")
+    }
+
+    /// Clients whose backups are not up, worst first (the overview's
+    /// order), each with its one-line verdict.
+    fn wall_lines(&self, data: &Data, n: usize) -> Vec<super::WallLine> {
+        if data.fleet.backups.is_empty() {
+            return Vec::new();
+        }
+        self.overview(data)
+            .clients
+            .iter()
+            .filter(|c| c.status != Status::Up)
+            .take(n)
+            .map(|c| super::WallLine {
+                status: c.status,
+                text: format!(
+                    "{}: {}",
+                    crate::sanitize::clean(&c.name),
+                    crate::sanitize::clean_short(&c.line, 80)
+                ),
+            })
+            .collect()
+    }
+
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &PaneCtx) {
         let o = self.overview(ctx.data);
         let visible = self.visible(ctx.data, &o);
