@@ -120,9 +120,12 @@ impl Tmux {
         }
     }
 
-    /// Waits (bounded) for vigie to exit and returns its status.
+    /// Waits (bounded) for vigie to exit and returns its status. Generous:
+    /// with every tmux test's demo building its backup repositories at once
+    /// on a small machine, quitting (which lets the store writer drain) has
+    /// been seen to take over 10 s.
     fn wait_exit(&self) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(s) = self.dead_status() {
                 return s;
