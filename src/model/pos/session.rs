@@ -75,6 +75,22 @@ pub fn severity(period: Period) -> Status {
     }
 }
 
+/// The closing an open session has outlived by `left_open_after`: the
+/// latest closing at least that long ago that came after the session
+/// started. Not only the very last closing, so a session opened 30 h ago is
+/// left open even a minute after tonight's closing.
+fn left_open_past(
+    site: &Site,
+    settings: &PosSettings,
+    s: &PosSession,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let close = day::last_close(site, now - delta(settings.left_open_after))?;
+    s.start_at
+        .is_none_or(|start| start < close)
+        .then_some(close)
+}
+
 /// The session rules for one store: a session still open
 /// `left_open_after` past the last closing; no session opened by opening
 /// plus `opening_grace` (per point of sale); a session in
@@ -107,7 +123,7 @@ pub fn conditions(
                     sev,
                     format!("session {} stuck in closing control", s.name),
                 ));
-            } else if started_before_close && now >= close + delta(settings.left_open_after) {
+            } else if let Some(missed) = left_open_past(site, settings, s, now) {
                 out.push(Condition::new(
                     format!("session-left-open:{}", s.id),
                     sev,
@@ -115,7 +131,7 @@ pub fn conditions(
                         "session {} ({}) still open after closing at {}",
                         s.name,
                         s.config,
-                        fmt_local(site, close)
+                        fmt_local(site, missed)
                     ),
                 ));
             }
@@ -280,6 +296,12 @@ mod tests {
                     ("session-left-open:7", Down),
                     ("session-not-opened:Caisse 1", Down),
                 ],
+            ),
+            (
+                "opened yesterday, a minute after tonight's closing: left open since yesterday's",
+                "2026-06-10T18:01:00Z",
+                vec![opened_yesterday.clone()],
+                vec![("session-left-open:7", Down)],
             ),
             (
                 "stuck in closing control",
