@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -178,7 +179,18 @@ impl Drop for Tmux {
     }
 }
 
+/// One demo console at a time: each builds real restic and borg
+/// repositories and seeds months of history, and several at once on a
+/// small machine made quitting stall for over 30 s (not yet understood);
+/// these tests are about the terminal, not about that load.
+static ONE_CONSOLE: Mutex<()> = Mutex::new(());
+
+fn one_console() -> std::sync::MutexGuard<'static, ()> {
+    ONE_CONSOLE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn drive(width: u16, height: u16) {
+    let _one = one_console();
     let home = tempfile::tempdir().unwrap();
     let t = Tmux::start(home.path(), width, height, "", "demo");
     let screen = t.wait_for("live rows", |s| {
@@ -238,6 +250,7 @@ fn console_refuses_a_named_config_that_does_not_exist() {
 
 #[test]
 fn a_panic_leaves_the_terminal_as_it_was_found() {
+    let _one = one_console();
     let home = tempfile::tempdir().unwrap();
     // VIGIE_TEST_PANIC (debug builds only) panics right after the first frame.
     let t = Tmux::start(home.path(), 100, 30, "VIGIE_TEST_PANIC=1", "demo");
@@ -249,6 +262,7 @@ fn a_panic_leaves_the_terminal_as_it_was_found() {
 
 #[test]
 fn ctrl_z_gives_the_terminal_back_and_fg_resumes() {
+    let _one = one_console();
     let home = tempfile::tempdir().unwrap();
     let t = Tmux::start_in_shell(home.path(), 100, 30, "demo");
     t.wait_for("live rows", |s| {
