@@ -18,7 +18,7 @@ use vigie::model::backup::{
 use vigie::sources::backups::BackupLister;
 
 mod support;
-use support::sshd::{KeyPair, Sshd, SshdConfig, options};
+use support::sshd::{KeyPair, Sshd, SshdConfig, free_port, options};
 
 fn sh(cmd: &mut Command) {
     let out = cmd.stdin(Stdio::null()).output().unwrap();
@@ -432,14 +432,6 @@ impl Drop for Kill {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// One HTTP/1.1 request; the status code.
