@@ -493,7 +493,9 @@ fn spawn_follower(
             if usage_read.is_none_or(|t| moved && t.elapsed() >= USAGE_EVERY) {
                 usage_read = Some(std::time::Instant::now());
                 let now = Utc::now();
-                let year = chrono::Datelike::year(&now.with_timezone(&tz));
+                // The year of the last complete day: on 1 January, last year's.
+                let year =
+                    chrono::Datelike::year(&(now - chrono::TimeDelta::days(1)).with_timezone(&tz));
                 match reader.usage(year) {
                     Ok(mut stored) => {
                         let reports = crate::model::usage::fleet_reports(
