@@ -288,9 +288,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Pos(view) => {
-            app.data
+            // A store this console's configuration does not watch (the
+            // daemon's may differ) is left out.
+            if !app
+                .data
                 .pos
-                .insert((view.client.clone(), view.site.clone()), *view);
+                .contains_key(&(view.client.clone(), view.site.clone()))
+            {
+                return Vec::new();
+            }
+            app.data.set_pos(*view);
             app.dirty = true;
             Vec::new()
         }
