@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
     V_TICKETS,
     MAINTENANCE_WINDOWS,
     BACKUP_RUNS_AND_POINTS,
+    POS_STATE,
 ];
 
 /// The schema version this binary writes and reads.
@@ -159,6 +160,34 @@ CREATE TABLE backup_sources (
     error      TEXT,
     note       TEXT
 );
+";
+
+/// The stores' POS state (see `store::pos`): each store's last view and
+/// alert tracker as JSON, so a restart neither raises an alert again nor
+/// restarts the minimum duration; today's timeline as segments, the last
+/// one rewritten each round, older than 48 h deleted. `written` grows with
+/// every write (commit order), so a follower reads only what is new.
+const POS_STATE: &str = "
+CREATE TABLE pos_stores (
+    client  TEXT    NOT NULL,
+    site    TEXT    NOT NULL,
+    at_ms   INTEGER NOT NULL,
+    status  INTEGER NOT NULL,
+    view    TEXT    NOT NULL,
+    tracker TEXT    NOT NULL,
+    written INTEGER NOT NULL,
+    PRIMARY KEY (client, site)
+) WITHOUT ROWID;
+CREATE INDEX pos_stores_by_written ON pos_stores (written);
+CREATE TABLE pos_timeline (
+    client  TEXT    NOT NULL,
+    site    TEXT    NOT NULL,
+    from_ms INTEGER NOT NULL,
+    to_ms   INTEGER NOT NULL,
+    status  INTEGER NOT NULL,
+    uplink  TEXT,
+    PRIMARY KEY (client, site, from_ms)
+) WITHOUT ROWID;
 ";
 
 /// Maintenance windows: one row per UID (the RFC 5545 UID, stable across
