@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
     V_TICKETS,
     MAINTENANCE_WINDOWS,
     BACKUP_RUNS_AND_POINTS,
+    USAGE_METERS,
     POS_STATE,
 ];
 
@@ -187,6 +188,29 @@ CREATE TABLE pos_timeline (
     status  INTEGER NOT NULL,
     uplink  TEXT,
     PRIMARY KEY (client, site, from_ms)
+) WITHOUT ROWID;
+";
+
+/// Usage meters: one sample per client, meter and local day (`YYYY-MM-DD`;
+/// `kind` `day`/`total`/`level` and `value`, or NULL with the source's
+/// `error`), and the distinct users active per client and month
+/// (`YYYY-MM`).
+const USAGE_METERS: &str = "
+CREATE TABLE usage_samples (
+    client     TEXT    NOT NULL,
+    meter      TEXT    NOT NULL,
+    day        TEXT    NOT NULL,
+    kind       TEXT,
+    value      INTEGER,
+    error      TEXT,
+    sampled_ms INTEGER NOT NULL,
+    PRIMARY KEY (client, meter, day)
+) WITHOUT ROWID;
+CREATE TABLE usage_users (
+    client TEXT NOT NULL,
+    month  TEXT NOT NULL,
+    user   TEXT NOT NULL,
+    PRIMARY KEY (client, month, user)
 ) WITHOUT ROWID;
 ";
 

@@ -18,6 +18,7 @@ pub mod pos;
 mod read;
 mod state;
 pub mod tickets;
+pub mod usage;
 mod writer;
 
 use std::path::{Path, PathBuf};

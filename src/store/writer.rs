@@ -50,6 +50,8 @@ pub enum WriteOp {
         now: DateTime<Utc>,
         retention: Retention,
     },
+    /// Usage meter samples (see `store::usage`).
+    Usage(Vec<super::usage::UsageSample>),
     /// Backup listings, pings and seeded runs (see `store::backups`).
     Backup(super::backups::BackupWrite),
     /// Creates or changes a maintenance window; a version whose SEQUENCE
@@ -249,6 +251,7 @@ fn op_kind(op: &WriteOp) -> &'static str {
         WriteOp::Flush(_) => "flush",
         WriteOp::Backup(_) => "backup",
         WriteOp::Pos(_) => "POS state",
+        WriteOp::Usage(_) => "usage",
     }
 }
 
@@ -318,6 +321,7 @@ fn apply(conn: &Connection, op: WriteOp) -> Result<(), OpError> {
         }
         WriteOp::Backup(w) => Ok(super::backups::apply(conn, w)?),
         WriteOp::Pos(w) => Ok(super::pos::apply(conn, *w)?),
+        WriteOp::Usage(samples) => Ok(super::usage::apply(conn, samples)?),
         WriteOp::SaveWindow(w) => {
             if w.uid.is_empty() || w.end <= w.start {
                 return Err(OpError::Invalid(
