@@ -170,7 +170,7 @@ impl Action {
         match self {
             Action::Quit => "quit Vigie",
             Action::Help => "show this help",
-            Action::CommandLine => "command line (:health, :q ...)",
+            Action::CommandLine => "command line (:health, :usage, :q ...)",
             Action::Filter => "filter the focused list",
             Action::Back => "back out (close, clear filter, unzoom)",
             Action::FocusNext => "focus next pane",
