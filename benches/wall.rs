@@ -15,7 +15,7 @@ use ratatui::backend::CrosstermBackend;
 use vigie::model::{CheckResult, Status};
 use vigie::ui::app::{App, Modes};
 use vigie::ui::keymap::Keymap;
-use vigie::ui::terminal::draw_frame;
+use vigie::ui::terminal::{BasicColours, draw_frame};
 use vigie::ui::theme::{ColorDepth, ThemeSet};
 use vigie::ui::wall::Wall;
 
@@ -101,7 +101,7 @@ fn wall_app() -> App {
 
 fn idle_bytes(app: &mut App, width: u16, height: u16, seconds: i64) -> (usize, usize) {
     let count = Count::default();
-    let backend = CrosstermBackend::new(count.clone());
+    let backend = CrosstermBackend::new(BasicColours::new(count.clone()));
     let mut terminal = Terminal::with_options(
         backend,
         ratatui::TerminalOptions {
@@ -139,7 +139,7 @@ fn wall(c: &mut Criterion) {
     }
     let count = Count::default();
     let mut terminal = Terminal::with_options(
-        CrosstermBackend::new(count),
+        CrosstermBackend::new(BasicColours::new(count)),
         ratatui::TerminalOptions {
             viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, 200, 60)),
         },

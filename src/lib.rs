@@ -13,6 +13,7 @@ pub mod engine;
 pub mod jump;
 pub mod model;
 pub mod sanitize;
+pub mod secret;
 pub mod sources;
 pub mod store;
 pub mod ui;

@@ -14,7 +14,7 @@ use vigie::sources::Sources;
 use vigie::ui::action::Action;
 use vigie::ui::app::{App, Modes, dispatch};
 use vigie::ui::keymap::Keymap;
-use vigie::ui::terminal::draw_frame;
+use vigie::ui::terminal::{BasicColours, draw_frame};
 use vigie::ui::theme::{ColorDepth, ThemeSet};
 use vigie::ui::wall::Wall;
 
@@ -169,7 +169,7 @@ impl std::io::Write for Shared {
 
 fn bytes_of(app: &App, width: u16, height: u16) -> (Vec<u8>, String) {
     let out = Shared::default();
-    let backend = CrosstermBackend::new(out.clone());
+    let backend = CrosstermBackend::new(BasicColours::new(out.clone()));
     let mut terminal = Terminal::with_options(
         backend,
         ratatui::TerminalOptions {

@@ -11,7 +11,7 @@ use chrono::Duration;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use vigie::ui::app::{App, Msg, update};
-use vigie::ui::terminal::draw_frame;
+use vigie::ui::terminal::{BasicColours, draw_frame};
 use vigie::ui::theme::ColorDepth;
 use vigie::ui::wall::Wall;
 
@@ -28,10 +28,10 @@ impl std::io::Write for Shared {
     }
 }
 
-fn terminal(w: u16, h: u16) -> (Terminal<CrosstermBackend<Shared>>, Shared) {
+fn terminal(w: u16, h: u16) -> (Terminal<CrosstermBackend<BasicColours<Shared>>>, Shared) {
     let out = Shared::default();
     let t = Terminal::with_options(
-        CrosstermBackend::new(out.clone()),
+        CrosstermBackend::new(BasicColours::new(out.clone())),
         ratatui::TerminalOptions {
             viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, w, h)),
         },
@@ -132,11 +132,16 @@ fn each_colour_depth_sends_only_the_codes_it_can_show() {
                 assert!(indexed && !rgb, "{joined}");
                 assert!(indices.iter().any(|i| *i >= 16), "{joined}");
             }
-            // crossterm writes the 16 named colours as 38;5;0..15: the
-            // terminal's own palette, never an RGB or extended index.
+            // The 16 colours go out as the original SGR codes (30-37,
+            // 90-97, 40-47, 100-107) that every terminal reads, never as
+            // 38;5;N, an RGB or an extended index.
             ColorDepth::Ansi16 => {
-                assert!(!rgb && !indices.is_empty(), "{joined}");
-                assert!(indices.iter().all(|i| *i < 16), "{joined}");
+                assert!(!rgb && !indexed, "{joined}");
+                let basic = codes.iter().flat_map(|c| c.split(';')).any(|p| {
+                    p.parse::<u16>()
+                        .is_ok_and(|n| matches!(n, 30..=37 | 40..=47 | 90..=97 | 100..=107))
+                });
+                assert!(basic, "{joined}");
             }
             ColorDepth::Mono => assert!(!indexed && !rgb, "{joined}"),
         }

@@ -41,30 +41,8 @@ pub fn read_secret(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<String, String> {
     match source {
-        SecretSource::Env(name) => env(name)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| format!("environment variable {name} is not set")),
-        SecretSource::File(path) => {
-            use std::os::unix::fs::MetadataExt;
-            let meta = std::fs::metadata(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            // SAFETY: geteuid has no preconditions and cannot fail.
-            let me = unsafe { libc::geteuid() };
-            if meta.uid() != me || meta.mode() & 0o077 != 0 {
-                return Err(format!(
-                    "{} must belong to this user and be readable by its owner only (chmod 600)",
-                    path.display()
-                ));
-            }
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let text = text.trim().to_string();
-            if text.is_empty() {
-                return Err(format!("{} is empty", path.display()));
-            }
-            Ok(text)
-        }
+        SecretSource::Env(name) => crate::secret::from_env(name, env),
+        SecretSource::File(path) => crate::secret::read_owner_only(path),
     }
 }
 

@@ -125,20 +125,10 @@ async fn bounded<R: AsyncRead + Unpin>(mut r: R, max: usize) -> (Vec<u8>, bool) 
     (kept, truncated)
 }
 
-/// Refuses a secret file that others can read; returns its path.
+/// Refuses a password file that is not the user's own and closed to others
+/// (the child reads it by path).
 pub fn owner_only(path: &str) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt;
-    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!("password file {path} does not exist"),
-        _ => format!("cannot read password file {path}: {e}"),
-    })?;
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(format!(
-            "password file {path} is readable by group or others (mode {mode:o}): run chmod 600 {path}"
-        ));
-    }
-    Ok(())
+    crate::secret::check_owner_only(std::path::Path::new(path))
 }
 
 /// The value of the environment variable a secret names.

@@ -16,8 +16,9 @@ use ratatui::backend::CrosstermBackend;
 
 use super::app::App;
 use super::render::render;
+use super::theme::ColorDepth;
 
-type Backend = CrosstermBackend<BufWriter<Stdout>>;
+type Backend = CrosstermBackend<BasicColours<BufWriter<Stdout>>>;
 
 pub struct TerminalGuard {
     terminal: Terminal<Backend>,
@@ -30,7 +31,10 @@ impl TerminalGuard {
     /// for an answer before the first frame.
     pub fn enter() -> io::Result<TerminalGuard> {
         install_panic_hook();
-        let backend = CrosstermBackend::new(BufWriter::with_capacity(64 * 1024, io::stdout()));
+        let backend = CrosstermBackend::new(BasicColours::new(BufWriter::with_capacity(
+            64 * 1024,
+            io::stdout(),
+        )));
         let terminal = Terminal::new(backend)?;
         let mut guard = TerminalGuard {
             terminal,
@@ -118,12 +122,17 @@ impl TerminalGuard {
 
 /// Draws one frame of `app` to any writer, as the console does: inside a
 /// synchronized update, only the cells that changed since the last frame
-/// (ratatui's diff), after [`scrub`]. Tests draw into a `Vec<u8>` with it
-/// to check the bytes a terminal would receive.
+/// (ratatui's diff), after [`scrub`], at 16 colours in basic SGR codes
+/// ([`BasicColours`]). Tests draw into a `Vec<u8>` with it to check the
+/// bytes a terminal would receive.
 pub fn draw_frame<W: Write>(
-    terminal: &mut Terminal<CrosstermBackend<W>>,
+    terminal: &mut Terminal<CrosstermBackend<BasicColours<W>>>,
     app: &App,
 ) -> io::Result<()> {
+    terminal
+        .backend_mut()
+        .writer_mut()
+        .set_basic(app.theme.depth == ColorDepth::Ansi16);
     queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
     terminal.draw(|frame| {
         render(app, frame);
@@ -143,6 +152,132 @@ pub fn scrub(buf: &mut ratatui::buffer::Buffer) {
         if cell.symbol().chars().any(crate::sanitize::is_unsafe) {
             cell.set_symbol("\u{fffd}");
         }
+    }
+}
+
+/// The console's output at 16 colours. crossterm writes even the 16 named
+/// colours as `38;5;N` / `48;5;N` (256-colour syntax), which the Linux
+/// console, old xterms and some serial terminals do not read. When `basic`
+/// is on, this writer rewrites those codes for N < 16 into the original SGR
+/// codes (30-37 and 90-97 for the foreground, 40-47 and 100-107 for the
+/// background) and leaves every other byte as it was. Sequences split across
+/// writes are held until they end.
+pub struct BasicColours<W: Write> {
+    inner: W,
+    basic: bool,
+    /// An escape sequence begun but not yet ended.
+    pending: Vec<u8>,
+}
+
+/// Longer sequences are not colour codes: they go out untouched.
+const MAX_SEQUENCE: usize = 64;
+
+impl<W: Write> BasicColours<W> {
+    pub fn new(inner: W) -> BasicColours<W> {
+        BasicColours {
+            inner,
+            basic: false,
+            pending: Vec::new(),
+        }
+    }
+
+    pub fn set_basic(&mut self, basic: bool) {
+        self.basic = basic;
+    }
+
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// Ends the held sequence: rewritten if it is an SGR, else as it came.
+    fn finish_pending(&mut self) -> io::Result<()> {
+        let seq = std::mem::take(&mut self.pending);
+        match seq
+            .strip_prefix(b"\x1b[")
+            .and_then(|rest| rest.strip_suffix(b"m"))
+            .and_then(|params| std::str::from_utf8(params).ok())
+        {
+            Some(params) => {
+                self.inner.write_all(b"\x1b[")?;
+                self.inner.write_all(basic_sgr(params).as_bytes())?;
+                self.inner.write_all(b"m")
+            }
+            None => self.inner.write_all(&seq),
+        }
+    }
+}
+
+/// SGR parameters with every `38;5;N` and `48;5;N` (N < 16) turned into its
+/// one-number form; `38;2;R;G;B` and everything else kept.
+fn basic_sgr(params: &str) -> String {
+    let p: Vec<&str> = params.split(';').collect();
+    let mut out: Vec<String> = Vec::with_capacity(p.len());
+    let mut i = 0;
+    while i < p.len() {
+        let colour = matches!(p[i], "38" | "48");
+        match (colour, p.get(i + 1).copied()) {
+            (true, Some("5")) => {
+                match p.get(i + 2).and_then(|n| n.parse::<u8>().ok()) {
+                    Some(n) if n < 16 => {
+                        let base = if p[i] == "38" { 30 } else { 40 };
+                        let code = if n < 8 {
+                            base + u16::from(n)
+                        } else {
+                            base + 60 + u16::from(n - 8)
+                        };
+                        out.push(code.to_string());
+                    }
+                    _ => out.extend(p[i..(i + 3).min(p.len())].iter().map(|s| s.to_string())),
+                }
+                i += 3;
+            }
+            (true, Some("2")) => {
+                out.extend(p[i..(i + 5).min(p.len())].iter().map(|s| s.to_string()));
+                i += 5;
+            }
+            _ => {
+                out.push(p[i].to_string());
+                i += 1;
+            }
+        }
+    }
+    out.join(";")
+}
+
+impl<W: Write> Write for BasicColours<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if !self.basic && self.pending.is_empty() {
+            return self.inner.write(buf);
+        }
+        let mut rest = buf;
+        while !rest.is_empty() {
+            if self.pending.is_empty() {
+                let plain = rest.iter().position(|b| *b == 0x1b).unwrap_or(rest.len());
+                self.inner.write_all(&rest[..plain])?;
+                rest = &rest[plain..];
+                if rest.is_empty() {
+                    break;
+                }
+            }
+            // Inside a sequence: take bytes until it ends.
+            let b = rest[0];
+            rest = &rest[1..];
+            self.pending.push(b);
+            let len = self.pending.len();
+            let ended = match len {
+                1 => false,
+                2 => b != b'[',
+                _ => (0x40..=0x7e).contains(&b),
+            };
+            if ended || len >= MAX_SEQUENCE {
+                self.finish_pending()?;
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
     }
 }
 
@@ -172,4 +307,53 @@ fn install_panic_hook() {
             previous(info);
         }));
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn through(basic: bool, chunks: &[&[u8]]) -> String {
+        let mut w = BasicColours::new(Vec::new());
+        w.set_basic(basic);
+        for c in chunks {
+            w.write_all(c).unwrap();
+        }
+        String::from_utf8(w.get_ref().clone()).unwrap()
+    }
+
+    #[test]
+    fn palette_codes_below_16_become_basic_sgr() {
+        for (from, to) in [
+            ("38;5;1", "31"),
+            ("38;5;9", "91"),
+            ("48;5;0", "40"),
+            ("48;5;15", "107"),
+            ("38;5;2;48;5;4", "32;44"),
+            ("1;38;5;3", "1;33"),
+            ("38;5;200", "38;5;200"),
+            ("38;2;1;2;3;48;5;5", "38;2;1;2;3;45"),
+            ("0", "0"),
+            ("39;49", "39;49"),
+        ] {
+            let got = through(true, &[format!("x\x1b[{from}my").as_bytes()]);
+            assert_eq!(got, format!("x\x1b[{to}my"), "{from}");
+        }
+    }
+
+    #[test]
+    fn a_sequence_split_across_writes_is_rewritten_whole() {
+        let got = through(true, &[b"a\x1b", b"[38;", b"5;1", b"mb\x1b[2J"]);
+        assert_eq!(got, "a\x1b[31mb\x1b[2J");
+    }
+
+    #[test]
+    fn other_sequences_and_off_mode_pass_untouched() {
+        let bytes = b"\x1b[?2026h\x1b[5;10H\x1b7\x1b[38;5;1mz".as_slice();
+        assert_eq!(through(false, &[bytes]).as_bytes(), bytes);
+        assert_eq!(
+            through(true, &[bytes]),
+            "\x1b[?2026h\x1b[5;10H\x1b7\x1b[31mz"
+        );
+    }
 }

@@ -121,10 +121,6 @@ pub fn evaluate(
     now: DateTime<Utc>,
 ) -> SourceEval {
     let today = now.with_timezone(&tz).date_naive();
-    let due_today = policy.schedule.runs_on(today)
-        && now >= policy.schedule.expected_at(today, tz) + delta(policy.grace);
-    let window = retention_window(policy, today, due_today);
-    let window_start = window.last().copied();
     let suspect = suspects(policy, points);
 
     // Evidence per local date.
@@ -149,6 +145,14 @@ pub fn evaluate(
             (ok.clone().map(|r| r.at).max(), ok.map(|r| r.at).min())
         }
     };
+    // Today is due once its expected time and grace have passed, or as soon
+    // as its backup is there: a night whose backup ran early must not push
+    // the window back onto a day that retention has already pruned.
+    let due_today = policy.schedule.runs_on(today)
+        && (now >= policy.schedule.expected_at(today, tz) + delta(policy.grace)
+            || have.contains_key(&today));
+    let window = retention_window(policy, today, due_today);
+    let window_start = window.last().copied();
     let present = window.iter().filter(|d| have.contains_key(d)).count() as u32;
     let suspects = match window_start {
         Some(start) => points

@@ -14,7 +14,6 @@ pub mod builtin;
 pub mod desk;
 pub mod redmine;
 
-use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -184,37 +183,12 @@ pub fn read_secret(src: &SecretSource) -> Result<String, TrackerError> {
         }
     }
     if let Some(path) = &src.file {
-        return read_key_file(path);
+        return crate::secret::read_owner_only(path).map_err(TrackerError::NoKey);
     }
     Err(TrackerError::NoKey(match &src.env {
         Some(var) => format!("${var} is not set"),
         None => "no api_key_env or api_key_file configured".into(),
     }))
-}
-
-fn read_key_file(path: &Path) -> Result<String, TrackerError> {
-    use std::os::unix::fs::MetadataExt;
-    let shown = crate::sanitize::clean(&path.display().to_string());
-    let meta = std::fs::metadata(path)
-        .map_err(|e| TrackerError::NoKey(format!("cannot read {shown}: {e}")))?;
-    if meta.mode() & 0o077 != 0 {
-        return Err(TrackerError::NoKey(format!(
-            "{shown} is readable by others (mode {:o}): chmod 600 it",
-            meta.mode() & 0o777
-        )));
-    }
-    // SAFETY-free: getuid has no preconditions.
-    let uid = unsafe { libc::getuid() };
-    if meta.uid() != uid {
-        return Err(TrackerError::NoKey(format!("{shown} is not owned by you")));
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| TrackerError::NoKey(format!("cannot read {shown}: {e}")))?;
-    let key = text.trim().to_string();
-    if key.is_empty() {
-        return Err(TrackerError::NoKey(format!("{shown} is empty")));
-    }
-    Ok(key)
 }
 
 /// Cleans a multi-line note line by line (a note keeps its line breaks;
@@ -243,7 +217,10 @@ mod tests {
             file: Some(path.clone()),
         };
         let err = read_secret(&src).unwrap_err();
-        assert!(err.to_string().contains("readable by others"), "{err}");
+        assert!(
+            err.to_string().contains("readable by group or others"),
+            "{err}"
+        );
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert_eq!(read_secret(&src).unwrap(), "abc123");
     }

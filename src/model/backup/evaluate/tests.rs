@@ -169,6 +169,25 @@ fn today_is_future_until_the_expected_time_plus_grace() {
 }
 
 #[test]
+fn a_backup_that_ran_before_its_expected_time_counts_for_today() {
+    // Retention pruned Nov 14 when tonight's backup ran at 01:30, before
+    // the expected 02:00 + 4 h: the window is Nov 15..=29, all present.
+    let p = policy();
+    let points: Vec<RestorePoint> = (15..=29).map(|d| point(at(11, d, 1, 30), 10)).collect();
+    let eval = evaluate(
+        &p,
+        Evidence::RestorePoints,
+        paris(),
+        &points,
+        &[],
+        at(11, 29, 3, 0),
+    );
+    assert_eq!(eval.window_start, NaiveDate::from_ymd_opt(2026, 11, 15));
+    assert_eq!(eval.status, Status::Up, "{}", eval.verdict);
+    assert!(eval.verdict.ends_with("15/15 days"), "{}", eval.verdict);
+}
+
+#[test]
 fn rpo_is_broken_when_the_newest_point_is_older_than_allowed() {
     let p = policy();
     // (newest point, now, rpo ok)
