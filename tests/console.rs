@@ -499,3 +499,79 @@ fn enter_opens_a_host_detail_with_history_and_esc_closes_it() {
         None
     );
 }
+
+/// This year's usage of the demo fleet, seeded into a real store and read
+/// back as the follower reads it.
+fn demo_usage_view(app: &vigie::ui::app::App) -> vigie::ui::usage::UsageView {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.db");
+    let writer = vigie::store::Writer::spawn(&path).unwrap();
+    let now = common::now();
+    writer
+        .send(vigie::store::WriteOp::Usage(vigie::demo::usage::samples(
+            &app.data.fleet,
+            now,
+        )))
+        .unwrap();
+    writer.flush().unwrap();
+    let reader = vigie::store::Reader::open(&path).unwrap();
+    let mut stored = reader.usage(2026).unwrap();
+    let reports = vigie::model::usage::fleet_reports(&app.data.fleet, &mut stored, 2026, None, now);
+    vigie::ui::usage::UsageView {
+        year: 2026,
+        reports,
+        read: true,
+    }
+}
+
+#[test]
+fn usage_view_shows_meters_against_quotas_and_who_is_near() {
+    let mut app = common::app();
+    let view = demo_usage_view(&app);
+    update(&mut app, Msg::Usage(Box::new(view)));
+    update(&mut app, ch(':'));
+    type_text(&mut app, "usage");
+    update(&mut app, key(KeyCode::Enter));
+    assert_eq!(app.overlay, Overlay::Usage { scroll: 0 });
+    let buffer = snapshot::frame(&app, 100, 40).unwrap();
+    let text = snapshot::text(&buffer);
+    // The town hall is past its 20 GB, the coop near its SMS quota:
+    // nearest first; the coop's documents (79 %) are not near.
+    let lines: Vec<&str> = text.lines().collect();
+    let at = |a: &str, b: &str| lines.iter().position(|l| l.contains(a) && l.contains(b));
+    let mairie = at("Mairie de Saint-Aubin", "20.2 GB of 20 GB").unwrap();
+    let coop = at("Coop La Cagette", "SMS").unwrap();
+    assert!(
+        at("Near a quota", "").unwrap() < mairie && mairie < coop,
+        "{text}"
+    );
+    assert!(lines[mairie].contains("101 %"), "{text}");
+    assert!(
+        !lines[..coop + 1]
+            .iter()
+            .any(|l| l.contains("Coop La Cagette") && l.contains("documents")),
+        "{text}"
+    );
+    // The bike club's failed days in March are gaps, and its mail counter's
+    // reset is flagged.
+    assert!(
+        text.contains("3 gap days, 1 backwards") || text.contains("4 gap days, 1 backwards"),
+        "{text}"
+    );
+    insta::assert_snapshot!("console_usage_100x40", text);
+    // Moving scrolls, esc closes.
+    update(&mut app, key(KeyCode::Down));
+    assert_eq!(app.overlay, Overlay::Usage { scroll: 1 });
+    update(&mut app, key(KeyCode::Esc));
+    assert_eq!(app.overlay, Overlay::None);
+}
+
+#[test]
+fn usage_view_says_when_nothing_is_read_yet() {
+    let mut app = common::app();
+    update(&mut app, ch(':'));
+    type_text(&mut app, "usage");
+    update(&mut app, key(KeyCode::Enter));
+    let text = snapshot::text(&snapshot::frame(&app, 80, 24).unwrap());
+    assert!(text.contains("reading usage from the store"), "{text}");
+}

@@ -84,6 +84,16 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         ..EngineOptions::default()
     };
     let ssh_options = sources.ssh_options();
+    let usage = crate::engine::usage::UsageCollector::start(
+        crate::engine::usage::Sampler {
+            fleet: fleet.clone(),
+            http: sources.http_client(),
+            ssh: ssh_options.clone(),
+            timeout: crate::engine::usage::READ_TIMEOUT,
+        },
+        setup.db.clone(),
+        writer.handle(),
+    );
     let engine = Engine::start_with(&fleet, sources, tx, options);
     let backups = crate::engine::backups::BackupCollector::start(
         &fleet.backups,
@@ -160,6 +170,7 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
     }
     drop(engine);
     backups.stop().await;
+    usage.stop().await;
     drop(demo_backups);
     if let Some(p) = pings {
         p.abort();

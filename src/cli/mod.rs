@@ -14,6 +14,7 @@ pub mod setup;
 pub mod snapshot;
 pub mod ssh;
 pub mod tickets;
+pub mod usage;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -157,6 +158,18 @@ pub enum Command {
         #[arg(long, value_name = "CLIENT")]
         client: Option<String>,
         /// csv or md.
+        #[arg(long, default_value = "md")]
+        format: String,
+    },
+    /// A year's usage per client for its invoice: base fee, active users,
+    /// documents, e-mails and SMS beyond quotas, one line per billed item;
+    /// days without a reading and counters that went backwards are listed.
+    Usage {
+        #[arg(long, value_name = "YYYY")]
+        year: i32,
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+        /// md, csv or json.
         #[arg(long, default_value = "md")]
         format: String,
     },
@@ -310,6 +323,11 @@ pub fn main(started: Instant) -> ExitCode {
                 client,
                 format,
             }) => tickets::run_timesheet(&cli, month, client.as_deref(), format).await,
+            Some(Command::Usage {
+                year,
+                client,
+                format,
+            }) => usage::run(&cli, *year, client.as_deref(), format).await,
         }
     });
     // Background tasks (demo servers, seeding) must not keep us alive.

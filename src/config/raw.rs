@@ -175,6 +175,51 @@ pub(crate) struct RawContract {
     #[serde(default)]
     pub holidays: Vec<Spanned<String>>,
     pub billing_increment: Option<DurationValue>,
+    /// Usage terms for the yearly invoice.
+    pub usage: Option<RawUsagePrices>,
+}
+
+/// `[contracts.<id>.usage]`: base fee, active users, documents, e-mails
+/// and SMS beyond their quotas.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawUsagePrices {
+    pub base_fee: Option<Spanned<f64>>,
+    pub per_user: Option<Spanned<f64>>,
+    /// `year` (distinct users in the year) or `month`.
+    pub users_counted: Option<Spanned<String>>,
+    pub included_gb: Option<Spanned<u64>>,
+    pub per_extra_gb: Option<Spanned<f64>>,
+    pub included_emails: Option<Spanned<u64>>,
+    pub per_extra_email: Option<Spanned<f64>>,
+    pub included_sms: Option<Spanned<u64>>,
+    pub per_extra_sms: Option<Spanned<f64>>,
+    pub near_quota_pct: Option<Spanned<u32>>,
+}
+
+/// `[clients.<c>.usage]`: where each meter is read; a meter left out is
+/// not metered.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawClientUsage {
+    pub active_users: Option<Spanned<RawMeterSource>>,
+    pub documents: Option<Spanned<RawMeterSource>>,
+    pub emails: Option<Spanned<RawMeterSource>>,
+    pub sms: Option<Spanned<RawMeterSource>>,
+}
+
+/// `{ source = "odoo" }`, `{ source = "command", host = "web1", command =
+/// "du -sb /srv/docs" }` or `{ source = "prometheus", url = "...", query =
+/// "..." }`; `reading` = `day`, `total` or `level` for the last two.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMeterSource {
+    pub source: Spanned<String>,
+    pub host: Option<Spanned<String>>,
+    pub command: Option<Spanned<String>>,
+    pub url: Option<Spanned<String>>,
+    pub query: Option<Spanned<String>>,
+    pub reading: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -205,6 +250,7 @@ pub(crate) struct RawClient {
     pub odoo: Option<RawOdoo>,
     #[serde(default)]
     pub maintenance: RawMaintenance,
+    pub usage: Option<RawClientUsage>,
 }
 
 #[derive(Debug, Deserialize)]

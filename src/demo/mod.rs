@@ -8,6 +8,7 @@ pub mod pos;
 pub mod seed;
 pub mod server;
 pub mod tracker;
+pub mod usage;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -61,6 +62,7 @@ pub async fn start() -> Result<Demo, DemoError> {
     let config = config_with(addr, odoo_addr, &key_file)?;
     if let Ok(mut db) = odoo_db.lock() {
         pos::fill_odoo(&mut db, &config.fleet, Utc::now());
+        usage::fill_odoo(&mut db, &config.fleet, Utc::now());
     }
     let db = dir.path().join("demo.db");
     // A timer running on one demo ticket, as if started 25 minutes ago.
@@ -165,6 +167,8 @@ pub fn seed_in_background(writer: WriteHandle, fleet: Arc<Fleet>, now: DateTime<
             for w in maintenance::windows(now) {
                 let _ = writer.send(WriteOp::SaveWindow(w));
             }
+            // A year of usage samples: a few thousand rows, with the week.
+            let _ = writer.send(WriteOp::Usage(usage::samples(&fleet, now)));
             let days = SEED_DAYS.min(7);
             let recent: Vec<_> = fleet
                 .checks()

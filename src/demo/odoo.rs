@@ -3,7 +3,8 @@
 //! a JSON-RPC 2.0 envelope at `/jsonrpc`, service `common` (`version`,
 //! `login`, `authenticate`) and service `object` (`execute_kw` with
 //! `search_read`, honouring the domain, `fields`, `order`, `limit` and
-//! `offset`), Odoo's fault objects (AccessDenied, "Object ... doesn't
+//! `offset`; `search_count`; `read_group` with `field:agg` aggregates,
+//! plain `groupby` fields and `lazy`), Odoo's fault objects (AccessDenied, "Object ... doesn't
 //! exist"), and `/web/health`. Used by the tests and the demo, since a
 //! real Odoo cannot run here; Vigie's client is the one used against a
 //! real Odoo.
@@ -189,8 +190,31 @@ fn execute_kw(db: &OdooDb, args: &[Value]) -> Result<Value, Value> {
             let fields = positional.get(1).or(kwargs.get("fields")).cloned();
             search_read(records, &domain, fields.as_ref(), &kwargs)
         }
+        "read_group" => {
+            let domain = positional
+                .first()
+                .or(kwargs.get("domain"))
+                .cloned()
+                .unwrap_or(json!([]));
+            let fields = positional
+                .get(1)
+                .or(kwargs.get("fields"))
+                .cloned()
+                .unwrap_or(json!([]));
+            let groupby = positional
+                .get(2)
+                .or(kwargs.get("groupby"))
+                .cloned()
+                .unwrap_or(json!([]));
+            let lazy = kwargs.get("lazy").and_then(Value::as_bool).unwrap_or(true);
+            read_group(records, &domain, &fields, &groupby, lazy)
+        }
         "search_count" => {
-            let domain = positional.first().cloned().unwrap_or(json!([]));
+            let domain = positional
+                .first()
+                .or(kwargs.get("domain"))
+                .cloned()
+                .unwrap_or(json!([]));
             let expr = parse_domain(&domain)?;
             Ok(Value::from(
                 records.iter().filter(|r| expr.matches(r)).count(),
@@ -263,6 +287,117 @@ fn search_read(
         })
         .collect();
     Ok(Value::Array(out))
+}
+
+/// `read_group(domain, fields, groupby, lazy=...)`: one row per group
+/// (one row in all when `groupby` is empty), each aggregate named after its
+/// field (`file_size:sum` answers `file_size`; an aggregate over nothing is
+/// `false`), the count as `__count` (or `<field>_count` when lazy with one
+/// groupby field), and the group's `__domain`.
+fn read_group(
+    records: &[Map<String, Value>],
+    domain: &Value,
+    fields: &Value,
+    groupby: &Value,
+    lazy: bool,
+) -> Result<Value, Value> {
+    let expr = parse_domain(domain)?;
+    let hits: Vec<&Map<String, Value>> = records.iter().filter(|r| expr.matches(r)).collect();
+    let bad = |m: String| fault("builtins.ValueError", &m);
+    let groupby: Vec<&str> = match groupby {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(list) => list.iter().filter_map(Value::as_str).collect(),
+        _ => return Err(bad("Invalid groupby".into())),
+    };
+    // (output name, field, aggregate)
+    let mut aggs: Vec<(String, String, String)> = Vec::new();
+    for f in fields
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        let (name, agg) = match f.split_once(':') {
+            Some((name, spec)) => match spec.split_once('(') {
+                // `alias:agg(field)`
+                Some((agg, field)) => {
+                    let field = field.trim_end_matches(')');
+                    aggs.push((name.into(), field.into(), agg.into()));
+                    continue;
+                }
+                None => (name, spec),
+            },
+            None => (f, "sum"),
+        };
+        if groupby.contains(&name) {
+            continue;
+        }
+        if !matches!(agg, "sum" | "count" | "max" | "min" | "avg") {
+            return Err(bad(format!("Invalid aggregation function {agg:?}.")));
+        }
+        aggs.push((name.into(), name.into(), agg.into()));
+    }
+    let mut groups: Vec<Group> = Vec::new();
+    for r in &hits {
+        let k: Vec<Value> = groupby
+            .iter()
+            .map(|g| r.get(*g).cloned().unwrap_or(Value::Bool(false)))
+            .collect();
+        match groups.iter_mut().find(|(key, _)| *key == k) {
+            Some((_, members)) => members.push(r),
+            None => groups.push((k, vec![r])),
+        }
+    }
+    if groupby.is_empty() && groups.is_empty() {
+        groups.push((Vec::new(), Vec::new()));
+    }
+    let rows: Vec<Value> = groups
+        .into_iter()
+        .map(|(values, members)| {
+            let mut row = Map::new();
+            let mut group_domain = domain.as_array().cloned().unwrap_or_default();
+            for (g, v) in groupby.iter().zip(&values) {
+                row.insert((*g).to_string(), v.clone());
+                group_domain.push(json!([g, "=", key(v)]));
+            }
+            for (name, field, agg) in &aggs {
+                let nums: Vec<f64> = members
+                    .iter()
+                    .filter_map(|r| r.get(field.as_str()).and_then(Value::as_f64))
+                    .collect();
+                let v = match agg.as_str() {
+                    "count" => Value::from(nums.len()),
+                    _ if nums.is_empty() => Value::Bool(false),
+                    "sum" => number(nums.iter().sum()),
+                    "max" => number(nums.iter().copied().fold(f64::MIN, f64::max)),
+                    "min" => number(nums.iter().copied().fold(f64::MAX, f64::min)),
+                    _ => number(nums.iter().sum::<f64>() / nums.len() as f64),
+                };
+                row.insert(name.clone(), v);
+            }
+            let count = if lazy && groupby.len() == 1 {
+                format!("{}_count", groupby[0])
+            } else {
+                "__count".to_string()
+            };
+            row.insert(count, Value::from(members.len()));
+            row.insert("__domain".into(), Value::Array(group_domain));
+            Value::Object(row)
+        })
+        .collect();
+    Ok(Value::Array(rows))
+}
+
+/// A group's values of the `groupby` fields, and its records.
+type Group<'a> = (Vec<Value>, Vec<&'a Map<String, Value>>);
+
+/// Whole sums stay integers, as Odoo answers for integer fields.
+fn number(x: f64) -> Value {
+    if x.fract() == 0.0 && x.abs() < 9.0e15 {
+        Value::from(x as i64)
+    } else {
+        Value::from(x)
+    }
 }
 
 /// A parsed domain: Polish-notation `&`, `|`, `!` over leaves, an implicit
@@ -414,6 +549,58 @@ pub fn pos_session(
         "stop_at": date(stop_at),
         "rescue": rescue,
         "user_id": [2, "Vigie"],
+    });
+    v.as_object().cloned().unwrap_or_default()
+}
+
+/// A `res.users` record: internal (`share` false), with its last login
+/// (`login_date`, UTC) or `false` for a user who never logged in.
+pub fn res_user(
+    uid: i64,
+    login: &str,
+    login_date: Option<chrono::DateTime<chrono::Utc>>,
+) -> Map<String, Value> {
+    let v = json!({
+        "id": uid,
+        "login": login,
+        "name": login,
+        "share": false,
+        "active": true,
+        "login_date": login_date.map_or(Value::Bool(false), |d| Value::from(d.format("%Y-%m-%d %H:%M:%S").to_string())),
+    });
+    v.as_object().cloned().unwrap_or_default()
+}
+
+/// A `mail.mail` record in `state` (outgoing, sent, exception...) dated `date`.
+pub fn mail(id: i64, state: &str, date: chrono::DateTime<chrono::Utc>) -> Map<String, Value> {
+    let v = json!({
+        "id": id,
+        "state": state,
+        "date": date.format("%Y-%m-%d %H:%M:%S").to_string(),
+        "subject": format!("Message {id}"),
+    });
+    v.as_object().cloned().unwrap_or_default()
+}
+
+/// An `sms.sms` record in `state` created at `at`.
+pub fn sms(id: i64, state: &str, at: chrono::DateTime<chrono::Utc>) -> Map<String, Value> {
+    let v = json!({
+        "id": id,
+        "state": state,
+        "create_date": at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        "number": "+33600000000",
+    });
+    v.as_object().cloned().unwrap_or_default()
+}
+
+/// An `ir.attachment` of `file_size` bytes; `res_field` names the binary
+/// field it stores, if any.
+pub fn attachment(id: i64, file_size: u64, res_field: Option<&str>) -> Map<String, Value> {
+    let v = json!({
+        "id": id,
+        "name": format!("document-{id}.pdf"),
+        "file_size": file_size,
+        "res_field": res_field.map_or(Value::Bool(false), Value::from),
     });
     v.as_object().cloned().unwrap_or_default()
 }

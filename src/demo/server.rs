@@ -112,6 +112,7 @@ pub fn router() -> Router {
         .route("/svc/{service}/web/health", get(health))
         .route("/node/{host}/metrics", get(metrics))
         .merge(super::pos::routes())
+        .merge(super::usage::routes())
         .nest("/redmine", super::tracker::router(Utc::now()))
 }
 

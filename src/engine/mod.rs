@@ -8,6 +8,7 @@ pub mod backups;
 mod lateness;
 pub mod maintenance;
 pub mod pos;
+pub mod usage;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -72,6 +72,8 @@ pub struct Client {
     /// When its hosts may be touched (`[clients.<id>.maintenance]` over
     /// `[maintenance]`).
     pub maintenance: super::maintenance::ClientRules,
+    /// What is metered for the yearly invoice, and where.
+    pub usage: super::usage::UsageMeters,
 }
 
 /// The three kinds of environment a client has (DOMAIN: prod, preprod, dev).
@@ -440,6 +442,8 @@ pub struct Contract {
     pub holidays: std::collections::BTreeSet<chrono::NaiveDate>,
     /// Work is billed per started period of this length (default 15 min).
     pub billing_increment: Duration,
+    /// Usage terms for the yearly invoice (`[contracts.<id>.usage]`).
+    pub usage: Option<super::usage::UsagePrices>,
 }
 
 /// One availability tier: a month under `below` % earns `credit_percent` %

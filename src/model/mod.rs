@@ -14,6 +14,7 @@ pub mod ssh;
 pub mod status;
 pub mod tickets;
 pub mod tracker;
+pub mod usage;
 
 pub use check::CheckResult;
 pub use fleet::*;

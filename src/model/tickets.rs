@@ -1235,6 +1235,7 @@ mod board_tests {
             diagnosis_warning: Duration::from_secs(3600),
             holidays: BTreeSet::new(),
             billing_increment: Duration::from_secs(900),
+            usage: None,
         };
         Fleet {
             clients: vec![Client {
@@ -1250,6 +1251,7 @@ mod board_tests {
                     "Coop",
                     chrono_tz::Europe::Paris,
                 ),
+                usage: Default::default(),
             }],
             contracts: [("std".to_string(), contract)].into(),
             ..Fleet::default()

@@ -14,6 +14,7 @@ pub mod restic;
 pub mod ssh;
 pub mod tcp;
 pub mod tickets;
+pub mod usage;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -56,8 +56,23 @@ pub async fn query(
     base: &str,
     promql: &str,
 ) -> Result<Vec<Series>, String> {
+    query_at(client, base, promql, None).await
+}
+
+/// Runs one instant query evaluated at `time` (the API's `time`
+/// parameter, RFC 3339), or now.
+pub async fn query_at(
+    client: &reqwest::Client,
+    base: &str,
+    promql: &str,
+    time: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Vec<Series>, String> {
     let url = format!("{}/api/v1/query", base.trim_end_matches('/'));
-    let url = reqwest::Url::parse_with_params(&url, [("query", promql)])
+    let mut params = vec![("query", promql.to_string())];
+    if let Some(t) = time {
+        params.push(("time", t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
+    }
+    let url = reqwest::Url::parse_with_params(&url, &params)
         .map_err(|e| format!("bad prometheus url: {e}"))?;
     let response = client
         .get(url)

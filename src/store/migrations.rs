@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
     V_TICKETS,
     MAINTENANCE_WINDOWS,
     BACKUP_RUNS_AND_POINTS,
+    USAGE_METERS,
     TICKET_SYNC_CURSOR,
 ];
 
@@ -169,6 +170,29 @@ CREATE TABLE backup_sources (
     error      TEXT,
     note       TEXT
 );
+";
+
+/// Usage meters: one sample per client, meter and local day (`YYYY-MM-DD`;
+/// `kind` `day`/`total`/`level` and `value`, or NULL with the source's
+/// `error`), and the distinct users active per client and month
+/// (`YYYY-MM`).
+const USAGE_METERS: &str = "
+CREATE TABLE usage_samples (
+    client     TEXT    NOT NULL,
+    meter      TEXT    NOT NULL,
+    day        TEXT    NOT NULL,
+    kind       TEXT,
+    value      INTEGER,
+    error      TEXT,
+    sampled_ms INTEGER NOT NULL,
+    PRIMARY KEY (client, meter, day)
+) WITHOUT ROWID;
+CREATE TABLE usage_users (
+    client TEXT NOT NULL,
+    month  TEXT NOT NULL,
+    user   TEXT NOT NULL,
+    PRIMARY KEY (client, month, user)
+) WITHOUT ROWID;
 ";
 
 /// Maintenance windows: one row per UID (the RFC 5545 UID, stable across

@@ -17,6 +17,7 @@ mod open;
 mod read;
 mod state;
 pub mod tickets;
+pub mod usage;
 mod writer;
 
 use std::path::{Path, PathBuf};

@@ -50,6 +50,8 @@ pub enum WriteOp {
         now: DateTime<Utc>,
         retention: Retention,
     },
+    /// Usage meter samples (see `store::usage`).
+    Usage(Vec<super::usage::UsageSample>),
     /// Backup listings, pings and seeded runs (see `store::backups`).
     Backup(super::backups::BackupWrite),
     /// Creates or changes a maintenance window; a version whose SEQUENCE
@@ -246,6 +248,7 @@ fn op_kind(op: &WriteOp) -> &'static str {
         WriteOp::SaveWindow(_) => "save maintenance window",
         WriteOp::Flush(_) => "flush",
         WriteOp::Backup(_) => "backup",
+        WriteOp::Usage(_) => "usage",
     }
 }
 
@@ -314,6 +317,7 @@ fn apply(conn: &Connection, op: WriteOp) -> Result<(), OpError> {
             Ok(())
         }
         WriteOp::Backup(w) => Ok(super::backups::apply(conn, w)?),
+        WriteOp::Usage(samples) => Ok(super::usage::apply(conn, samples)?),
         WriteOp::SaveWindow(w) => {
             if w.uid.is_empty() || w.end <= w.start {
                 return Err(OpError::Invalid(

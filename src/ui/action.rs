@@ -172,13 +172,13 @@ impl Action {
     }
 
     /// The words the footer and the help show for the action: a short
-    /// label (at most 18 characters) and what it does (at most 42), so the
+    /// label (at most 18 characters) and what it does (at most 39), so the
     /// help's columns fit an 80-column terminal. The one table of them.
     pub fn text(self) -> (&'static str, &'static str) {
         match self {
             Action::Quit => ("quit", "quit Vigie"),
             Action::Help => ("help", "show this help"),
-            Action::CommandLine => ("command", "type a command (:health, :q ...)"),
+            Action::CommandLine => ("command", "a command (:health, :usage, :q ...)"),
             Action::Filter => ("filter", "filter the focused list"),
             Action::Back => ("back", "close, clear the filter, unzoom"),
             Action::FocusNext => ("next pane", "focus the next pane"),
@@ -197,12 +197,12 @@ impl Action {
             Action::Bottom => ("last", "last row"),
             Action::Select => ("open", "open the selected row"),
             Action::Refresh => ("refresh", "check everything now"),
-            Action::NextPeriod => ("longer/next", "longer chart period, next month/week"),
+            Action::NextPeriod => ("longer/next", "longer chart span, next month/week"),
             Action::PrevPeriod => (
                 "shorter/previous",
-                "shorter chart period, previous month/week",
+                "shorter chart span, previous month/week",
             ),
-            Action::PlanWindow => ("plan window", "plan a maintenance window (rules checked)"),
+            Action::PlanWindow => ("plan window", "plan a maintenance window (checked)"),
             Action::MoveWindow => ("move window", "move the selected maintenance window"),
             Action::CancelWindow => ("cancel window", "cancel the selected maintenance window"),
             Action::NextSubject => (
@@ -210,10 +210,7 @@ impl Action {
                 "next host or client (in the form: kind)",
             ),
             Action::Ssh => ("ssh", "SSH to the selected host (dev, preprod)"),
-            Action::TimerToggle => (
-                "start/stop timer",
-                "timer on the ticket (stopping asks a note)",
-            ),
+            Action::TimerToggle => ("start/stop timer", "timer on the ticket (stop asks a note)"),
             Action::AddNote => ("add note", "add a note to the selected ticket"),
             Action::OpenTicket => ("open in browser", "the selected ticket's page, or its URL"),
             Action::NewTicket => ("new ticket", "open a ticket: client, priority, title"),
@@ -272,7 +269,7 @@ mod tests {
         for a in Action::ALL {
             let (label, about) = a.text();
             assert!(label.chars().count() <= 18, "{label}");
-            assert!(about.chars().count() <= 42, "{about}");
+            assert!(about.chars().count() <= 39, "{about}");
             assert!(!label.contains('_'), "{label} reads like a name");
         }
     }

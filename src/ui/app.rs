@@ -42,6 +42,10 @@ pub enum Overlay {
         text: String,
         before: String,
     },
+    /// The `:usage` view, scrolled by `scroll` lines.
+    Usage {
+        scroll: u16,
+    },
 }
 
 #[derive(Debug)]
@@ -68,6 +72,8 @@ pub enum Msg {
     Pos(Box<crate::model::pos::StoreView>),
     /// The ticket desk's view after a sync or a command.
     Tickets(Box<super::panes::tickets::TicketsFeed>),
+    /// This year's usage reports, read from the store.
+    Usage(Box<super::usage::UsageView>),
 }
 
 /// What `update` asks the runner to do.
@@ -266,6 +272,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.dirty = true;
             Vec::new()
         }
+        Msg::Usage(view) => {
+            if app.data.usage != *view {
+                app.data.usage = *view;
+                app.dirty = true;
+            }
+            Vec::new()
+        }
         Msg::Maintenance(windows) => {
             if app.data.maintenance != windows {
                 app.data.maintenance = windows;
@@ -365,6 +378,29 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Overlay::Usage { scroll } => {
+            let action = app
+                .keymap
+                .lookup(Context::Global, &KeyBinding::from_event(&key));
+            let scroll = match action {
+                Some(Action::Up) => scroll.saturating_sub(1),
+                Some(Action::Down) => scroll.saturating_add(1),
+                Some(Action::PageUp) => scroll.saturating_sub(10),
+                Some(Action::PageDown) => scroll.saturating_add(10),
+                Some(Action::Top) => 0,
+                Some(Action::Quit) => return vec![Effect::Quit],
+                Some(Action::CommandLine) => {
+                    app.overlay = Overlay::Command(String::new());
+                    return Vec::new();
+                }
+                _ => {
+                    app.overlay = Overlay::None;
+                    return Vec::new();
+                }
+            };
+            app.overlay = Overlay::Usage { scroll };
+            Vec::new()
+        }
         Overlay::None => {
             let binding = KeyBinding::from_event(&key);
             match app.keymap.lookup(app.context(), &binding) {
@@ -444,6 +480,10 @@ pub fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
     }
     match word {
         "q" | "quit" | "q!" | "qa" => vec![Effect::Quit],
+        "usage" => {
+            app.overlay = Overlay::Usage { scroll: 0 };
+            Vec::new()
+        }
         "theme" => {
             match words.next() {
                 Some(name) => switch_theme(app, name),

@@ -16,4 +16,5 @@ pub mod ssh;
 pub mod terminal;
 pub mod theme;
 pub mod tickets_task;
+pub mod usage;
 pub mod wall;

@@ -62,6 +62,9 @@ pub fn render(app: &App, frame: &mut Frame) {
     if let Overlay::Help { scroll } = app.overlay {
         render_help(app, frame, body, scroll);
     }
+    if let Overlay::Usage { scroll } = app.overlay {
+        super::usage::render(app, frame, body, scroll);
+    }
     super::panes::tickets::render_editor(app, frame, body);
 }
 

@@ -68,6 +68,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
 
     let (msg_tx, mut msg_rx) = mpsc::channel::<Msg>(4096);
     let db_for_tickets = db.clone();
+    let db_for_usage = db.clone();
     let (stop_tx, stop_rx) = std_mpsc::channel::<FollowerCmd>();
     // The engine starts once the follower has looked at the store; with a
     // demo, after the recent history is written (see `Seeding`).
@@ -97,6 +98,8 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     let mut engine: Option<Engine> = None;
     // Backup listings run beside the engine, under the same rule.
     let mut backups: Option<crate::engine::backups::BackupCollector> = None;
+    // So do usage meters.
+    let mut usage: Option<crate::engine::usage::UsageCollector> = None;
     // `None` only while an SSH session has the terminal.
     let mut terminal_events = Some(EventStream::new());
     let mut clock = tokio::time::interval_at(next_second(), Duration::from_secs(1));
@@ -154,6 +157,20 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                             &app.data.fleet.backups,
                             crate::sources::backups::BackupLister::default()
                                 .with_ssh(sources.ssh_options()),
+                            writer.handle(),
+                        )
+                    })
+                });
+                usage = engine.as_ref().map(|_| {
+                    usage.take().unwrap_or_else(|| {
+                        crate::engine::usage::UsageCollector::start(
+                            crate::engine::usage::Sampler {
+                                fleet: app.data.fleet.clone(),
+                                http: sources.http_client(),
+                                ssh: sources.ssh_options(),
+                                timeout: crate::engine::usage::READ_TIMEOUT,
+                            },
+                            db_for_usage.clone(),
                             writer.handle(),
                         )
                     })
@@ -243,6 +260,9 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     drop(engine);
     if let Some(b) = backups.take() {
         b.stop().await;
+    }
+    if let Some(u) = usage.take() {
+        u.stop().await;
     }
     guard.leave()?;
     if writer.flush().is_err() {
@@ -372,6 +392,9 @@ enum FollowerCmd {
 }
 
 /// History is read again when the store moved, at most this often...
+/// How often the follower reads usage again (when the store moved).
+const USAGE_EVERY: Duration = Duration::from_secs(60);
+
 const HISTORY_MIN_EVERY: Duration = Duration::from_secs(5);
 /// ...and at least this often.
 const HISTORY_MAX_EVERY: Duration = Duration::from_secs(60);
@@ -407,6 +430,7 @@ fn spawn_follower(
         let mut history_at: Option<std::time::Instant> = None;
         let mut history_version = None;
         let mut backups_read: Option<std::time::Instant> = None;
+        let mut usage_read: Option<std::time::Instant> = None;
         loop {
             let hb = reader.heartbeat("daemon").ok().flatten();
             let alive = store::daemon_alive(hb.as_ref(), Utc::now(), DAEMON_MAX_AGE);
@@ -463,6 +487,32 @@ fn spawn_follower(
                         }
                     }
                     Err(e) => tracing::warn!("backups not read: {e}"),
+                }
+            }
+            // Usage moves once a day: every minute is plenty.
+            if usage_read.is_none_or(|t| moved && t.elapsed() >= USAGE_EVERY) {
+                usage_read = Some(std::time::Instant::now());
+                let now = Utc::now();
+                let year = chrono::Datelike::year(&now.with_timezone(&tz));
+                match reader.usage(year) {
+                    Ok(mut stored) => {
+                        let reports = crate::model::usage::fleet_reports(
+                            &fleet,
+                            &mut stored,
+                            year,
+                            None,
+                            now,
+                        );
+                        let view = crate::ui::usage::UsageView {
+                            year,
+                            reports,
+                            read: true,
+                        };
+                        if tx.blocking_send(Msg::Usage(Box::new(view))).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => tracing::warn!("usage not read: {e}"),
                 }
             }
             if moved {

@@ -44,7 +44,8 @@ pub(super) fn client(v: &mut Validator, known: &Known, id: &str, raw: &RawClient
         contract: contract.clone(),
         environments,
         sites,
-        odoo: None, // see pos::attach
+        odoo: None,                // see pos::attach
+        usage: Default::default(), // see usage::attach
         maintenance: crate::model::maintenance::ClientRules::new(id, &raw.name, timezone),
     }
 }

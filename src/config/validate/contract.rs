@@ -39,6 +39,7 @@ pub(super) fn contract(v: &mut Validator, id: &str, raw: &RawContract) -> Contra
         billing_increment: raw
             .billing_increment
             .map_or(DEFAULT_BILLING_INCREMENT, |d| d.0),
+        usage: raw.usage.as_ref().map(|u| super::usage::prices(v, u)),
     }
 }
 

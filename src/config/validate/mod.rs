@@ -11,6 +11,7 @@ mod maintenance;
 mod pos;
 mod ssh;
 mod tickets;
+mod usage;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -146,6 +147,7 @@ pub(crate) fn fleet(
         .map(|(id, c)| client::client(&mut v, &known, id.get_ref(), c))
         .collect();
     pos::attach(&mut v, raw, &mut clients);
+    usage::attach(&mut v, raw, &host_names, &mut clients);
     let base_policy = maintenance::fleet_policy(&mut v, &raw.maintenance);
     for (client, (_, rc)) in clients.iter_mut().zip(raw.clients.iter()) {
         client.maintenance =
@@ -188,8 +190,9 @@ pub(crate) fn fleet(
         }
     }
 
-    let clients: Vec<_> = clients;
+    let mut clients: Vec<_> = clients;
     let ssh = ssh::settings(&mut v, raw, &clients, &mut hosts);
+    usage::resolve_targets(&mut clients, &ssh);
     // A remote dump directory is read over SFTP as its host's entry says.
     for b in &mut backups {
         if let crate::model::backup::BackupKind::Dumps(d) = &mut b.kind {

@@ -7,6 +7,7 @@
 pub mod jsonrpc;
 pub mod secret;
 pub mod sessions;
+pub mod usage;
 
 use std::future::Future;
 use std::pin::Pin;

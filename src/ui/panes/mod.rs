@@ -124,6 +124,8 @@ pub struct Data {
     pub pos: BTreeMap<(String, String), crate::model::pos::StoreView>,
     /// The ticket desk's last view (Tickets pane).
     pub tickets: tickets::TicketsFeed,
+    /// This year's usage reports (the `:usage` view).
+    pub usage: crate::ui::usage::UsageView,
     /// `counts()` memoized; emptied whenever `checks` changes.
     tally: RefCell<Option<BTreeMap<Status, usize>>>,
     /// Bumped whenever `checks` changes, so panes can keep what they
@@ -145,6 +147,7 @@ impl Data {
             backups: backups::BackupData::default(),
             maintenance: Vec::new(),
             tickets: tickets::TicketsFeed::default(),
+            usage: crate::ui::usage::UsageView::default(),
             tally: RefCell::new(None),
             generation: 0,
         }
