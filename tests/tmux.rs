@@ -204,6 +204,16 @@ fn drive(width: u16, height: u16) {
     t.keys(&["Escape"]);
     t.wait_for("help closed", |s| !s.contains("quit Vigie"));
 
+    // The usage view: the seeded year, the town hall past its documents quota.
+    t.keys(&[":", "usage", "Enter"]);
+    t.wait_for("usage view", |s| {
+        s.contains("Near a quota")
+            && s.contains("Mairie de Saint-Aubin")
+            && s.contains("GB of 20 GB")
+    });
+    t.keys(&["Escape"]);
+    t.wait_for("usage closed", |s| !s.contains("Near a quota"));
+
     t.keys(&["3"]);
     // The demo tracker's breached ticket comes first.
     t.wait_for("tickets pane", |s| {

@@ -182,7 +182,7 @@ pub fn lines(view: &UsageView, app: &App, width: u16) -> Vec<Line<'static>> {
                 sanitize::clean_short(&notes.join(", "), note_w - 1)
             );
             let used = 2 + label_w + figure_w + pct_w + note_w;
-            let spark_w = usize::from(width).saturating_sub(used).min(53);
+            let spark_w = usize::from(width).saturating_sub(used).min(366);
             let spark = super::panes::health::cells::sparkline(&columns(m, spark_w), spark_w);
             let pct_span = match pct {
                 Some(p) => Span::styled(
