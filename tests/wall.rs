@@ -281,6 +281,8 @@ fn ticket(id: u64, client: &str, title: &str, hours_ago: i64) -> vigie::model::t
         first_time_entry: None,
         journals: vec![],
         url: None,
+        intervention: None,
+        journals_as_of: None,
     }
 }
 
@@ -308,6 +310,7 @@ fn tickets_nearest_their_deadline_are_on_the_wall() {
                 tickets,
                 synced: Some(common::now()),
                 error: None,
+                cursor: None,
             },
             error: None,
             timer: None,

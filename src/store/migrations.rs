@@ -20,8 +20,18 @@ pub const MIGRATIONS: &[&str] = &[
     MAINTENANCE_WINDOWS,
     BACKUP_RUNS_AND_POINTS,
     USAGE_METERS,
+    TICKET_SYNC_CURSOR,
     POS_STATE,
 ];
+
+/// A tracker's bookmark for asking only what changed since the last sync;
+/// the client a built-in ticket was opened for, and its description.
+const TICKET_SYNC_CURSOR: &str = "
+ALTER TABLE ticket_sync ADD COLUMN cursor TEXT;
+ALTER TABLE local_tickets ADD COLUMN client TEXT;
+ALTER TABLE local_tickets ADD COLUMN description TEXT NOT NULL DEFAULT '';
+CREATE INDEX local_tickets_created ON local_tickets (project, created_ms);
+";
 
 /// The schema version this binary writes and reads.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

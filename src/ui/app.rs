@@ -591,7 +591,11 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::MoveWindow
         | Action::CancelWindow
         | Action::NextSubject => {}
-        Action::TimerToggle | Action::AddNote | Action::OpenTicket => {
+        Action::TimerToggle
+        | Action::AddNote
+        | Action::OpenTicket
+        | Action::NewTicket
+        | Action::SetStatus => {
             if focus == PaneId::Tickets {
                 return super::panes::tickets::act(app, action);
             }

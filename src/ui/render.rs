@@ -336,7 +336,7 @@ fn render_footer(app: &App, frame: &mut Frame, area: Rect) {
                 let Some(key) = keys.first() else { continue };
                 spans.push(Span::styled(format!(" {key}"), theme.style(Role::Accent)));
                 spans.push(Span::styled(
-                    format!(" {}", short_name(action)),
+                    format!(" {}", action.label()),
                     theme.style(Role::Footer),
                 ));
             }
@@ -344,19 +344,6 @@ fn render_footer(app: &App, frame: &mut Frame, area: Rect) {
         }
     };
     frame.render_widget(Paragraph::new(line).style(theme.style(Role::Footer)), area);
-}
-
-fn short_name(action: Action) -> &'static str {
-    match action {
-        Action::Help => "help",
-        Action::CommandLine => "command",
-        Action::Filter => "filter",
-        Action::FocusNext => "next pane",
-        Action::Zoom => "zoom",
-        Action::Back => "back",
-        Action::Quit => "quit",
-        other => other.name(),
-    }
 }
 
 /// The help text, generated from the active keymap.
@@ -386,12 +373,14 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
                 continue;
             }
             let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+            let (label, about) = action.text();
             lines.push(Line::from(vec![
                 Span::styled(
-                    format!("  {:<16}", keys.join(" ")),
+                    format!("  {:<14}", keys.join(" ")),
                     theme.style(Role::Accent),
                 ),
-                Span::styled(action.describe(), theme.style(Role::Text)),
+                Span::styled(format!("{label:<18} "), theme.style(Role::Text)),
+                Span::styled(about, theme.style(Role::Muted)),
             ]));
         }
         lines.push(Line::default());

@@ -317,6 +317,10 @@ pub trait Pane {
     fn selected_host(&self, _data: &Data) -> Option<String> {
         None
     }
+    /// The ticket under the selection, by id (rows move as clocks run).
+    fn selected_ticket(&self, _data: &Data) -> Option<u64> {
+        None
+    }
     /// The pane's own actions worth a place in the footer.
     fn hints(&self) -> Vec<Action> {
         Vec::new()
