@@ -435,3 +435,67 @@ fn opening_a_ticket_whose_history_was_skipped_reads_it() {
     assert_eq!(effects, vec![Effect::Ticket(TicketCmd::History(10))]);
     assert!(screen(&app, 120, 30).contains("history as of"));
 }
+
+#[test]
+fn starting_a_timer_on_the_first_row_keeps_that_ticket_selected() {
+    let mut app = app_with_tickets(None);
+    let mut f = feed(None);
+    if let Some(view) = f.view.as_mut() {
+        view.timer = None;
+    }
+    update(&mut app, Msg::Tickets(Box::new(f)));
+    // No key moved the selection: row 0, ticket 10.
+    assert_eq!(
+        update(&mut app, key('t')),
+        vec![Effect::Ticket(TicketCmd::Start(10))]
+    );
+    // The timer stops 10's clock: it moves below the running ones.
+    let mut f = feed(None);
+    if let Some(t) = f.view.as_mut().and_then(|v| v.timer.as_mut()) {
+        t.ticket = 10;
+    }
+    update(&mut app, Msg::Tickets(Box::new(f)));
+    let first_row = screen(&app, 120, 30)
+        .lines()
+        .find(|l| l.contains("Paiement") || l.contains("Caisses") || l.contains("Formulaire"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(!first_row.contains("Caisses"), "10 moved: {first_row}");
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    assert!(screen(&app, 120, 30).contains("#10 Caisses hors ligne"));
+}
+
+#[test]
+fn the_narrow_board_fits_80_columns() {
+    let app = app_with_tickets(None);
+    let text = screen(&app, 80, 24);
+    let head = text
+        .lines()
+        .find(|l| l.contains("DEADLINE"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(head.contains("SPENT"), "{head}");
+}
+
+#[test]
+fn the_wide_board_keeps_cost_and_age_apart() {
+    let app = app_with_tickets(None);
+    let text = screen(&app, 200, 60);
+    let row = text
+        .lines()
+        .find(|l| l.contains("Caisses"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(row.contains("EUR "), "{row}");
+    let head = text
+        .lines()
+        .find(|l| l.contains("DEADLINE"))
+        .unwrap_or_default()
+        .to_string();
+    // The header's AGE ends where the rows' age does.
+    let end = |l: &str| l.trim_end_matches(['│', ' ']).chars().count();
+    assert_eq!(end(&head), end(&row), "\n{head}\n{row}");
+}

@@ -173,9 +173,11 @@ type BoardCache = std::cell::RefCell<Option<((u64, i64, String), std::rc::Rc<Vec
 pub struct TicketsPane {
     /// The row last shown selected; `anchor` wins when its ticket is still
     /// on the board (the order moves: a timer starts, a sync brings news).
-    selected: usize,
+    /// Both are pinned whenever a frame or an action reads the selection,
+    /// so the ticket the operator saw is the one that stays selected.
+    selected: std::cell::Cell<usize>,
     /// The selected ticket's id.
-    anchor: Option<u64>,
+    anchor: std::cell::Cell<Option<u64>>,
     detail: bool,
     filter: String,
     /// A frame asks for the board several times (title, summary, rows):
@@ -206,15 +208,22 @@ impl TicketsPane {
     /// The selected row: where the selected ticket is now, else the same
     /// row number (the ticket left the board).
     fn index(&self, rows: &[BoardRow]) -> usize {
-        self.anchor
+        let i = self
+            .anchor
+            .get()
             .and_then(|id| rows.iter().position(|r| r.ticket.id == id))
-            .unwrap_or(self.selected)
-            .min(rows.len().saturating_sub(1))
+            .unwrap_or(self.selected.get())
+            .min(rows.len().saturating_sub(1));
+        self.select(i, rows);
+        i
     }
 
-    fn select(&mut self, i: usize, rows: &[BoardRow]) {
-        self.selected = i.min(rows.len().saturating_sub(1));
-        self.anchor = rows.get(self.selected).map(|r| r.ticket.id);
+    fn select(&self, i: usize, rows: &[BoardRow]) {
+        let i = i.min(rows.len().saturating_sub(1));
+        self.selected.set(i);
+        if let Some(r) = rows.get(i) {
+            self.anchor.set(Some(r.ticket.id));
+        }
     }
 }
 
@@ -281,12 +290,12 @@ impl Pane for TicketsPane {
 
     fn set_filter(&mut self, filter: &str) {
         self.filter = filter.to_string();
-        self.selected = 0;
-        self.anchor = None;
+        self.selected.set(0);
+        self.anchor.set(None);
     }
 
     fn selected(&self) -> Option<usize> {
-        Some(self.selected)
+        Some(self.selected.get())
     }
 
     fn hints(&self) -> Vec<Action> {
@@ -362,16 +371,18 @@ impl Pane for TicketsPane {
         let w = body.width as usize;
         // id client deadline timer spent cost age, title takes the rest.
         let wide = w >= 110;
+        // id, client, deadline, timer, spent (with its flag), then cost
+        // (amount and currency) and age when wide.
         let fixed = if wide {
-            6 + 11 + 12 + 8 + 7 + 11 + 6
+            6 + 11 + 12 + 8 + 7 + 12 + 7
         } else {
-            6 + 9 + 10 + 7 + 6
+            6 + 9 + 12 + 7 + 7
         };
         let title_w = w.saturating_sub(fixed + 1).max(8);
         let mut lines = Vec::new();
         let head = if wide {
             format!(
-                "{:<6}{:<11}{:<tw$} {:<12}{:<8}{:>6} {:>11} {:>5}",
+                "{:<6}{:<11}{:<tw$} {:<12}{:<8}{:>6} {:>8}    {:>7}",
                 "#",
                 "CLIENT",
                 "TITLE",
@@ -451,7 +462,7 @@ impl Pane for TicketsPane {
                 ));
                 spans.push(Span::styled(
                     format!(
-                        "{:>6}",
+                        " {:>6}",
                         short_duration((data.now - t.created).to_std().unwrap_or_default())
                     ),
                     theme.style(Role::Muted),
