@@ -46,7 +46,8 @@ fn app_with_stores(stores: usize, tills: usize) -> App {
         chrono_tz::Europe::Paris,
         Modes::default(),
     );
-    for (i, v) in app.data.pos.values_mut().enumerate() {
+    let mut views: Vec<_> = app.data.pos.values().cloned().collect();
+    for (i, v) in views.iter_mut().enumerate() {
         let status = [Status::Up, Status::Up, Status::Degraded, Status::Down][i % 4];
         v.status = status;
         for (j, (_, r)) in v.tills.iter_mut().enumerate() {
@@ -86,6 +87,10 @@ fn app_with_stores(stores: usize, tills: usize) -> App {
                 occurrences: 2,
             }];
         }
+    }
+    // As the console takes them in: each tile is worked out once.
+    for v in views {
+        app.data.set_pos(v);
     }
     app.focus = PaneId::Pos;
     app.zoomed = true;

@@ -71,6 +71,8 @@ fn app_with(n: u64) -> App {
                     })
                     .collect(),
                 url: None,
+                intervention: None,
+                journals_as_of: None,
             }
         })
         .collect();
@@ -80,6 +82,7 @@ fn app_with(n: u64) -> App {
                 tickets,
                 synced: Some(now),
                 error: None,
+                cursor: None,
             },
             error: None,
             timer: None,

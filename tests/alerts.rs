@@ -398,3 +398,198 @@ async fn the_daemon_alerts_when_a_check_goes_down() {
     let log = std::fs::read_to_string(dir.path().join("vigie.log")).unwrap_or_default();
     assert!(!log.contains("hook-token"), "the token is never logged");
 }
+
+/// A timezone in which it is about 10:00 now, so a store's hours can be
+/// set around the current time without crossing midnight.
+fn morning_zone() -> (String, i64) {
+    use chrono::Timelike;
+    let now = Utc::now();
+    let mut offset = 10 - i64::from(now.hour());
+    if offset < -12 {
+        offset += 24;
+    }
+    let name = match offset {
+        0 => "UTC".to_string(),
+        o if o > 0 => format!("Etc/GMT-{o}"),
+        o => format!("Etc/GMT+{}", -o),
+    };
+    let local = i64::from(now.hour() * 60 + now.minute()) + offset * 60;
+    (name, local.rem_euclid(1440))
+}
+
+/// A config with one store whose till listens nowhere, open from `open`
+/// to `close` minutes after local midnight, probed every second, and a
+/// generic webhook to `hook`.
+fn pos_daemon_config(
+    dir: &std::path::Path,
+    hook: SocketAddr,
+    open: i64,
+    close: i64,
+) -> std::path::PathBuf {
+    let (zone, _) = morning_zone();
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let hhmm = |m: i64| format!("{:02}:{:02}", m / 60, m % 60);
+    let hours: Vec<String> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .map(|d| format!("{d} = \"{}-{}\"", hhmm(open), hhmm(close)))
+        .collect();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[contracts.basic]\nintervention = {{ urgent = \"2h\" }}\nhourly_rate = 1\nmonthly_fee = 0\n\
+             [pos]\ninterval = \"1s\"\nalert_after = \"1s\"\n\
+             [clients.coop]\nname = \"Coop\"\ntimezone = \"{zone}\"\ncontract = \"basic\"\n\
+             [clients.coop.sites.sud]\nname = \"Magasin Sud\"\nhours = {{ {} }}\n\
+             [clients.coop.sites.sud.pos]\ntills = [{{ name = \"Caisse 1\", address = \"127.0.0.1\", port = {closed} }}]\n\
+             [alerts]\nmerge_window = \"1s\"\n\
+             [[alerts.webhooks]]\nkind = \"generic\"\nurl = \"http://{hook}/alert\"\n",
+            hours.join(", ")
+        ),
+    )
+    .unwrap();
+    config
+}
+
+fn start_daemon(dir: &std::path::Path, config: &std::path::Path) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .arg("--config")
+        .arg(config)
+        .arg("--db")
+        .arg(dir.join("vigie.db"))
+        .arg("--log")
+        .arg(dir.join("vigie.log"))
+        .arg("daemon")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn stop(mut child: std::process::Child) {
+    // SAFETY: kill has no memory preconditions; the pid is our child's.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let _ = child.wait();
+}
+
+/// Waits until the daemon has kept `rounds` rounds of the store written
+/// after `after` (so it had every chance to alert), and returns.
+async fn wait_rounds(db: &std::path::Path, after: chrono::DateTime<Utc>, rounds: i64) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let newest = vigie::store::Reader::open(db)
+            .ok()
+            .and_then(|r| r.pos_stores(None).ok())
+            .and_then(|s| s.values().map(|x| x.at).max());
+        if newest.is_some_and(|at| at > after + chrono::TimeDelta::seconds(rounds)) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the daemon wrote no POS round");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A till down ten minutes after opening (the critical period) pages: the
+/// store's alert goes out as critical. Restarted on the same store, the
+/// daemon does not send it again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_till_down_at_opening_pages_once_across_a_daemon_restart() {
+    let rx = Receiver::default();
+    let addr = rx.start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, local) = morning_zone();
+    let config = pos_daemon_config(dir.path(), addr, local - 10, local + 360);
+    let daemon = start_daemon(dir.path(), &config);
+    let got = rx.wait_delivered(1, 30).await;
+    stop(daemon);
+    assert_eq!(got[0].body["level"], "critical", "{}", got[0].body);
+    assert_eq!(got[0].body["items"][0]["check"], "pos:coop/sud");
+    let text = got[0].body["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("Magasin Sud (opening)") && text.contains("Caisse 1"),
+        "{text}"
+    );
+
+    let restarted = Utc::now();
+    let daemon = start_daemon(dir.path(), &config);
+    wait_rounds(&dir.path().join("vigie.db"), restarted, 4).await;
+    stop(daemon);
+    assert_eq!(
+        rx.delivered().len(),
+        1,
+        "not sent again after the restart: {:?}",
+        rx.delivered()
+    );
+}
+
+/// The same till down in the middle of the day (tills work offline) is a
+/// warning: sent, but not at the critical level that pages.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_till_down_outside_critical_periods_is_a_warning() {
+    let rx = Receiver::default();
+    let addr = rx.start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, local) = morning_zone();
+    let config = pos_daemon_config(dir.path(), addr, local - 180, local + 180);
+    let daemon = start_daemon(dir.path(), &config);
+    let got = rx.wait_delivered(1, 30).await;
+    stop(daemon);
+    assert_eq!(got[0].body["level"], "warning", "{}", got[0].body);
+    assert_eq!(got[0].body["items"][0]["level"], "warning");
+    let text = got[0].body["text"].as_str().unwrap_or_default();
+    assert!(
+        text.starts_with("Vigie: WARNING pos:coop/sud: Magasin Sud (open)"),
+        "{text}"
+    );
+}
+
+/// An announced maintenance window on the client covers its stores: the
+/// till down at opening sends nothing while it lasts.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_maintenance_window_silences_the_stores_alerts() {
+    use vigie::model::maintenance::{Kind, MaintenanceWindow, Target, WindowState};
+    let rx = Receiver::default();
+    let addr = rx.start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("vigie.db");
+    let now = Utc::now();
+    {
+        let writer = vigie::store::Writer::spawn(&db).unwrap();
+        writer
+            .send(vigie::store::WriteOp::SaveWindow(MaintenanceWindow {
+                uid: "w1@test".into(),
+                target: Target::Client("coop".into()),
+                kind: Kind::Emergency,
+                start: now - chrono::TimeDelta::minutes(30),
+                end: now + chrono::TimeDelta::hours(2),
+                title: "Odoo upgrade".into(),
+                state: WindowState::Announced,
+                sequence: 0,
+                created: now - chrono::TimeDelta::days(2),
+                stamp: now - chrono::TimeDelta::days(2),
+                announced: Some(now - chrono::TimeDelta::days(2)),
+            }))
+            .unwrap();
+        writer.flush().unwrap();
+    }
+    let (_, local) = morning_zone();
+    let config = pos_daemon_config(dir.path(), addr, local - 10, local + 360);
+    let started = Utc::now();
+    let daemon = start_daemon(dir.path(), &config);
+    wait_rounds(&db, started, 4).await;
+    stop(daemon);
+    let stored = vigie::store::Reader::open(&db)
+        .unwrap()
+        .pos_stores(None)
+        .unwrap();
+    assert_eq!(
+        stored.values().next().map(|s| s.view.status),
+        Some(Status::Down),
+        "the store is critical, yet nothing is sent"
+    );
+    assert!(rx.delivered().is_empty(), "{:?}", rx.delivered());
+}

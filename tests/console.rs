@@ -377,6 +377,32 @@ fn read_only_mode_is_shown_in_the_header() {
     assert!(header.contains("READ-ONLY"), "{header}");
 }
 
+/// The header counts the stores beside the checks: a store critical at
+/// opening shows there whichever pane has the focus, in words when they
+/// fit, in glyphs on a narrow terminal.
+#[test]
+fn the_header_counts_pos_stores_and_critical_ones() {
+    let mut app = common::app();
+    let mut views: Vec<_> = app.data.pos.values().cloned().collect();
+    assert!(views.len() >= 2, "the demo fleet has stores");
+    views[0].status = Status::Down;
+    views[0].at = common::now();
+    views[1].status = Status::Up;
+    views[1].at = common::now();
+    for v in views {
+        update(&mut app, Msg::Pos(Box::new(v)));
+    }
+    let header = |w: u16| {
+        let buffer = snapshot::frame(&app, w, 40).unwrap();
+        let text = snapshot::text(&buffer);
+        text.lines().next().unwrap_or_default().to_string()
+    };
+    let wide = header(200);
+    assert!(wide.contains("stores ✖ 1 critical ● 1 ok"), "{wide}");
+    let narrow = header(80);
+    assert!(narrow.contains("POS ✖ 1 ● 1"), "{narrow}");
+}
+
 // Snapshots: what the operator sees, with styles where themes matter.
 
 #[test]

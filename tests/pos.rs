@@ -633,3 +633,161 @@ async fn vigie_pos_exits_1_when_a_store_is_critical() {
         assert_eq!(md.status.code(), Some(code));
     }
 }
+
+/// A store with one till on a port nobody listens on, open all day, no
+/// Odoo; probed every 200 ms.
+fn failing_store(down: SocketAddr, alert_after: Duration) -> vigie::config::Config {
+    let text = format!(
+        "[contracts.c]\nintervention = {{ urgent = \"2h\" }}\nhourly_rate = 1.0\nmonthly_fee = 1.0\n\
+         [clients.coop]\nname = \"Coop\"\ntimezone = \"Europe/Paris\"\ncontract = \"c\"\n\
+         [clients.coop.sites.sud]\nname = \"Sud\"\n\
+         hours = {{ mon = \"00:00-24:00\", tue = \"00:00-24:00\", wed = \"00:00-24:00\", thu = \"00:00-24:00\", fri = \"00:00-24:00\", sat = \"00:00-24:00\", sun = \"00:00-24:00\" }}\n\
+         [clients.coop.sites.sud.pos]\ntills = [{{ name = \"Caisse 1\", address = \"127.0.0.1\", port = {} }}]\n",
+        down.port()
+    );
+    let mut cfg = vigie::config::parse(&text, std::path::Path::new("<test>")).unwrap();
+    for s in cfg.fleet.clients[0].sites.iter_mut() {
+        if let Some(p) = s.pos.as_mut() {
+            p.settings.interval = Duration::from_millis(200);
+            p.settings.timeout = Duration::from_millis(500);
+            p.settings.alert_after = alert_after;
+        }
+    }
+    cfg
+}
+
+/// Runs a monitor keeping its rounds in the store at `db` (resumed from
+/// what the store holds) until `done` accepts a view; returns that view.
+async fn monitor_until(
+    cfg: &vigie::config::Config,
+    db: &std::path::Path,
+    done: impl Fn(&vigie::model::pos::StoreView) -> bool,
+) -> vigie::model::pos::StoreView {
+    use vigie::engine::pos::{PosOptions, resume_from};
+    let writer = vigie::store::Writer::spawn(db).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let options = PosOptions {
+        writer: Some(writer.handle()),
+        resume: resume_from(db),
+    };
+    let monitor = PosMonitor::start_with(&cfg.fleet, &Sources::new().unwrap(), tx, options);
+    let view = loop {
+        let v = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .expect("a view within 20 s")
+            .expect("the monitor runs");
+        if done(&v) {
+            break v;
+        }
+    };
+    drop(monitor);
+    writer.flush().unwrap();
+    view
+}
+
+/// The alert raised before a restart is shown at once after it, with the
+/// time its condition began, although the restarted monitor would need
+/// an hour to raise it afresh; today's timeline is kept too. Against a real
+/// store file, written by the monitor's own rounds.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_raised_alert_and_the_timeline_survive_a_restart() {
+    let down = closed_port().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("vigie.db");
+    let raised =
+        |v: &vigie::model::pos::StoreView| v.alerts.iter().any(|a| a.key == "till-down:Caisse 1");
+    let before = monitor_until(
+        &failing_store(down, Duration::from_millis(500)),
+        &db,
+        raised,
+    )
+    .await;
+    let since = before.alerts[0].since;
+    let first_segment = before.timeline.segments[0];
+
+    let after = monitor_until(&failing_store(down, Duration::from_secs(3600)), &db, |_| {
+        true
+    })
+    .await;
+    assert!(after.at > before.at);
+    let alert = after
+        .alerts
+        .iter()
+        .find(|a| a.key == "till-down:Caisse 1")
+        .expect("the raised alert is shown on the first round after the restart");
+    assert_eq!(alert.since, since, "the condition began before the restart");
+    assert_eq!(alert.occurrences, 1, "the same alert, not a new one");
+    assert_ne!(after.status, Status::Up);
+    let first = after.timeline.segments[0];
+    assert_eq!(
+        (first.from.timestamp_millis(), first.status),
+        (first_segment.from.timestamp_millis(), first_segment.status),
+        "today's timeline starts where the first run began it"
+    );
+}
+
+/// A condition that had not lasted the minimum before a restart keeps
+/// counting from when it began: the alert raised after the restart dates
+/// from the first run's first round.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_minimum_duration_counts_across_a_restart() {
+    let down = closed_port().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("vigie.db");
+    let cfg = failing_store(down, Duration::from_secs(3));
+    let first = monitor_until(&cfg, &db, |_| true).await;
+    assert!(
+        first.alerts.is_empty(),
+        "not lasted 3 s yet: {:?}",
+        first.alerts
+    );
+    let raised = monitor_until(&cfg, &db, |v| !v.alerts.is_empty()).await;
+    assert_eq!(raised.alerts[0].key, "till-down:Caisse 1");
+    assert_eq!(
+        raised.alerts[0].since, first.at,
+        "the condition is dated from before the restart"
+    );
+}
+
+/// What a follower reads: every store the first time, then only stores
+/// written since the last write it saw; a store's older round never
+/// replaces a newer one.
+#[test]
+fn the_store_gives_followers_only_what_is_new() {
+    use vigie::model::pos::{AlertTracker, StoreView};
+    use vigie::store::pos::PosWrite;
+    use vigie::store::{Reader, WriteOp, Writer};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("vigie.db");
+    let cfg = failing_store(SocketAddr::from(([127, 0, 0, 1], 9)), Duration::ZERO);
+    let site = &cfg.fleet.clients[0].sites[0];
+    let store = site.pos.as_ref().unwrap();
+    let now = Utc::now();
+    let view = |at: chrono::DateTime<Utc>, status: Status| {
+        let mut v = StoreView::pending("coop", site, store, at);
+        v.status = status;
+        v
+    };
+    let writer = Writer::spawn(&db).unwrap();
+    let write = |v: &StoreView| {
+        let op = PosWrite::new(v, &AlertTracker::default()).unwrap();
+        writer.send(WriteOp::Pos(Box::new(op))).unwrap();
+        writer.flush().unwrap();
+    };
+    write(&view(now, Status::Degraded));
+    let reader = Reader::open(&db).unwrap();
+    let all = reader.pos_stores(None).unwrap();
+    let stored = &all[&("coop".to_string(), "sud".to_string())];
+    assert_eq!(stored.view.status, Status::Degraded);
+    assert_eq!(stored.view.tz, chrono_tz::Europe::Paris);
+    assert!(reader.pos_stores(Some(stored.written)).unwrap().is_empty());
+    write(&view(now - TimeDelta::seconds(30), Status::Down));
+    assert!(
+        reader.pos_stores(Some(stored.written)).unwrap().is_empty(),
+        "an older round is not kept"
+    );
+    write(&view(now + TimeDelta::seconds(10), Status::Up));
+    let new = reader.pos_stores(Some(stored.written)).unwrap();
+    assert_eq!(new.len(), 1);
+    assert_eq!(new.values().next().unwrap().view.status, Status::Up);
+}

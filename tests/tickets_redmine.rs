@@ -527,10 +527,252 @@ fn cli_marks_the_cache_stale_when_the_tracker_is_gone() {
     assert!(md.contains("disk full"), "{md}");
 }
 
+#[tokio::test]
+async fn a_sync_from_the_bookmark_sees_notes_closings_new_tickets_and_time() {
+    let admin = Admin::new();
+    let project = admin.project("delta").await;
+    let noted = admin.issue(&project, "slow invoices", "Normal").await;
+    let closing = admin.issue(&project, "old printer", "Low").await;
+    let timed = admin
+        .issue(&project, "VPN for the accountant", "Normal")
+        .await;
+    let quiet = admin
+        .issue(&project, "nothing happens here", "Normal")
+        .await;
+    // No slack: what changed before the first sync is not asked again
+    // (Redmine reads `updated_on>=T` as `> T - 1 s`: two seconds apart).
+    let b = backend(&project, "coop").with_slack(Duration::ZERO);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let first = b.sync_tickets(&[], None).await.unwrap();
+    assert_eq!(first.tickets.len(), 4);
+    let cursor = first.cursor.clone().expect("Redmine gives a bookmark");
+
+    // A known copy that differs from Redmine where Redmine did not change:
+    // only a sync that asks for changes keeps it (a full listing would
+    // overwrite the title).
+    let mut known = first.tickets.clone();
+    for t in &mut known {
+        if t.id == quiet {
+            t.title = "known copy".into();
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    admin
+        .update(noted, json!({"notes": "checked the cron"}))
+        .await;
+    admin.update(closing, json!({"status_id": 5})).await;
+    let new = admin
+        .issue(&project, "new: disk almost full", "Urgent")
+        .await;
+    // A time entry does not move the issue's updated_on.
+    admin
+        .call(
+            reqwest::Method::POST,
+            "/time_entries.json",
+            Some(json!({"time_entry": {"issue_id": timed, "hours": 0.5}})),
+        )
+        .await;
+
+    let next = b.sync_tickets(&known, Some(&cursor)).await.unwrap();
+    let by_id: std::collections::HashMap<u64, &vigie::model::tickets::Ticket> =
+        next.tickets.iter().map(|t| (t.id, t)).collect();
+    let mut ids: Vec<u64> = by_id.keys().copied().collect();
+    ids.sort_unstable();
+    assert_eq!(ids, vec![noted, timed, quiet, new], "the closed one left");
+    assert_eq!(
+        by_id[&quiet].title, "known copy",
+        "unchanged: not asked again"
+    );
+    let notes: Vec<_> = by_id[&noted]
+        .journals
+        .iter()
+        .filter_map(|j| j.notes.clone())
+        .collect();
+    assert_eq!(notes, vec!["checked the cron"]);
+    assert_eq!(by_id[&new].priority, "Urgent");
+    assert_eq!(by_id[&timed].spent, Duration::from_secs(1800));
+    assert!(by_id[&timed].first_time_entry.is_some());
+    assert!(next.cursor.is_some());
+}
+
+#[tokio::test]
+async fn a_deleted_ticket_makes_the_sync_list_everything_again() {
+    let admin = Admin::new();
+    let project = admin.project("gone").await;
+    let kept = admin.issue(&project, "kept", "Normal").await;
+    let gone = admin.issue(&project, "deleted by mistake", "Normal").await;
+    let b = backend(&project, "coop");
+    let first = b.sync_tickets(&[], None).await.unwrap();
+    let mut known = first.tickets.clone();
+    for t in &mut known {
+        t.title = "known copy".into();
+    }
+    admin
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/issues/{gone}.json"),
+            None,
+        )
+        .await;
+    let next = b
+        .sync_tickets(&known, first.cursor.as_deref())
+        .await
+        .unwrap();
+    let got: Vec<(u64, &str)> = next
+        .tickets
+        .iter()
+        .map(|t| (t.id, t.title.as_str()))
+        .collect();
+    // The count of open tickets no longer matched: everything was listed.
+    assert_eq!(got, vec![(kept, "kept")]);
+}
+
+#[tokio::test]
+async fn a_stopped_clock_needs_no_history_until_the_detail_asks() {
+    let admin = Admin::new();
+    let project = admin.project("settled").await;
+    let id = admin.issue(&project, "mail bounces", "Urgent").await;
+    admin.update(id, json!({"notes": "on it"})).await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = vigie::model::tickets::TicketSettings {
+        rules: vigie::model::tickets::ClockRules {
+            team: vec!["Redmine Admin".into()],
+            stop_statuses: vec![],
+        },
+        ..Default::default()
+    };
+    let desk = Desk::new(
+        Box::new(backend(&project, "coop")),
+        TicketStore::open(&dir.path().join("vigie.db")).unwrap(),
+        "alice",
+    )
+    .with_settings(&settings);
+    let view = desk.sync(Utc::now()).await.unwrap();
+    let t = &view.cached.tickets[0];
+    let stopped = t.intervention.expect("the team's note stopped the clock");
+    assert_eq!(t.journals.len(), 1);
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    admin.update(id, json!({"notes": "second look"})).await;
+    let view = desk.sync(Utc::now()).await.unwrap();
+    let t = &view.cached.tickets[0];
+    assert_eq!(t.journals.len(), 1, "history not read again");
+    assert!(t.journals_as_of.is_some(), "and marked as older");
+    assert_eq!(t.intervention, Some(stopped));
+
+    let view = desk.history(id).await.unwrap();
+    let t = &view.cached.tickets[0];
+    assert_eq!(t.journals.len(), 2);
+    assert_eq!(t.journals_as_of, None);
+}
+
+#[tokio::test]
+async fn tickets_are_opened_given_a_status_and_counted_for_the_year() {
+    let admin = Admin::new();
+    let project = admin.project("write2").await;
+    let b = backend(&project, "coop");
+    let year = vigie::model::tickets::year_start(chrono_tz::Europe::Paris, Utc::now());
+    let new = |title: &str, priority: &str| vigie::sources::tickets::NewTicket {
+        project: project.clone(),
+        client: "coop".into(),
+        title: title.into(),
+        priority: priority.into(),
+        description: "from Vigie".into(),
+    };
+    let a = b.create(&new("Till 3 frozen", "urgent")).await.unwrap();
+    let c = b.create(&new("Printer", "Low")).await.unwrap();
+    let issue = admin.get(&format!("/issues/{a}.json")).await;
+    assert_eq!(issue["issue"]["priority"]["name"], "Urgent");
+    assert_eq!(issue["issue"]["subject"], "Till 3 frozen");
+    let err = b.create(&new("x", "whenever")).await.unwrap_err();
+    assert!(
+        matches!(&err, TrackerError::Rejected(m) if m[0].contains("Urgent")),
+        "{err:?}"
+    );
+
+    let names: Vec<String> = b
+        .statuses()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert!(names.contains(&"In Progress".to_string()), "{names:?}");
+    b.set_status(a, "in progress").await.unwrap();
+    let issue = admin.get(&format!("/issues/{a}.json")).await;
+    assert_eq!(issue["issue"]["status"]["name"], "In Progress");
+    let err = b.set_status(a, "Parked").await.unwrap_err();
+    assert!(matches!(&err, TrackerError::Rejected(m) if m[0].contains("no status 'Parked'")));
+
+    b.set_status(c, "Closed").await.unwrap();
+    assert_eq!(
+        b.opened_since(&project, year).await.unwrap(),
+        2,
+        "closed ones count"
+    );
+    let later = Utc::now() + chrono::Duration::hours(1);
+    assert_eq!(b.opened_since(&project, later).await.unwrap(), 0);
+}
+
+#[test]
+fn the_cli_opens_a_ticket_in_redmine_and_closes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let project = rt.block_on(async { Admin::new().project("clinew").await });
+    config_for(dir.path(), &project);
+    let out = vigie(
+        dir.path(),
+        &[
+            "tickets",
+            "new",
+            "--client",
+            "coop",
+            "--priority",
+            "High",
+            "--title",
+            "Backup slow",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    let id: u64 = said
+        .trim()
+        .strip_prefix('#')
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(
+        said.contains(&format!("{}/issues/{id}", redmine().url)),
+        "{said}"
+    );
+    let out = vigie(
+        dir.path(),
+        &["tickets", "status", &id.to_string(), "Closed"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let issue = rt.block_on(async { Admin::new().get(&format!("/issues/{id}.json")).await });
+    assert_eq!(issue["issue"]["status"]["name"], "Closed");
+    let out = vigie(dir.path(), &["tickets", "--format", "json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["tickets"].as_array().map(Vec::len), Some(0));
+    // The closed ticket still counts as a call of the year.
+    assert_eq!(v["quotas"][0]["used"], 1);
+    assert_eq!(v["quotas"][0]["complete"], true);
+}
+
 /// Performance figure, not a check: a sync of 1,000 open tickets (10 pages
-/// of 100) from the local Redmine, cold (every ticket's journals read) and
-/// warm (journals of unchanged tickets reused: the 10 pages, the time
-/// entries and the statuses). Run with
+/// of 100, one in three with a note) from the local Redmine: cold (nothing
+/// known: every page, and the history of every ticket that has one), warm
+/// (the previous sync's tickets and bookmark: only what changed), and a
+/// warm full listing (no bookmark; histories reused). Run with
 /// `cargo test --release --test tickets_redmine -- --ignored --nocapture sync_of_1000`.
 #[tokio::test]
 #[ignore]
@@ -566,22 +808,43 @@ async fn sync_of_1000_tickets() {
         .as_u64()
         .unwrap_or(0);
     for i in have..1000 {
-        admin
+        let v = admin
             .call(
                 reqwest::Method::POST,
                 "/issues.json",
                 Some(json!({"issue": {"project_id": project, "subject": format!("bench {i}"), "tracker_id": 1}})),
             )
             .await;
+        if i % 3 == 0 {
+            let id = v["issue"]["id"].as_u64().unwrap();
+            admin
+                .update(id, json!({"notes": format!("looked at bench {i}")}))
+                .await;
+        }
     }
     let b = backend(project, "coop");
     let t0 = std::time::Instant::now();
-    let cold = b.open_tickets(&[]).await.unwrap();
+    let cold = b.sync_tickets(&[], None).await.unwrap();
     let cold_ms = t0.elapsed().as_millis();
+    let with_history = cold
+        .tickets
+        .iter()
+        .filter(|t| !t.journals.is_empty())
+        .count();
     let t1 = std::time::Instant::now();
-    let warm = b.open_tickets(&cold.tickets).await.unwrap();
+    let warm = b
+        .sync_tickets(&cold.tickets, cold.cursor.as_deref())
+        .await
+        .unwrap();
     let warm_ms = t1.elapsed().as_millis();
+    let t2 = std::time::Instant::now();
+    let full = b.sync_tickets(&warm.tickets, None).await.unwrap();
+    let full_ms = t2.elapsed().as_millis();
     assert_eq!(cold.tickets.len(), 1000);
-    assert_eq!(warm.tickets.len(), 1000);
-    println!("sync of 1000 tickets: cold {cold_ms} ms, warm {warm_ms} ms");
+    assert_eq!(warm.tickets, cold.tickets);
+    assert_eq!(full.tickets, cold.tickets);
+    println!(
+        "sync of 1000 tickets ({with_history} with a history): cold {cold_ms} ms, \
+         warm from the bookmark {warm_ms} ms, warm full listing {full_ms} ms"
+    );
 }

@@ -290,3 +290,84 @@ fn ctrl_z_gives_the_terminal_back_and_fg_resumes() {
     assert_eq!(t.wait_exit(), "0");
     t.assert_restored();
 }
+
+/// With a daemon's heartbeat fresh in the store, the console shows the
+/// stores as the daemon's monitor left them and probes nothing itself:
+/// the till (a real listener counting connections) is never reached.
+#[test]
+fn a_console_follows_the_daemons_pos_state_without_probing() {
+    use vigie::model::Status;
+    use vigie::model::pos::{Alert, AlertTracker, StoreView};
+    use vigie::store::pos::PosWrite;
+    use vigie::store::{WriteOp, Writer};
+
+    let _one = one_console();
+    let home = tempfile::tempdir().unwrap();
+    let till = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = till.local_addr().unwrap().port();
+    till.set_nonblocking(true).unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[contracts.c]\nintervention = {{ urgent = \"2h\" }}\nhourly_rate = 1.0\nmonthly_fee = 1.0\n\
+             [pos]\ninterval = \"1s\"\n\
+             [clients.coop]\nname = \"Coop\"\ntimezone = \"Europe/Paris\"\ncontract = \"c\"\n\
+             [clients.coop.sites.sud]\nname = \"Magasin Sud\"\n\
+             hours = {{ mon = \"00:00-24:00\", tue = \"00:00-24:00\", wed = \"00:00-24:00\", thu = \"00:00-24:00\", fri = \"00:00-24:00\", sat = \"00:00-24:00\", sun = \"00:00-24:00\" }}\n\
+             [clients.coop.sites.sud.pos]\ntills = [{{ name = \"Caisse 1\", address = \"127.0.0.1\", port = {port} }}]\n"
+        ),
+    )
+    .unwrap();
+    let cfg = vigie::config::load(&config).unwrap();
+    let site = &cfg.fleet.clients[0].sites[0];
+    let db = home.path().join("vigie.db");
+    let writer = Writer::spawn(&db).unwrap();
+    // What a daemon would have written: a heartbeat and the store's round.
+    let beat = |writer: &Writer| {
+        writer
+            .send(WriteOp::Heartbeat {
+                role: "daemon".into(),
+                pid: 1,
+                host: "elsewhere".into(),
+                at: chrono::Utc::now(),
+            })
+            .unwrap();
+        writer.flush().unwrap();
+    };
+    beat(&writer);
+    let mut view = StoreView::pending("coop", site, site.pos.as_ref().unwrap(), chrono::Utc::now());
+    view.status = Status::Degraded;
+    view.alerts = vec![Alert {
+        key: "till-down:Caisse 1".into(),
+        severity: Status::Degraded,
+        message: "seen by the daemon".into(),
+        since: chrono::Utc::now(),
+        occurrences: 1,
+    }];
+    let op = PosWrite::new(&view, &AlertTracker::default()).unwrap();
+    writer.send(WriteOp::Pos(Box::new(op))).unwrap();
+    writer.flush().unwrap();
+
+    let args = format!(
+        "--config {} --db {} --log {}/vigie.log",
+        config.display(),
+        db.display(),
+        home.path().display()
+    );
+    let t = Tmux::start(home.path(), 120, 30, "", &args);
+    t.keys(&["5"]);
+    let screen = t.wait_for("the daemon's view of the store", |s| {
+        s.contains("seen by the daemon") && s.lines().next().is_some_and(|l| l.contains("daemon"))
+    });
+    assert!(screen.contains("Magasin Sud"), "{screen}");
+    // Three of the store's intervals, heartbeat kept fresh: no probe.
+    for _ in 0..6 {
+        std::thread::sleep(Duration::from_millis(500));
+        beat(&writer);
+    }
+    let probed = till.accept().is_ok();
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), "0");
+    assert!(!probed, "the console probed the till itself");
+}

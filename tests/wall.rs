@@ -281,6 +281,8 @@ fn ticket(id: u64, client: &str, title: &str, hours_ago: i64) -> vigie::model::t
         first_time_entry: None,
         journals: vec![],
         url: None,
+        intervention: None,
+        journals_as_of: None,
     }
 }
 
@@ -308,6 +310,7 @@ fn tickets_nearest_their_deadline_are_on_the_wall() {
                 tickets,
                 synced: Some(common::now()),
                 error: None,
+                cursor: None,
             },
             error: None,
             timer: None,
@@ -358,14 +361,14 @@ fn window(
 }
 
 /// The Maintenance pane offers the wall the window in progress, then the
-/// ones starting tonight; cancelled and later windows stay off it.
+/// ones starting within a day; cancelled and later windows stay off it.
 #[test]
-fn tonights_maintenance_is_on_the_wall() {
+fn the_next_days_maintenance_is_on_the_wall() {
     use vigie::model::maintenance::{Target, WindowState};
     let mut app = wall_app();
     let text = screen(&app, 200, 60);
     assert!(
-        section(&text, "Maintenance tonight")[1].contains("none"),
+        section(&text, "Maintenance, next 24 h")[1].contains("none"),
         "{text}"
     );
     // common::now() is Sunday 18:42 in Paris.
@@ -391,6 +394,14 @@ fn tonights_maintenance_is_on_the_wall() {
             60,
             WindowState::Announced,
         ),
+        // Tomorrow 18:00, 23 h 18 min ahead: still on the wall.
+        window(
+            "tomorrow",
+            Target::Client("velo".into()),
+            23 * 60 + 18,
+            60,
+            WindowState::Announced,
+        ),
         window(
             "now",
             Target::Host("mutu-1".into()),
@@ -400,14 +411,18 @@ fn tonights_maintenance_is_on_the_wall() {
         ),
     ];
     let text = screen(&app, 200, 60);
-    let lines = section(&text, "Maintenance tonight");
-    assert_eq!(lines.len(), 3, "{text}");
+    let lines = section(&text, "Maintenance, next 24 h");
+    assert_eq!(lines.len(), 4, "{text}");
     assert!(
         lines[1].contains("host mutu-1 · Sun 18:12-20:12 CET · standard · in progress"),
         "{text}"
     );
     assert!(
         lines[2].contains("client velo · Sun 22:00-00:00 CET · standard · planned"),
+        "{text}"
+    );
+    assert!(
+        lines[3].contains("client velo · Mon 18:00-19:00 CET · standard · announced"),
         "{text}"
     );
     assert!(!text.contains("client mairie"), "{text}");

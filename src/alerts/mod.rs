@@ -94,6 +94,7 @@ impl Webhook {
 fn level_name(l: Level) -> &'static str {
     match l {
         Level::Critical => "critical",
+        Level::Warning => "warning",
         Level::Flapping => "flapping",
         Level::Ok => "ok",
     }

@@ -66,6 +66,13 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         crate::engine::maintenance::watch(setup.db.clone(), fleet.clone(), silences.clone());
     let mut alerter = crate::model::alert::Alerter::new(setup.config.alerts.merge_window);
     alerter.resume(resume.iter().map(|(id, s)| (id.clone(), *s)));
+    // The stores resume too: raised alerts, how long each condition has
+    // lasted, today's timeline, and what was last sent about each store.
+    let pos_resume = crate::engine::pos::resume_from(&setup.db);
+    alerter.resume_levels(pos_resume.iter().filter_map(|((c, s), r)| {
+        let level = crate::model::alert::Level::of_store(r.status?)?;
+        Some((crate::model::pos::alert_id(c, s), level))
+    }));
     let env = |k: &str| std::env::var(k).ok();
     let hooks = setup
         .config
@@ -78,6 +85,17 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
     let outbox = crate::alerts::Outbox::start(hooks, crate::alerts::Backoff::default())
         .map_err(CliError::input)?;
     let mut alert_clock = tokio::time::interval(Duration::from_secs(1));
+    let (pos_tx, mut pos_rx) = mpsc::channel::<crate::model::pos::StoreView>(256);
+    let pos = crate::engine::pos::PosMonitor::start_with(
+        &fleet,
+        &sources,
+        pos_tx,
+        crate::engine::pos::PosOptions {
+            writer: Some(writer.handle()),
+            resume: pos_resume,
+        },
+    );
+    let pos_silences = silences.clone();
     let options = EngineOptions {
         resume,
         silences,
@@ -116,9 +134,10 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         None => None,
     };
     eprintln!(
-        "vigie daemon: {} checks on {} hosts, store {}",
+        "vigie daemon: {} checks on {} hosts, {} POS stores, store {}",
         engine.check_count(),
         fleet.hosts.len(),
+        pos.stores,
         setup.db.display()
     );
     tracing::info!(checks = engine.check_count(), db = %setup.db.display(), "daemon started");
@@ -150,6 +169,11 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
                     return Err(CliError { message: "the store writer stopped; see the log".into(), code: 1 });
                 }
             }
+            Some(view) = pos_rx.recv() => {
+                let id = crate::model::pos::alert_id(&view.client, &view.site);
+                let silenced = crate::engine::maintenance::silenced(&pos_silences, &id, view.at);
+                alerter.observe_store(&view, silenced);
+            }
             _ = heartbeat.tick() => beat(&writer),
             _ = alert_clock.tick() => {
                 if let Some(alert) = alerter.due(Utc::now()) {
@@ -169,6 +193,7 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         }
     }
     drop(engine);
+    drop(pos);
     backups.stop().await;
     usage.stop().await;
     drop(demo_backups);
@@ -177,6 +202,15 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         let _ = p.await;
     }
     drop(seeding);
+    // Stopped cleanly: the heartbeat says so at once, so consoles take over
+    // now rather than in 30 s, and a restart is not refused as a second
+    // daemon.
+    let _ = writer.send(WriteOp::Heartbeat {
+        role: "daemon".into(),
+        pid,
+        host: host.clone(),
+        at: chrono::DateTime::UNIX_EPOCH,
+    });
     let _ = writer.flush();
     tracing::info!("daemon stopped");
     Ok(0)

@@ -138,8 +138,12 @@ pub enum Command {
         #[arg(long, default_value = "md")]
         format: String,
     },
-    /// Open tickets by urgency: deadline, timer, time spent and cost.
+    /// Open tickets by urgency: deadline, timer, time spent and cost;
+    /// `tickets new` opens one, `tickets status` changes one's status.
+    #[command(args_conflicts_with_subcommands = true)]
     Tickets {
+        #[command(subcommand)]
+        command: Option<TicketsCommand>,
         /// Only this client's tickets.
         #[arg(long, value_name = "CLIENT")]
         client: Option<String>,
@@ -169,6 +173,24 @@ pub enum Command {
         #[arg(long, default_value = "md")]
         format: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TicketsCommand {
+    /// Open a ticket for a client (in its tracker project).
+    New {
+        #[arg(long, value_name = "CLIENT")]
+        client: String,
+        /// The tracker's priority name (urgent, high, normal, low...).
+        #[arg(long, default_value = "normal")]
+        priority: String,
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Give a ticket a status (New, In Progress, Resolved, Closed...).
+    Status { id: u64, status: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -277,9 +299,25 @@ pub fn main(started: Instant) -> ExitCode {
             }) => report::run(&cli, month, client.as_deref(), format).await,
             Some(Command::Ssh { host, command }) => ssh::run(&cli, host, command).await,
             Some(Command::Audit { limit }) => audit::run(&cli, *limit).await,
-            Some(Command::Tickets { client, format }) => {
-                tickets::run_tickets(&cli, client.as_deref(), format).await
-            }
+            Some(Command::Tickets {
+                command: None,
+                client,
+                format,
+            }) => tickets::run_tickets(&cli, client.as_deref(), format).await,
+            Some(Command::Tickets {
+                command:
+                    Some(TicketsCommand::New {
+                        client,
+                        priority,
+                        title,
+                        description,
+                    }),
+                ..
+            }) => tickets::run_new(&cli, client, priority, title, description).await,
+            Some(Command::Tickets {
+                command: Some(TicketsCommand::Status { id, status }),
+                ..
+            }) => tickets::run_status(&cli, *id, status).await,
             Some(Command::Timesheet {
                 month,
                 client,

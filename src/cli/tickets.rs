@@ -7,6 +7,7 @@
 //! the tracker cannot be reached, `tickets` shows the cached tickets marked
 //! stale and `timesheet` refuses (an invoice is not made from partial data).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -42,7 +43,7 @@ fn desk(fleet: &Fleet, db: &std::path::Path) -> Result<Desk, CliError> {
     let backend = backend_from(&fleet.tickets, db, &who)
         .map_err(|e| CliError::input(format!("tickets: {e}")))?;
     let store = TicketStore::open(db).map_err(|e| CliError::input(e.to_string()))?;
-    Ok(Desk::new(backend, store, &who))
+    Ok(Desk::new(backend, store, &who).with_settings(&fleet.tickets))
 }
 
 /// The local time the board adds to the tracker's.
@@ -57,14 +58,75 @@ pub fn local_time(view: &DeskView) -> LocalTime {
     }
 }
 
-/// Yearly calls so far per client with a quota: tickets created this year
-/// among the known ones.
-pub fn quotas(fleet: &Fleet, view: &DeskView, now: DateTime<Utc>) -> Vec<(String, Quota)> {
+/// A client's yearly calls so far against its quota.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calls {
+    pub client: String,
+    pub quota: Quota,
+    /// The tracker counted every ticket opened this year; `false`: only
+    /// the open tickets Vigie knows were counted (a lower bound).
+    pub complete: bool,
+}
+
+/// The clients with a call quota and the start of their year.
+pub fn quota_years(fleet: &Fleet, now: DateTime<Utc>) -> Vec<(String, DateTime<Utc>)> {
+    fleet
+        .clients
+        .iter()
+        .filter(|c| {
+            fleet
+                .contracts
+                .get(&c.contract)
+                .is_some_and(|k| k.calls_per_year.is_some())
+        })
+        .map(|c| (c.id.clone(), tickets::year_start(c.timezone, now)))
+        .collect()
+}
+
+/// Asks the tracker how many tickets each client with a quota opened this
+/// year; `None` (logged) when it cannot say.
+pub async fn count_calls(
+    desk: &Desk,
+    fleet: &Fleet,
+    now: DateTime<Utc>,
+) -> Option<BTreeMap<String, u32>> {
+    let years = quota_years(fleet, now);
+    if years.is_empty() {
+        return Some(BTreeMap::new());
+    }
+    match desk.calls_since(&years).await {
+        Ok(counted) => Some(counted),
+        Err(e) => {
+            tracing::warn!(target: "tickets", "calls this year not counted: {e}");
+            None
+        }
+    }
+}
+
+/// Yearly calls so far per client with a quota: as the tracker counted
+/// them (`counted`), else the tickets created this year among the known
+/// ones.
+pub fn quotas(
+    fleet: &Fleet,
+    view: &DeskView,
+    counted: Option<&BTreeMap<String, u32>>,
+    now: DateTime<Utc>,
+) -> Vec<Calls> {
     fleet
         .clients
         .iter()
         .filter_map(|c| {
             let allowed = fleet.contracts.get(&c.contract)?.calls_per_year?;
+            if let Some(used) = counted.and_then(|m| m.get(&c.id)) {
+                return Some(Calls {
+                    client: c.id.clone(),
+                    quota: Quota {
+                        used: *used,
+                        allowed,
+                    },
+                    complete: true,
+                });
+            }
             let created = view
                 .cached
                 .tickets
@@ -72,7 +134,11 @@ pub fn quotas(fleet: &Fleet, view: &DeskView, now: DateTime<Utc>) -> Vec<(String
                 .filter(|t| t.client.as_deref() == Some(c.id.as_str()))
                 .map(|t| &t.created);
             let used = tickets::calls_this_year(created, c.timezone, now);
-            Some((c.id.clone(), Quota { used, allowed }))
+            Some(Calls {
+                client: c.id.clone(),
+                quota: Quota { used, allowed },
+                complete: false,
+            })
         })
         .collect()
 }
@@ -120,7 +186,7 @@ fn stale_note(view: &DeskView, now: DateTime<Utc>) -> Option<String> {
 
 pub fn render_md(
     rows: &[BoardRow],
-    quotas: &[(String, Quota)],
+    quotas: &[Calls],
     stale: Option<&str>,
     now: DateTime<Utc>,
 ) -> String {
@@ -167,7 +233,8 @@ pub fn render_md(
             notes.join("; ")
         );
     }
-    for (client, q) in quotas {
+    for c in quotas {
+        let q = &c.quota;
         let flag = if q.exceeded() {
             " (EXCEEDED)"
         } else if q.warning() {
@@ -175,10 +242,15 @@ pub fn render_md(
         } else {
             ""
         };
+        let partial = if c.complete {
+            ""
+        } else {
+            " (at least: the tracker could not count, open tickets only)"
+        };
         let _ = writeln!(
             out,
-            "\ncalls this year, {client}: {} of {}{flag}",
-            q.used, q.allowed
+            "\ncalls this year, {}: {} of {}{flag}{partial}",
+            c.client, q.used, q.allowed
         );
     }
     out
@@ -190,7 +262,7 @@ fn md(s: &str) -> String {
 
 pub fn render_json(
     rows: &[BoardRow],
-    quotas: &[(String, Quota)],
+    quotas: &[Calls],
     view: &DeskView,
     now: DateTime<Utc>,
 ) -> String {
@@ -230,7 +302,15 @@ pub fn render_json(
         .collect();
     let quotas: Vec<_> = quotas
         .iter()
-        .map(|(c, q)| json!({"client": c, "used": q.used, "allowed": q.allowed, "warning": q.warning()}))
+        .map(|c| {
+            json!({
+                "client": c.client,
+                "used": c.quota.used,
+                "allowed": c.quota.allowed,
+                "warning": c.quota.warning(),
+                "complete": c.complete,
+            })
+        })
         .collect();
     let out = json!({
         "generated": now,
@@ -270,10 +350,11 @@ pub async fn run_tickets(cli: &Cli, client: Option<&str>, format: &str) -> Resul
         &local_time(&view),
         now,
     );
-    let mut quotas = quotas(fleet, &view, now);
+    let counted = count_calls(&desk, fleet, now).await;
+    let mut quotas = quotas(fleet, &view, counted.as_ref(), now);
     if let Some(c) = client {
         rows.retain(|r| r.ticket.client.as_deref() == Some(c));
-        quotas.retain(|(q, _)| q == c);
+        quotas.retain(|q| q.client == c);
     }
     let stale = stale_note(&view, now);
     let text = match format {
@@ -285,6 +366,58 @@ pub async fn run_tickets(cli: &Cli, client: Option<&str>, format: &str) -> Resul
         eprintln!("vigie: {s}");
         return Ok(1);
     }
+    Ok(0)
+}
+
+/// Refuses a change from a read-only invocation (`--read-only`, `--wall`).
+fn refuse_read_only(cli: &Cli, what: &str) -> Result<(), CliError> {
+    if cli.read_only || cli.wall {
+        return Err(CliError::input(crate::ui::guard::refusal(what)));
+    }
+    Ok(())
+}
+
+/// `vigie tickets new --client C --priority P --title T`: opens a ticket
+/// in the client's tracker project and prints its id (and page).
+pub async fn run_new(
+    cli: &Cli,
+    client: &str,
+    priority: &str,
+    title: &str,
+    description: &str,
+) -> Result<u8, CliError> {
+    refuse_read_only(cli, "tickets new")?;
+    if title.trim().is_empty() {
+        return Err(CliError::input("--title: a ticket needs a title"));
+    }
+    let setup = setup::load(cli, false, NoConfig::Refuse).await?;
+    let fleet = &setup.config.fleet;
+    check_client(fleet, Some(client))?;
+    let desk = desk(fleet, &setup.db)?;
+    let id = desk
+        .create(client, priority, title, description)
+        .await
+        .map_err(|e| CliError {
+            message: format!("ticket not opened: {e}"),
+            code: 1,
+        })?;
+    match desk.backend().ticket_url(id) {
+        Some(url) => println!("#{id} opened for {client}: {url}"),
+        None => println!("#{id} opened for {client}"),
+    }
+    Ok(0)
+}
+
+/// `vigie tickets status ID STATUS`.
+pub async fn run_status(cli: &Cli, id: u64, status: &str) -> Result<u8, CliError> {
+    refuse_read_only(cli, "tickets status")?;
+    let setup = setup::load(cli, false, NoConfig::Refuse).await?;
+    let desk = desk(&setup.config.fleet, &setup.db)?;
+    desk.set_status(id, status).await.map_err(|e| CliError {
+        message: format!("status of #{id} not changed: {e}"),
+        code: 1,
+    })?;
+    println!("#{id} is now {}", sanitize::clean_short(status.trim(), 40));
     Ok(0)
 }
 

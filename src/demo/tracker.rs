@@ -37,7 +37,60 @@ struct Issue {
     status: (u64, &'static str),
     author: &'static str,
     created: DateTime<Utc>,
+    /// `None`: as created (or its last journal's instant).
+    updated: Option<DateTime<Utc>>,
     journals: Vec<Value>,
+}
+
+/// The demo's statuses: id, name, closes the ticket.
+const STATUSES: [(u64, &str, bool); 5] = [
+    (1, "New", false),
+    (2, "In Progress", false),
+    (3, "Resolved", false),
+    (5, "Closed", true),
+    (6, "Rejected", true),
+];
+
+/// The demo's priorities, Redmine's defaults.
+const PRIORITIES: [(u64, &str); 5] = [
+    (1, "Low"),
+    (2, "Normal"),
+    (3, "High"),
+    (4, "Urgent"),
+    (5, "Immediate"),
+];
+
+/// The projects tickets can be opened in.
+const PROJECTS: [&str; 2] = ["cagette-support", "velo-support"];
+
+fn closes(status: u64) -> bool {
+    STATUSES.iter().any(|(id, _, c)| *id == status && *c)
+}
+
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn updated(i: &Issue) -> DateTime<Utc> {
+    let last = i
+        .journals
+        .last()
+        .and_then(|j| j["created_on"].as_str())
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
+    [Some(i.created), last, i.updated]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(i.created)
+}
+
+/// `>=2026-12-01T10:00:00Z` as Redmine's filters write it.
+fn at_least(q: &BTreeMap<String, String>, key: &str) -> Option<DateTime<Utc>> {
+    let v = q.get(key)?.strip_prefix(">=")?;
+    DateTime::parse_from_rfc3339(v)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 #[derive(Default)]
@@ -78,6 +131,7 @@ fn seed(now: DateTime<Utc>) -> Tracker {
         status: (1, "New"),
         author: "Client contact",
         created,
+        updated: None,
         journals: Vec::new(),
     };
     let mut issues = vec![
@@ -173,16 +227,12 @@ fn spent(t: &Tracker, id: u64) -> f64 {
 }
 
 fn issue_json(t: &Tracker, i: &Issue, journals: bool) -> Value {
-    let at = i.created.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let updated = i
-        .journals
-        .last()
-        .and_then(|j| j["created_on"].as_str().map(String::from))
-        .unwrap_or_else(|| at.clone());
+    let at = stamp(i.created);
+    let updated = stamp(updated(i));
     let mut v = json!({
         "id": i.id, "project": {"id": 1, "name": i.project},
         "tracker": {"id": 1, "name": "Support"},
-        "status": {"id": i.status.0, "name": i.status.1, "is_closed": false},
+        "status": {"id": i.status.0, "name": i.status.1, "is_closed": closes(i.status.0)},
         "priority": {"id": 2, "name": i.priority},
         "author": {"id": 9, "name": i.author},
         "subject": i.subject, "spent_hours": spent(t, i.id),
@@ -203,8 +253,27 @@ async fn issues(
         return (StatusCode::UNAUTHORIZED, Json(Value::Null));
     }
     let t = s.lock().unwrap_or_else(|e| e.into_inner());
-    let project = q.get("project_id").cloned().unwrap_or_default();
-    let all: Vec<&Issue> = t.issues.iter().filter(|i| i.project == project).collect();
+    let project = q.get("project_id").cloned();
+    let ids: Option<Vec<u64>> = q
+        .get("issue_id")
+        .map(|l| l.split(',').filter_map(|n| n.trim().parse().ok()).collect());
+    let status = q.get("status_id").map_or("open", String::as_str);
+    let (updated_since, created_since) = (at_least(&q, "updated_on"), at_least(&q, "created_on"));
+    let mut all: Vec<&Issue> = t
+        .issues
+        .iter()
+        .filter(|i| project.as_deref().is_none_or(|p| i.project == p))
+        .filter(|i| ids.as_ref().is_none_or(|l| l.contains(&i.id)))
+        .filter(|i| match status {
+            "*" => true,
+            "open" => !closes(i.status.0),
+            "closed" => closes(i.status.0),
+            id => id.parse() == Ok(i.status.0),
+        })
+        .filter(|i| updated_since.is_none_or(|s| updated(i) >= s))
+        .filter(|i| created_since.is_none_or(|s| i.created >= s))
+        .collect();
+    all.sort_by_key(|i| i.id);
     let (offset, limit) = page(&q);
     let list: Vec<Value> = all
         .iter()
@@ -251,11 +320,20 @@ async fn note(
     let Some(i) = t.issues.iter_mut().find(|i| i.id == id) else {
         return StatusCode::NOT_FOUND;
     };
+    let mut details = Vec::new();
+    if let Some(new) = body["issue"]["status_id"].as_u64() {
+        let Some((sid, name, _)) = STATUSES.iter().find(|(s, _, _)| *s == new) else {
+            return StatusCode::UNPROCESSABLE_ENTITY;
+        };
+        details.push(json!({"property": "attr", "name": "status_id",
+            "old_value": i.status.0.to_string(), "new_value": sid.to_string()}));
+        i.status = (*sid, name);
+    }
     let n = i.journals.len() + 100;
     i.journals.push(json!({
         "id": n, "user": {"id": 1, "name": "Demo operator"},
         "notes": body["issue"]["notes"].as_str().unwrap_or(""),
-        "created_on": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true), "details": []
+        "created_on": stamp(Utc::now()), "details": details
     }));
     StatusCode::NO_CONTENT
 }
@@ -283,6 +361,10 @@ async fn entries(
                 .is_none_or(|f| e["spent_on"].as_str().unwrap_or("") <= f.as_str())
         })
         .collect();
+    let mut all = all;
+    if q.get("sort").is_some_and(|s| s == "created_on:desc") {
+        all.reverse();
+    }
     let (offset, limit) = page(&q);
     let list: Vec<&Value> = all.iter().skip(offset).take(limit).copied().collect();
     (
@@ -340,11 +422,60 @@ async fn me(headers: axum::http::HeaderMap) -> impl IntoResponse {
 }
 
 async fn statuses() -> impl IntoResponse {
-    Json(json!({"issue_statuses": [
-        {"id": 1, "name": "New", "is_closed": false},
-        {"id": 2, "name": "In Progress", "is_closed": false},
-        {"id": 5, "name": "Closed", "is_closed": true}
-    ]}))
+    let list: Vec<Value> = STATUSES
+        .iter()
+        .map(|(id, name, closed)| json!({"id": id, "name": name, "is_closed": closed}))
+        .collect();
+    Json(json!({ "issue_statuses": list }))
+}
+
+async fn priorities() -> impl IntoResponse {
+    let list: Vec<Value> = PRIORITIES
+        .iter()
+        .map(|(id, name)| json!({"id": id, "name": name}))
+        .collect();
+    Json(json!({ "issue_priorities": list }))
+}
+
+async fn create(
+    State(s): State<Shared>,
+    headers: axum::http::HeaderMap,
+    Json(body): Json<Value>,
+) -> impl IntoResponse {
+    if !authorized(&headers) {
+        return (StatusCode::UNAUTHORIZED, Json(Value::Null));
+    }
+    let new = &body["issue"];
+    let project = PROJECTS
+        .iter()
+        .find(|p| new["project_id"].as_str() == Some(**p));
+    let priority = PRIORITIES
+        .iter()
+        .find(|(id, _)| new["priority_id"].as_u64() == Some(*id));
+    let subject = new["subject"].as_str().unwrap_or("").trim().to_string();
+    let (Some(project), Some((_, priority)), false) = (project, priority, subject.is_empty())
+    else {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"errors": ["Project, priority and subject are required"]})),
+        );
+    };
+    let mut t = s.lock().unwrap_or_else(|e| e.into_inner());
+    let id = t.issues.iter().map(|i| i.id).max().unwrap_or(4100) + 1;
+    let issue = Issue {
+        id,
+        project,
+        subject,
+        priority,
+        status: (1, "New"),
+        author: "Demo operator",
+        created: Utc::now(),
+        updated: None,
+        journals: Vec::new(),
+    };
+    let v = issue_json(&t, &issue, false);
+    t.issues.push(issue);
+    (StatusCode::CREATED, Json(json!({ "issue": v })))
 }
 
 /// The tracker's routes, seeded relative to `now`.
@@ -353,7 +484,8 @@ pub fn router(now: DateTime<Utc>) -> Router {
     Router::new()
         .route("/users/current.json", get(me))
         .route("/issue_statuses.json", get(statuses))
-        .route("/issues.json", get(issues))
+        .route("/enumerations/issue_priorities.json", get(priorities))
+        .route("/issues.json", get(issues).post(create))
         .route("/issues/{id}", get(issue).put(note))
         .route("/time_entries.json", get(entries).post(add_entry))
         .with_state(state)

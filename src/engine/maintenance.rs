@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 
 use crate::model::Fleet;
 use crate::model::maintenance::MaintenanceWindow;
-use crate::model::maintenance::fleet::covers;
+use crate::model::maintenance::fleet::{covers, covers_stores};
 use crate::store::Reader;
 
 /// [start, end) spans per check id.
@@ -24,10 +24,18 @@ pub type Silences = Arc<RwLock<Spans>>;
 pub const REFRESH_EVERY: Duration = Duration::from_secs(20);
 
 /// The spans of every check covered by a window that excuses its time
-/// (announced before it began, not cancelled).
+/// (announced before it began, not cancelled), and of every POS store
+/// (by `model::pos::alert_id`).
 pub fn spans(fleet: &Fleet, windows: &[MaintenanceWindow]) -> Spans {
     let mut out: HashMap<String, Vec<_>> = HashMap::new();
     for w in windows.iter().filter(|w| w.excuses()) {
+        for (client, site, _) in crate::engine::pos::stores(fleet) {
+            if covers_stores(fleet, w, client) {
+                out.entry(crate::model::pos::alert_id(&client.id, &site.id))
+                    .or_default()
+                    .push((w.start, w.end));
+            }
+        }
         for (host, check) in fleet.checks() {
             if covers(fleet, w, &host.name, &check.id) {
                 out.entry(check.id.clone())

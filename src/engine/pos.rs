@@ -4,6 +4,7 @@
 //! view. Independent of the check engine, so a slow store never delays a
 //! health check.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{TimeDelta, Utc};
@@ -19,6 +20,8 @@ use crate::model::pos::{
 use crate::model::{CheckKind, Client, Fleet, HttpCheck, JsonCondition, JsonOp, Site};
 use crate::sources::Sources;
 use crate::sources::odoo::{self, JsonRpc, OdooApi, OdooError};
+use crate::store::pos::PosWrite;
+use crate::store::{Reader, WriteHandle, WriteOp};
 
 /// Sessions read from Odoo: those not closed, and those started this
 /// long ago at most.
@@ -121,6 +124,51 @@ async fn observe(
     }
 }
 
+/// What a store's task starts from: the state a previous run left in the
+/// store (or the demo's earlier day).
+#[derive(Debug, Clone, Default)]
+pub struct Resume {
+    /// Raised alerts and how long each condition has lasted.
+    pub tracker: AlertTracker,
+    pub timeline: Timeline,
+    /// The store's last state (what alerts were last sent about it).
+    pub status: Option<crate::model::Status>,
+}
+
+/// How the monitor runs.
+#[derive(Debug, Default)]
+pub struct PosOptions {
+    /// Where each round is kept (the collector: the daemon, or a console
+    /// while no daemon runs).
+    pub writer: Option<WriteHandle>,
+    /// Per (client, site).
+    pub resume: BTreeMap<(String, String), Resume>,
+}
+
+/// What a previous run left in the store at `db`, per (client, site);
+/// nothing when the store cannot be read (logged).
+pub fn resume_from(db: &std::path::Path) -> BTreeMap<(String, String), Resume> {
+    match Reader::open(db).and_then(|r| r.pos_stores(None)) {
+        Ok(stored) => stored
+            .into_iter()
+            .map(|(k, s)| {
+                (
+                    k,
+                    Resume {
+                        tracker: s.tracker,
+                        status: Some(s.view.status),
+                        timeline: s.view.timeline,
+                    },
+                )
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "stored POS state not read; the stores start afresh");
+            BTreeMap::new()
+        }
+    }
+}
+
 /// A running monitor; dropping it stops every store task.
 pub struct PosMonitor {
     _tasks: JoinSet<()>,
@@ -129,16 +177,16 @@ pub struct PosMonitor {
 
 impl PosMonitor {
     pub fn start(fleet: &Fleet, sources: &Sources, tx: mpsc::Sender<StoreView>) -> PosMonitor {
-        PosMonitor::start_with(fleet, sources, tx, &std::collections::BTreeMap::new())
+        PosMonitor::start_with(fleet, sources, tx, PosOptions::default())
     }
 
-    /// Starts with the timelines already known per (client, site) (the
-    /// demo's earlier day).
+    /// Starts every store's task from its `resume` state; each round is
+    /// sent on `tx` and, with a writer, kept in the store.
     pub fn start_with(
         fleet: &Fleet,
         sources: &Sources,
         tx: mpsc::Sender<StoreView>,
-        timelines: &std::collections::BTreeMap<(String, String), Timeline>,
+        mut options: PosOptions,
     ) -> PosMonitor {
         let mut tasks = JoinSet::new();
         let http = sources.http_client();
@@ -154,9 +202,10 @@ impl PosMonitor {
                     continue;
                 };
                 count += 1;
-                let known = timelines
-                    .get(&(client.id.clone(), site.id.clone()))
-                    .cloned();
+                let resume = options
+                    .resume
+                    .remove(&(client.id.clone(), site.id.clone()))
+                    .unwrap_or_default();
                 let (client_id, site, link, http, tx) = (
                     client.id.clone(),
                     site.clone(),
@@ -165,9 +214,13 @@ impl PosMonitor {
                     tx.clone(),
                 );
                 let sources = sources.clone();
+                let writer = options.writer.clone();
                 tasks.spawn(async move {
-                    let mut tracker = AlertTracker::default();
-                    let mut timeline = known.unwrap_or_default();
+                    let Resume {
+                        mut tracker,
+                        mut timeline,
+                        ..
+                    } = resume;
                     let mut sessions = (None, None);
                     let mut odoo_at: Option<Instant> = None;
                     let mut next = Instant::now();
@@ -180,6 +233,13 @@ impl PosMonitor {
                         let obs = observe(&http, &store, sessions.clone()).await;
                         let view =
                             judge(&client_id, &site, &store, &obs, &mut tracker, &mut timeline);
+                        if let Some(w) = &writer {
+                            let kept = PosWrite::new(&view, &tracker)
+                                .is_some_and(|op| w.send(WriteOp::Pos(Box::new(op))).is_ok());
+                            if !kept {
+                                tracing::warn!(site = %site.id, "store writer gone: POS state not kept");
+                            }
+                        }
                         if tx.send(view).await.is_err() {
                             return;
                         }

@@ -13,6 +13,11 @@
 //! - Changes are held for the merge window from the first one; what changed
 //!   and changed back within it sends nothing, and several changes go out
 //!   as one summary.
+//! - A POS store alerts by its state (its worst raised alert): critical
+//!   when a till, line or session fails in a critical period (30 min
+//!   around opening and closing), a `warning` that does not page outside
+//!   them (tills work offline), `ok` again when it clears; a store under
+//!   announced maintenance leaves its last level as it was.
 //!
 //! Pure: the time is always a parameter.
 
@@ -86,6 +91,8 @@ impl Default for AlertSettings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
     Ok,
+    /// Sent, but not a page (a POS problem outside a critical period).
+    Warning,
     Flapping,
     Critical,
 }
@@ -101,6 +108,44 @@ impl Level {
             Status::Up | Status::Degraded => Some(Level::Ok),
         }
     }
+
+    /// The level a POS store's state asks for: its worst alert is
+    /// critical only in a critical period (the judge made it `Down`
+    /// there), a warning otherwise; `None` while under maintenance or
+    /// not yet observed.
+    pub fn of_store(status: Status) -> Option<Level> {
+        match status {
+            Status::Maintenance | Status::Unknown => None,
+            Status::Down => Some(Level::Critical),
+            Status::Degraded => Some(Level::Warning),
+            Status::Up => Some(Level::Ok),
+        }
+    }
+}
+
+/// What a store's view says to the alerter: its id (`pos:client/site`),
+/// level, state and a message naming the store, its period and its worst
+/// alert. `silenced`: an announced maintenance window covers the store
+/// now (no level: nothing is sent).
+pub fn store_change(
+    view: &super::pos::StoreView,
+    silenced: bool,
+) -> (String, Option<Level>, Status, String) {
+    let id = super::pos::alert_id(&view.client, &view.site);
+    let level = if silenced {
+        None
+    } else {
+        Level::of_store(view.status)
+    };
+    let mut message = format!("{} ({})", view.name, view.period.label());
+    if let Some(worst) = view.alerts.first() {
+        message.push_str(": ");
+        message.push_str(&worst.message);
+        if view.alerts.len() > 1 {
+            message.push_str(&format!(" (+{} more)", view.alerts.len() - 1));
+        }
+    }
+    (id, level, view.status, message)
 }
 
 /// One check's change in an alert.
@@ -119,6 +164,7 @@ impl AlertItem {
     pub fn line(&self) -> String {
         let what = match self.level {
             Level::Critical => "DOWN",
+            Level::Warning => "WARNING",
             Level::Flapping => "FLAPPING",
             Level::Ok => "RECOVERED",
         };
@@ -155,6 +201,7 @@ impl Alert {
         for (level, word) in [
             (Level::Critical, "down"),
             (Level::Flapping, "flapping"),
+            (Level::Warning, "warning"),
             (Level::Ok, "recovered"),
         ] {
             let n = count(level);
@@ -229,29 +276,55 @@ impl Alerter {
         }
     }
 
+    /// Starts from levels already sent (a POS store's stored state), so
+    /// a restart does not announce them again.
+    pub fn resume_levels(&mut self, levels: impl IntoIterator<Item = (String, Level)>) {
+        self.sent.extend(levels);
+    }
+
     /// Takes one judged result in.
     pub fn observe(&mut self, r: &CheckResult) {
         let Some(level) = Level::of(r.status, r.flapping) else {
             return;
         };
-        let sent = self.sent.get(&r.check_id).copied().unwrap_or(Level::Ok);
-        if level == sent && !self.pending.contains_key(&r.check_id) {
+        self.observe_level(&r.check_id, level, r.flapping, r.status, r.at, &r.message);
+    }
+
+    /// Takes a POS store's latest view in (see [`store_change`]).
+    pub fn observe_store(&mut self, view: &super::pos::StoreView, silenced: bool) {
+        let (id, level, status, message) = store_change(view, silenced);
+        if let Some(level) = level {
+            self.observe_level(&id, level, false, status, view.at, &message);
+        }
+    }
+
+    fn observe_level(
+        &mut self,
+        id: &str,
+        level: Level,
+        flapping: bool,
+        status: Status,
+        at: DateTime<Utc>,
+        message: &str,
+    ) {
+        let sent = self.sent.get(id).copied().unwrap_or(Level::Ok);
+        if level == sent && !self.pending.contains_key(id) {
             return;
         }
         // A flapping check stays flapping until it settles.
-        if sent == Level::Flapping && r.flapping {
-            self.pending.remove(&r.check_id);
+        if sent == Level::Flapping && flapping {
+            self.pending.remove(id);
             return;
         }
-        self.opened.get_or_insert(r.at);
+        self.opened.get_or_insert(at);
         self.pending.insert(
-            r.check_id.clone(),
+            id.to_string(),
             AlertItem {
-                check_id: r.check_id.clone(),
+                check_id: id.to_string(),
                 level,
-                status: r.status,
-                at: r.at,
-                message: r.message.clone(),
+                status,
+                at,
+                message: message.to_string(),
             },
         );
     }
@@ -481,5 +554,98 @@ mod tests {
         ]);
         assert_eq!(merged.items.len(), 2);
         assert_eq!(merged.items[0].level, Level::Ok);
+    }
+
+    fn store(
+        status: Status,
+        period: crate::model::pos::Period,
+        at: i64,
+    ) -> crate::model::pos::StoreView {
+        use crate::model::pos::{PosSettings, StorePos, StoreView};
+        use crate::model::{DayHours, OpeningHours, Site, TimeOfDay};
+        let open = DayHours::Open {
+            open: TimeOfDay::new(9, 0).unwrap(),
+            close: TimeOfDay::new(20, 0).unwrap(),
+        };
+        let site = Site {
+            id: "sud".into(),
+            name: "Magasin Sud".into(),
+            timezone: chrono_tz::Europe::Paris,
+            hours: OpeningHours { days: [open; 7] },
+            pos: None,
+        };
+        let pos = StorePos {
+            tills: Vec::new(),
+            iot: None,
+            uplinks: Vec::new(),
+            traffic: None,
+            configs: Vec::new(),
+            settings: PosSettings::default(),
+        };
+        let mut v = StoreView::pending("coop", &site, &pos, t(at));
+        v.status = status;
+        v.period = period;
+        if status != Status::Up {
+            v.alerts = vec![crate::model::pos::Alert {
+                key: "till-down:Caisse 1".into(),
+                severity: status,
+                message: "till Caisse 1 unreachable".into(),
+                since: t(at),
+                occurrences: 1,
+            }];
+        }
+        v
+    }
+
+    #[test]
+    fn a_store_pages_only_in_a_critical_period_and_never_under_maintenance() {
+        use crate::model::pos::Period;
+        // (store state, period, silenced, expected levels sent)
+        let cases = [
+            (Status::Down, Period::Opening, false, vec![Level::Critical]),
+            (Status::Degraded, Period::Open, false, vec![Level::Warning]),
+            (Status::Down, Period::Closing, true, vec![]),
+            (Status::Up, Period::Open, false, vec![]),
+            (Status::Unknown, Period::Opening, false, vec![]),
+        ];
+        for (status, period, silenced, want) in cases {
+            let mut a = Alerter::new(W);
+            a.observe_store(&store(status, period, 0), silenced);
+            let got: Vec<Level> = a
+                .due(t(100))
+                .map(|x| x.items.iter().map(|i| i.level).collect())
+                .unwrap_or_default();
+            assert_eq!(got, want, "{status:?} {period:?} silenced={silenced}");
+        }
+    }
+
+    #[test]
+    fn a_store_alert_names_the_store_its_period_and_its_worst_problem() {
+        use crate::model::pos::Period;
+        let mut a = Alerter::new(W);
+        a.observe_store(&store(Status::Down, Period::Opening, 0), false);
+        let alert = a.due(t(60)).unwrap();
+        assert_eq!(
+            alert.text(),
+            "Vigie: DOWN pos:coop/sud: Magasin Sud (opening): till Caisse 1 unreachable"
+        );
+        // Cleared: a recovery; a warning after it is announced as such.
+        a.observe_store(&store(Status::Up, Period::Open, 100), false);
+        assert_eq!(a.due(t(200)).map(|x| x.items[0].level), Some(Level::Ok));
+        a.observe_store(&store(Status::Degraded, Period::Open, 300), false);
+        let warn = a.due(t(400)).unwrap();
+        assert_eq!(
+            warn.title(),
+            "Vigie: WARNING pos:coop/sud: Magasin Sud (open): till Caisse 1 unreachable"
+        );
+    }
+
+    #[test]
+    fn a_restart_does_not_announce_a_store_already_sent() {
+        use crate::model::pos::Period;
+        let mut a = Alerter::new(W);
+        a.resume_levels([("pos:coop/sud".to_string(), Level::Critical)]);
+        a.observe_store(&store(Status::Down, Period::Opening, 0), false);
+        assert_eq!(a.due(t(100)), None);
     }
 }

@@ -244,6 +244,16 @@ pub struct Ticket {
     pub first_time_entry: Option<DateTime<Utc>>,
     pub journals: Vec<Journal>,
     pub url: Option<String>,
+    /// When the team started working, once a sync has seen it: the
+    /// intervention clock never restarts, so a tracker need not read this
+    /// ticket's history again to judge its deadline.
+    #[serde(default)]
+    pub intervention: Option<DateTime<Utc>>,
+    /// `None` when `journals` are the ticket's whole history; otherwise
+    /// the `updated` instant they were read at (the ticket changed since,
+    /// and the history is read again only when someone opens it).
+    #[serde(default)]
+    pub journals_as_of: Option<DateTime<Utc>>,
 }
 
 /// What stops the intervention clock: someone started working.
@@ -268,8 +278,9 @@ impl ClockRules {
 
 /// The instant someone started working on the ticket (DOMAIN: the
 /// intervention): the first time entry, the first note by the team, or the
-/// first change to a stop status, whichever came first. `local_start` is a
-/// timer started in the console, which counts as a time entry.
+/// first change to a stop status, whichever came first (or the instant an
+/// earlier sync saw, which stays true). `local_start` is a timer started in
+/// the console, which counts as a time entry.
 pub fn intervention_started(
     ticket: &Ticket,
     rules: &ClockRules,
@@ -289,6 +300,7 @@ pub fn intervention_started(
     });
     notes
         .chain(statuses)
+        .chain(ticket.intervention)
         .chain(ticket.first_time_entry)
         .chain(local_start)
         .min()
@@ -441,6 +453,16 @@ pub fn calls_this_year<'a>(
         .filter(|c| c.with_timezone(&tz).year() == year)
         .count();
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// The first instant of the calendar year of `now` in `tz`: the quota's
+/// year starts at local midnight on 1 January.
+pub fn year_start(tz: Tz, now: DateTime<Utc>) -> DateTime<Utc> {
+    let year = now.with_timezone(&tz).year();
+    NaiveDate::from_ymd_opt(year, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|n| resolve(tz, n))
+        .unwrap_or(now)
 }
 
 /// One recorded piece of work on a ticket.
@@ -733,6 +755,8 @@ mod tests {
             first_time_entry: None,
             journals,
             url: None,
+            intervention: None,
+            journals_as_of: None,
         }
     }
 
@@ -979,6 +1003,24 @@ mod tests {
         assert_eq!(
             calls_this_year(&created, chrono_tz::Europe::Paris, at("2026-11-30 10:00")),
             2
+        );
+    }
+
+    #[test]
+    fn the_quota_year_starts_at_local_midnight_on_1_january() {
+        let paris = chrono_tz::Europe::Paris;
+        assert_eq!(
+            year_start(paris, at("2026-11-30 10:00")),
+            at("2026-01-01 00:00")
+        );
+        // 2025-12-31 23:30 UTC is already 2026 in Paris.
+        let utc = chrono::Utc
+            .with_ymd_and_hms(2025, 12, 31, 23, 30, 0)
+            .single()
+            .unwrap();
+        assert_eq!(
+            year_start(paris, utc).to_rfc3339(),
+            "2025-12-31T23:00:00+00:00"
         );
     }
 
@@ -1234,6 +1276,8 @@ mod board_tests {
             first_time_entry: None,
             journals: vec![],
             url: None,
+            intervention: None,
+            journals_as_of: None,
         }
     }
 

@@ -20,7 +20,18 @@ pub const MIGRATIONS: &[&str] = &[
     MAINTENANCE_WINDOWS,
     BACKUP_RUNS_AND_POINTS,
     USAGE_METERS,
+    TICKET_SYNC_CURSOR,
+    POS_STATE,
 ];
+
+/// A tracker's bookmark for asking only what changed since the last sync;
+/// the client a built-in ticket was opened for, and its description.
+const TICKET_SYNC_CURSOR: &str = "
+ALTER TABLE ticket_sync ADD COLUMN cursor TEXT;
+ALTER TABLE local_tickets ADD COLUMN client TEXT;
+ALTER TABLE local_tickets ADD COLUMN description TEXT NOT NULL DEFAULT '';
+CREATE INDEX local_tickets_created ON local_tickets (project, created_ms);
+";
 
 /// The schema version this binary writes and reads.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -160,6 +171,34 @@ CREATE TABLE backup_sources (
     error      TEXT,
     note       TEXT
 );
+";
+
+/// The stores' POS state (see `store::pos`): each store's last view and
+/// alert tracker as JSON, so a restart neither raises an alert again nor
+/// restarts the minimum duration; today's timeline as segments, the last
+/// one rewritten each round, older than 48 h deleted. `written` grows with
+/// every write (commit order), so a follower reads only what is new.
+const POS_STATE: &str = "
+CREATE TABLE pos_stores (
+    client  TEXT    NOT NULL,
+    site    TEXT    NOT NULL,
+    at_ms   INTEGER NOT NULL,
+    status  INTEGER NOT NULL,
+    view    TEXT    NOT NULL,
+    tracker TEXT    NOT NULL,
+    written INTEGER NOT NULL,
+    PRIMARY KEY (client, site)
+) WITHOUT ROWID;
+CREATE INDEX pos_stores_by_written ON pos_stores (written);
+CREATE TABLE pos_timeline (
+    client  TEXT    NOT NULL,
+    site    TEXT    NOT NULL,
+    from_ms INTEGER NOT NULL,
+    to_ms   INTEGER NOT NULL,
+    status  INTEGER NOT NULL,
+    uplink  TEXT,
+    PRIMARY KEY (client, site, from_ms)
+) WITHOUT ROWID;
 ";
 
 /// Usage meters: one sample per client, meter and local day (`YYYY-MM-DD`;

@@ -14,6 +14,7 @@ pub mod history;
 mod maintenance;
 pub mod migrations;
 mod open;
+pub mod pos;
 mod read;
 mod state;
 pub mod tickets;

@@ -72,6 +72,30 @@ pub struct Cached {
     pub synced: Option<DateTime<Utc>>,
     /// The last failure, if the last attempt failed.
     pub error: Option<String>,
+    /// The tracker's bookmark from the last successful sync.
+    pub cursor: Option<String>,
+}
+
+/// A ticket to open in the built-in tracker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalNew<'a> {
+    pub project: &'a str,
+    pub client: Option<&'a str>,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub priority: &'a str,
+    pub author: &'a str,
+}
+
+fn journal_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Journal> {
+    let from: Option<String> = r.get(3)?;
+    let to: Option<String> = r.get(4)?;
+    Ok(Journal {
+        at: from_ms(r.get(0)?),
+        author: r.get(1)?,
+        notes: r.get(2)?,
+        status_change: from.zip(to),
+    })
 }
 
 /// What a stopped timer became.
@@ -109,6 +133,7 @@ impl TicketStore {
         &mut self,
         backend: &str,
         tickets: &[Ticket],
+        cursor: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let path = self.conn.path().unwrap_or("").to_string();
@@ -127,9 +152,9 @@ impl TicketStore {
             }
         }
         tx.execute(
-            "INSERT INTO ticket_sync (backend, synced_ms, tried_ms, error) VALUES (?1, ?2, ?2, NULL)
-             ON CONFLICT (backend) DO UPDATE SET synced_ms = ?2, tried_ms = ?2, error = NULL",
-            params![backend, to_ms(at)],
+            "INSERT INTO ticket_sync (backend, synced_ms, tried_ms, error, cursor) VALUES (?1, ?2, ?2, NULL, ?3)
+             ON CONFLICT (backend) DO UPDATE SET synced_ms = ?2, tried_ms = ?2, error = NULL, cursor = ?3",
+            params![backend, to_ms(at), cursor],
         )
         .map_err(&e)?;
         tx.commit().map_err(&e)
@@ -164,20 +189,27 @@ impl TicketStore {
             .filter_map(|r| r.ok())
             .filter_map(|j| serde_json::from_str::<Ticket>(&j).ok())
             .collect();
-        let (synced, error) = self
+        let (synced, error, cursor) = self
             .conn
             .query_row(
-                "SELECT synced_ms, error FROM ticket_sync WHERE backend = ?1",
+                "SELECT synced_ms, error, cursor FROM ticket_sync WHERE backend = ?1",
                 [backend],
-                |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<String>>(1)?)),
+                |r| {
+                    Ok((
+                        r.get::<_, Option<i64>>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                    ))
+                },
             )
             .optional()
             .map_err(&e)?
-            .unwrap_or((None, None));
+            .unwrap_or((None, None, None));
         Ok(Cached {
             tickets,
             synced: synced.map(from_ms),
             error,
+            cursor,
         })
     }
 
@@ -412,22 +444,85 @@ impl TicketStore {
 
     // ---- built-in tracker ----
 
+    /// Opens a ticket in the built-in tracker, status `New`.
     pub fn local_create(
         &mut self,
-        project: &str,
-        title: &str,
-        priority: &str,
-        author: &str,
+        new: &LocalNew<'_>,
         at: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         self.conn
             .execute(
-                "INSERT INTO local_tickets (project, title, status, priority, author, created_ms, updated_ms)
-                 VALUES (?1, ?2, 'New', ?3, ?4, ?5, ?5)",
-                params![project, title, priority, author, to_ms(at)],
+                "INSERT INTO local_tickets (project, client, title, description, status, priority, author, created_ms, updated_ms)
+                 VALUES (?1, ?2, ?3, ?4, 'New', ?5, ?6, ?7, ?7)",
+                params![
+                    new.project,
+                    new.client,
+                    new.title,
+                    new.description,
+                    new.priority,
+                    new.author,
+                    to_ms(at)
+                ],
             )
             .map_err(self.err())?;
         Ok(self.conn.last_insert_rowid() as u64)
+    }
+
+    /// Built-in tickets of `project` opened at or after `since`, closed
+    /// ones included.
+    pub fn local_opened_since(
+        &self,
+        project: &str,
+        since: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM local_tickets WHERE project = ?1 AND created_ms >= ?2",
+                params![project, to_ms(since)],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.max(0) as u64)
+            .map_err(self.err())
+    }
+
+    /// A built-in ticket's notes and status changes, oldest first; `None`
+    /// when there is no such ticket.
+    pub fn local_history(&self, ticket: u64) -> Result<Option<Vec<Journal>>, StoreError> {
+        let e = self.err();
+        let exists: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM local_tickets WHERE id = ?1",
+                [ticket as i64],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(&e)?;
+        if exists.is_none() {
+            return Ok(None);
+        }
+        let mut js = self
+            .conn
+            .prepare("SELECT at_ms, author, notes, status_from, status_to FROM local_journals WHERE ticket = ?1 ORDER BY at_ms")
+            .map_err(&e)?;
+        let list = js
+            .query_map([ticket as i64], journal_row)
+            .map_err(&e)?
+            .collect::<Result<_, _>>()
+            .map_err(&e)?;
+        Ok(Some(list))
+    }
+
+    /// Replaces one cached ticket (its history read on demand).
+    pub fn update_cached(&mut self, backend: &str, ticket: &Ticket) -> Result<(), StoreError> {
+        let json = serde_json::to_string(ticket).unwrap_or_default();
+        self.conn
+            .execute(
+                "UPDATE ticket_cache SET ticket = ?3 WHERE backend = ?1 AND id = ?2",
+                params![backend, ticket.id as i64, json],
+            )
+            .map(|_| ())
+            .map_err(self.err())
     }
 
     pub fn local_add_note(
@@ -456,6 +551,8 @@ impl TicketStore {
         tx.commit().map_err(&e)
     }
 
+    /// Gives a built-in ticket a status, with a journal line; `false` when
+    /// there is no such ticket.
     pub fn local_set_status(
         &mut self,
         ticket: u64,
@@ -463,7 +560,7 @@ impl TicketStore {
         status: &str,
         closed: bool,
         at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let path = self.conn.path().unwrap_or("").to_string();
         let e = sql(Path::new(&path));
         let tx = self.conn.transaction().map_err(&e)?;
@@ -475,6 +572,7 @@ impl TicketStore {
             )
             .optional()
             .map_err(&e)?;
+        let found = old.is_some();
         if let Some(old) = old {
             tx.execute(
                 "UPDATE local_tickets SET status = ?2, closed = ?3, updated_ms = ?4 WHERE id = ?1",
@@ -487,7 +585,8 @@ impl TicketStore {
             )
             .map_err(&e)?;
         }
-        tx.commit().map_err(&e)
+        tx.commit().map_err(&e)?;
+        Ok(found)
     }
 
     /// The built-in tracker's open tickets, with notes, status history and
@@ -497,7 +596,7 @@ impl TicketStore {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT id, project, title, status, priority, author, created_ms, updated_ms
+                "SELECT id, project, title, status, priority, author, created_ms, updated_ms, client
                  FROM local_tickets WHERE closed = 0 ORDER BY id",
             )
             .map_err(&e)?;
@@ -506,7 +605,7 @@ impl TicketStore {
                 Ok(Ticket {
                     id: r.get::<_, i64>(0)? as u64,
                     project: r.get(1)?,
-                    client: None,
+                    client: r.get(8)?,
                     title: r.get(2)?,
                     status: r.get(3)?,
                     closed: false,
@@ -520,6 +619,8 @@ impl TicketStore {
                     first_time_entry: None,
                     journals: Vec::new(),
                     url: None,
+                    intervention: None,
+                    journals_as_of: None,
                 })
             })
             .map_err(&e)?
@@ -536,16 +637,7 @@ impl TicketStore {
             .map_err(&e)?;
         for t in &mut tickets {
             t.journals = js
-                .query_map([t.id as i64], |r| {
-                    let from: Option<String> = r.get(3)?;
-                    let to: Option<String> = r.get(4)?;
-                    Ok(Journal {
-                        at: from_ms(r.get(0)?),
-                        author: r.get(1)?,
-                        notes: r.get(2)?,
-                        status_change: from.zip(to),
-                    })
-                })
+                .query_map([t.id as i64], journal_row)
                 .map_err(&e)?
                 .collect::<Result<_, _>>()
                 .map_err(&e)?;

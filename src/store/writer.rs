@@ -57,6 +57,8 @@ pub enum WriteOp {
     /// Creates or changes a maintenance window; a version whose SEQUENCE
     /// is not above the stored one is ignored.
     SaveWindow(crate::model::maintenance::MaintenanceWindow),
+    /// A POS store's round: its view, alert tracker and timeline.
+    Pos(Box<super::pos::PosWrite>),
     /// Answered once everything sent before it is committed (or failed).
     Flush(Sender<()>),
 }
@@ -248,6 +250,7 @@ fn op_kind(op: &WriteOp) -> &'static str {
         WriteOp::SaveWindow(_) => "save maintenance window",
         WriteOp::Flush(_) => "flush",
         WriteOp::Backup(_) => "backup",
+        WriteOp::Pos(_) => "POS state",
         WriteOp::Usage(_) => "usage",
     }
 }
@@ -317,6 +320,7 @@ fn apply(conn: &Connection, op: WriteOp) -> Result<(), OpError> {
             Ok(())
         }
         WriteOp::Backup(w) => Ok(super::backups::apply(conn, w)?),
+        WriteOp::Pos(w) => Ok(super::pos::apply(conn, *w)?),
         WriteOp::Usage(samples) => Ok(super::usage::apply(conn, samples)?),
         WriteOp::SaveWindow(w) => {
             if w.uid.is_empty() || w.end <= w.start {

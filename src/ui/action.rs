@@ -87,10 +87,12 @@ pub enum Action {
     TimerToggle,
     AddNote,
     OpenTicket,
+    NewTicket,
+    SetStatus,
 }
 
 impl Action {
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 33] = [
         Action::Quit,
         Action::Help,
         Action::CommandLine,
@@ -122,6 +124,8 @@ impl Action {
         Action::TimerToggle,
         Action::AddNote,
         Action::OpenTicket,
+        Action::NewTicket,
+        Action::SetStatus,
     ];
 
     /// The name used in keymap files and on the command line.
@@ -158,6 +162,8 @@ impl Action {
             Action::TimerToggle => "timer_toggle",
             Action::AddNote => "add_note",
             Action::OpenTicket => "open_ticket",
+            Action::NewTicket => "new_ticket",
+            Action::SetStatus => "set_status",
         }
     }
 
@@ -165,41 +171,61 @@ impl Action {
         Action::ALL.into_iter().find(|a| a.name() == name)
     }
 
-    /// One line for the help overlay.
-    pub fn describe(self) -> &'static str {
+    /// The words the footer and the help show for the action: a short
+    /// label (at most 18 characters) and what it does (at most 39), so the
+    /// help's columns fit an 80-column terminal. The one table of them.
+    pub fn text(self) -> (&'static str, &'static str) {
         match self {
-            Action::Quit => "quit Vigie",
-            Action::Help => "show this help",
-            Action::CommandLine => "command line (:health, :usage, :q ...)",
-            Action::Filter => "filter the focused list",
-            Action::Back => "back out (close, clear filter, unzoom)",
-            Action::FocusNext => "focus next pane",
-            Action::FocusPrev => "focus previous pane",
-            Action::FocusHealth => "focus Health",
-            Action::FocusBackups => "focus Backups",
-            Action::FocusTickets => "focus Tickets",
-            Action::FocusMaintenance => "focus Maintenance",
-            Action::FocusPos => "focus POS",
-            Action::Zoom => "zoom the focused pane",
-            Action::Up => "move up",
-            Action::Down => "move down",
-            Action::PageUp => "page up",
-            Action::PageDown => "page down",
-            Action::Top => "first row",
-            Action::Bottom => "last row",
-            Action::Select => "open the selected row",
-            Action::Refresh => "refresh now",
-            Action::NextPeriod => "longer period (charts) or next month/week",
-            Action::PrevPeriod => "shorter period (charts) or previous month/week",
-            Action::PlanWindow => "plan a maintenance window (form checks the rules)",
-            Action::MoveWindow => "move the selected maintenance window",
-            Action::CancelWindow => "cancel the selected maintenance window",
-            Action::NextSubject => "next host or client (in the form: kind)",
-            Action::Ssh => "SSH to the selected host (dev, preprod)",
-            Action::TimerToggle => "start or stop the timer on the selected ticket",
-            Action::AddNote => "add a note to the selected ticket",
-            Action::OpenTicket => "open the selected ticket in a browser",
+            Action::Quit => ("quit", "quit Vigie"),
+            Action::Help => ("help", "show this help"),
+            Action::CommandLine => ("command", "a command (:health, :usage, :q ...)"),
+            Action::Filter => ("filter", "filter the focused list"),
+            Action::Back => ("back", "close, clear the filter, unzoom"),
+            Action::FocusNext => ("next pane", "focus the next pane"),
+            Action::FocusPrev => ("previous pane", "focus the previous pane"),
+            Action::FocusHealth => ("Health", "focus Health"),
+            Action::FocusBackups => ("Backups", "focus Backups"),
+            Action::FocusTickets => ("Tickets", "focus Tickets"),
+            Action::FocusMaintenance => ("Maintenance", "focus Maintenance"),
+            Action::FocusPos => ("POS", "focus POS"),
+            Action::Zoom => ("zoom", "zoom the focused pane"),
+            Action::Up => ("up", "move up"),
+            Action::Down => ("down", "move down"),
+            Action::PageUp => ("page up", "a page up"),
+            Action::PageDown => ("page down", "a page down"),
+            Action::Top => ("first", "first row"),
+            Action::Bottom => ("last", "last row"),
+            Action::Select => ("open", "open the selected row"),
+            Action::Refresh => ("refresh", "check everything now"),
+            Action::NextPeriod => ("longer/next", "longer chart span, next month/week"),
+            Action::PrevPeriod => (
+                "shorter/previous",
+                "shorter chart span, previous month/week",
+            ),
+            Action::PlanWindow => ("plan window", "plan a maintenance window (checked)"),
+            Action::MoveWindow => ("move window", "move the selected maintenance window"),
+            Action::CancelWindow => ("cancel window", "cancel the selected maintenance window"),
+            Action::NextSubject => (
+                "next host/client",
+                "next host or client (in the form: kind)",
+            ),
+            Action::Ssh => ("ssh", "SSH to the selected host (dev, preprod)"),
+            Action::TimerToggle => ("start/stop timer", "timer on the ticket (stop asks a note)"),
+            Action::AddNote => ("add note", "add a note to the selected ticket"),
+            Action::OpenTicket => ("open in browser", "the selected ticket's page, or its URL"),
+            Action::NewTicket => ("new ticket", "open a ticket: client, priority, title"),
+            Action::SetStatus => ("set status", "give the selected ticket a status"),
         }
+    }
+
+    /// The footer's short label.
+    pub fn label(self) -> &'static str {
+        self.text().0
+    }
+
+    /// What the action does, for the help overlay.
+    pub fn describe(self) -> &'static str {
+        self.text().1
     }
 
     /// Whether the action changes anything outside the screen (a timer, a
@@ -214,6 +240,8 @@ impl Action {
                 | Action::CancelWindow
                 | Action::TimerToggle
                 | Action::AddNote
+                | Action::NewTicket
+                | Action::SetStatus
         )
     }
 }
@@ -234,6 +262,16 @@ mod tests {
         use strum::IntoEnumIterator;
         let every: Vec<Action> = Action::iter().collect();
         assert_eq!(every, Action::ALL.to_vec());
+    }
+
+    #[test]
+    fn labels_fit_the_help_columns() {
+        for a in Action::ALL {
+            let (label, about) = a.text();
+            assert!(label.chars().count() <= 18, "{label}");
+            assert!(about.chars().count() <= 39, "{about}");
+            assert!(!label.contains('_'), "{label} reads like a name");
+        }
     }
 
     #[test]

@@ -301,9 +301,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Pos(view) => {
-            app.data
+            // A store this console's configuration does not watch (the
+            // daemon's may differ) is left out.
+            if !app
+                .data
                 .pos
-                .insert((view.client.clone(), view.site.clone()), *view);
+                .contains_key(&(view.client.clone(), view.site.clone()))
+            {
+                return Vec::new();
+            }
+            app.data.set_pos(*view);
             app.dirty = true;
             Vec::new()
         }
@@ -584,7 +591,11 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::MoveWindow
         | Action::CancelWindow
         | Action::NextSubject => {}
-        Action::TimerToggle | Action::AddNote | Action::OpenTicket => {
+        Action::TimerToggle
+        | Action::AddNote
+        | Action::OpenTicket
+        | Action::NewTicket
+        | Action::SetStatus => {
             if focus == PaneId::Tickets {
                 return super::panes::tickets::act(app, action);
             }

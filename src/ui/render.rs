@@ -68,23 +68,17 @@ pub fn render(app: &App, frame: &mut Frame) {
     super::panes::tickets::render_editor(app, frame, body);
 }
 
-fn render_header(app: &App, frame: &mut Frame, area: Rect) {
+/// The header's checks by state, worst first ("✖ 1 down · ● 7 up", or
+/// "✖ 1 ● 7").
+fn check_counts(app: &App, compact: bool) -> Vec<Span<'static>> {
     let theme = &app.theme;
-    let mut spans = vec![Span::styled(
-        " VIGIE ",
-        theme.style(Role::Title).add_modifier(Modifier::BOLD),
-    )];
     let counts = app.data.counts();
-    // Under 100 columns the counts go compact ("✖ 1 ▲ 1"), so the worst
-    // state is never cut off by the clock.
-    let compact = area.width < 100;
-    let mut first = true;
+    let mut spans = Vec::new();
     for (status, n) in counts.iter().rev() {
-        if !first {
+        if !spans.is_empty() {
             let sep = if compact { " " } else { " · " };
             spans.push(Span::styled(sep, theme.style(Role::Muted)));
         }
-        first = false;
         let style = if *status == Status::Up {
             theme.style(Role::Muted)
         } else {
@@ -103,6 +97,49 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect) {
             theme.style(Role::Muted),
         ));
     }
+    spans
+}
+
+/// The header's POS part: how many stores are in each state, worst first
+/// ("  │  stores ✖ 1 critical ● 3 ok", or " │ POS ✖ 1 ● 3").
+fn store_counts(app: &App, compact: bool) -> Vec<Span<'static>> {
+    let theme = &app.theme;
+    let stores = app.data.pos_counts();
+    let mut spans = Vec::new();
+    if stores.is_empty() {
+        return spans;
+    }
+    spans.push(Span::styled(
+        if compact { " │ POS" } else { "  │  stores" },
+        theme.style(Role::Muted),
+    ));
+    for (status, n) in stores.iter().rev() {
+        let style = if *status == Status::Up {
+            theme.style(Role::Muted)
+        } else {
+            theme.status(*status)
+        };
+        let text = match (compact, status) {
+            (true, _) => format!(" {} {n}", status.glyph()),
+            (false, Status::Down) => format!(" {} {n} critical", status.glyph()),
+            (false, Status::Degraded) => format!(" {} {n} warning", status.glyph()),
+            (false, Status::Up) => format!(" {} {n} ok", status.glyph()),
+            (false, s) => format!(" {} {n} {}", s.glyph(), s.label()),
+        };
+        spans.push(Span::styled(text, style));
+    }
+    spans
+}
+
+fn render_header(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let mut spans = vec![Span::styled(
+        " VIGIE ",
+        theme.style(Role::Title).add_modifier(Modifier::BOLD),
+    )];
+    // Under 100 columns the counts go compact ("✖ 1 ▲ 1"), so the worst
+    // state is never cut off by the clock.
+    let compact = area.width < 100;
     let mut badges = Vec::new();
     if app.modes.demo {
         badges.push(Span::styled(
@@ -131,6 +168,16 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect) {
     let right_width = u16::try_from(right.width())
         .unwrap_or(u16::MAX)
         .min(area.width);
+    // The stores apart: a till down at opening is as urgent as a server.
+    // The counts go compact too when the words would not fit.
+    let room = usize::from(area.width.saturating_sub(right_width));
+    let mut counts = check_counts(app, compact);
+    counts.extend(store_counts(app, compact));
+    if !compact && counts.iter().map(|s| s.width()).sum::<usize>() + 7 > room {
+        counts = check_counts(app, true);
+        counts.extend(store_counts(app, true));
+    }
+    spans.extend(counts);
     let [left_area, right_area] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)]).areas(area);
     let header_style = theme.style(Role::Header);
@@ -289,7 +336,7 @@ fn render_footer(app: &App, frame: &mut Frame, area: Rect) {
                 let Some(key) = keys.first() else { continue };
                 spans.push(Span::styled(format!(" {key}"), theme.style(Role::Accent)));
                 spans.push(Span::styled(
-                    format!(" {}", short_name(action)),
+                    format!(" {}", action.label()),
                     theme.style(Role::Footer),
                 ));
             }
@@ -297,19 +344,6 @@ fn render_footer(app: &App, frame: &mut Frame, area: Rect) {
         }
     };
     frame.render_widget(Paragraph::new(line).style(theme.style(Role::Footer)), area);
-}
-
-fn short_name(action: Action) -> &'static str {
-    match action {
-        Action::Help => "help",
-        Action::CommandLine => "command",
-        Action::Filter => "filter",
-        Action::FocusNext => "next pane",
-        Action::Zoom => "zoom",
-        Action::Back => "back",
-        Action::Quit => "quit",
-        other => other.name(),
-    }
 }
 
 /// The help text, generated from the active keymap.
@@ -339,12 +373,14 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
                 continue;
             }
             let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+            let (label, about) = action.text();
             lines.push(Line::from(vec![
                 Span::styled(
-                    format!("  {:<16}", keys.join(" ")),
+                    format!("  {:<14}", keys.join(" ")),
                     theme.style(Role::Accent),
                 ),
-                Span::styled(action.describe(), theme.style(Role::Text)),
+                Span::styled(format!("{label:<18} "), theme.style(Role::Text)),
+                Span::styled(about, theme.style(Role::Muted)),
             ]));
         }
         lines.push(Line::default());

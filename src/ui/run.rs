@@ -78,15 +78,16 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     let _maintenance =
         crate::engine::maintenance::watch(db.clone(), app.data.fleet.clone(), silences.clone());
     spawn_follower(
-        db,
+        db.clone(),
         app.data.fleet.clone(),
         app.data.tz,
         msg_tx.clone(),
         stop_rx,
         ready,
     );
-    // The stores are watched by their own monitor, whatever the feed.
-    let _pos = start_pos(&app, &sources, &msg_tx);
+    // The stores' monitor runs beside the engine, under the same rule: a
+    // live daemon watches them, and this console follows its store.
+    let mut pos: Option<crate::engine::pos::PosMonitor> = None;
     let tickets =
         super::tickets_task::spawn(app.data.fleet.clone(), db_for_tickets, msg_tx.clone());
     let mut asked: Option<DetailRequest> = None;
@@ -151,6 +152,12 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                     &msg_tx,
                     &silences,
                 );
+                pos = match engine {
+                    Some(_) => pos
+                        .take()
+                        .or_else(|| Some(start_pos(&app, &sources, &msg_tx, &db, &writer))),
+                    None => None,
+                };
                 backups = engine.as_ref().map(|_| {
                     backups.take().unwrap_or_else(|| {
                         crate::engine::backups::BackupCollector::start(
@@ -258,6 +265,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     let _ = stop_tx.send(FollowerCmd::Stop);
     drop(seeding);
     drop(engine);
+    drop(pos);
     if let Some(b) = backups.take() {
         b.stop().await;
     }
@@ -358,21 +366,29 @@ fn switch_feed(
     }
 }
 
-/// Starts the POS monitor and forwards its views to the loop.
+/// Starts the POS monitor from what the store kept (else the timelines on
+/// screen: the demo's earlier day), keeping its rounds in the store, and
+/// forwards its views to the loop.
 fn start_pos(
     app: &App,
     sources: &Sources,
     msg_tx: &mpsc::Sender<Msg>,
+    db: &std::path::Path,
+    writer: &Writer,
 ) -> crate::engine::pos::PosMonitor {
     let (tx, mut rx) = mpsc::channel(256);
-    let timelines = app
-        .data
-        .pos
-        .iter()
-        .map(|(k, v)| (k.clone(), v.timeline.clone()))
-        .collect();
-    let monitor =
-        crate::engine::pos::PosMonitor::start_with(&app.data.fleet, sources, tx, &timelines);
+    let mut resume = crate::engine::pos::resume_from(db);
+    for (key, view) in &app.data.pos {
+        let r = resume.entry(key.clone()).or_default();
+        if r.timeline.segments.is_empty() {
+            r.timeline = view.timeline.clone();
+        }
+    }
+    let options = crate::engine::pos::PosOptions {
+        writer: Some(writer.handle()),
+        resume,
+    };
+    let monitor = crate::engine::pos::PosMonitor::start_with(&app.data.fleet, sources, tx, options);
     let msg_tx = msg_tx.clone();
     tokio::spawn(async move {
         while let Some(view) = rx.recv().await {
@@ -430,6 +446,8 @@ fn spawn_follower(
         let mut history_at: Option<std::time::Instant> = None;
         let mut history_version = None;
         let mut backups_read: Option<std::time::Instant> = None;
+        // The newest POS round read from a daemon's store.
+        let mut pos_after: Option<i64> = None;
         let mut usage_read: Option<std::time::Instant> = None;
         let mut usage_empty = true;
         loop {
@@ -443,6 +461,7 @@ fn spawn_follower(
             if last_feed != Some(feed) {
                 last_feed = Some(feed);
                 last_version = None;
+                pos_after = None;
                 if tx.blocking_send(Msg::Feed(feed)).is_err() {
                     return;
                 }
@@ -530,6 +549,21 @@ fn spawn_follower(
                 if let Ok(windows) = reader.maintenance_windows() {
                     if tx.blocking_send(Msg::Maintenance(windows)).is_err() {
                         return;
+                    }
+                }
+                // The stores as the daemon's monitor left them (this
+                // console's own monitor sends its views directly).
+                if alive {
+                    match reader.pos_stores(pos_after) {
+                        Ok(stored) => {
+                            for (_, s) in stored {
+                                pos_after = pos_after.max(Some(s.written));
+                                if tx.blocking_send(Msg::Pos(Box::new(s.view))).is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                        Err(e) => tracing::warn!("POS state not read: {e}"),
                     }
                 }
                 if let Ok(states) = reader.latest_states() {

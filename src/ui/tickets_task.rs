@@ -22,7 +22,7 @@ pub fn spawn(fleet: Arc<Fleet>, db: PathBuf, tx: mpsc::Sender<Msg>) -> mpsc::Sen
         let who = operator();
         let setup = backend_from(&fleet.tickets, &db, &who).and_then(|b| {
             TicketStore::open(&db)
-                .map(|s| Desk::new(b, s, &who))
+                .map(|s| Desk::new(b, s, &who).with_settings(&fleet.tickets))
                 .map_err(|e| crate::sources::tickets::TrackerError::Unreachable(e.to_string()))
         });
         let desk = match setup {
@@ -37,6 +37,7 @@ pub fn spawn(fleet: Arc<Fleet>, db: PathBuf, tx: mpsc::Sender<Msg>) -> mpsc::Sen
             }
         };
         let backend = desk.backend().name().to_string();
+        let mut statuses = Vec::new();
         let mut every = tokio::time::interval(fleet.tickets.sync_interval);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -48,10 +49,16 @@ pub fn spawn(fleet: Arc<Fleet>, db: PathBuf, tx: mpsc::Sender<Msg>) -> mpsc::Sen
             let now = Utc::now();
             let pushed = desk.push_pending(now).await;
             let view = desk.sync(now).await;
+            if statuses.is_empty() {
+                statuses = desk.statuses().await.unwrap_or_default();
+            }
+            let calls = crate::cli::tickets::count_calls(&desk, &fleet, now).await;
             let mut feed = TicketsFeed {
                 backend: backend.clone(),
                 notice,
                 returned,
+                statuses: statuses.clone(),
+                calls,
                 ..TicketsFeed::default()
             };
             match view {
@@ -125,6 +132,27 @@ async fn run(desk: &Desk, fleet: &Fleet, cmd: TicketCmd) -> (Option<String>, Ret
             Some(msg)
         }
         TicketCmd::Note { .. } => None,
+        TicketCmd::Create {
+            client,
+            priority,
+            title,
+            description,
+        } => Some(
+            match desk.create(&client, &priority, &title, &description).await {
+                Ok(id) => format!("ticket #{id} opened for {client}"),
+                Err(e) => format!("ticket NOT opened: {e}"),
+            },
+        ),
+        TicketCmd::SetStatus { ticket, status } => {
+            Some(match desk.set_status(ticket, &status).await {
+                Ok(()) => format!("#{ticket} is now {status}"),
+                Err(e) => format!("status of #{ticket} NOT changed: {e}"),
+            })
+        }
+        TicketCmd::History(ticket) => match desk.history(ticket).await {
+            Ok(_) => None,
+            Err(e) => Some(format!("history of #{ticket} not read: {e}")),
+        },
         TicketCmd::Open(url) => Some(open_url(&url)),
     };
     (notice, None)

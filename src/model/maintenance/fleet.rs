@@ -45,6 +45,32 @@ pub fn covers(fleet: &Fleet, window: &MaintenanceWindow, host: &str, check_id: &
     }
 }
 
+/// Whether `window` covers the POS stores of `client`: a window on the
+/// client, or on the host its Odoo runs on (while Odoo is down for
+/// maintenance no till can open or close a session).
+pub fn covers_stores(fleet: &Fleet, window: &MaintenanceWindow, client: &Client) -> bool {
+    match &window.target {
+        Target::Client(c) => *c == client.id,
+        Target::Host(h) => client.odoo.as_ref().is_some_and(|odoo| {
+            let odoo_host = url_host(&odoo.url);
+            fleet
+                .host(h)
+                .is_some_and(|host| odoo_host == host.address || odoo_host == host.name)
+        }),
+    }
+}
+
+/// The host part of a URL ("https://erp.example:8069/x" -> "erp.example").
+fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => authority.split(':').next().unwrap_or(authority),
+    }
+}
+
 /// What a window on `target` is judged against, with the windows already
 /// planned (the one being moved is told apart by its UID in the proposal).
 pub fn scope<'a>(fleet: &'a Fleet, target: &Target, windows: &'a [MaintenanceWindow]) -> Scope<'a> {
@@ -119,6 +145,19 @@ pub fn overlay(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_host_of_a_url_is_read_without_scheme_port_or_credentials() {
+        for (url, host) in [
+            ("https://erp.example.org:8069/web", "erp.example.org"),
+            ("http://10.0.0.5", "10.0.0.5"),
+            ("http://user:pw@odoo.lan/x?y", "odoo.lan"),
+            ("http://[::1]:8069/", "::1"),
+            ("odoo.lan:8069", "odoo.lan"),
+        ] {
+            assert_eq!(super::url_host(url), host, "{url}");
+        }
+    }
+
     use super::*;
     use crate::model::availability;
     use chrono::{TimeDelta, TimeZone};

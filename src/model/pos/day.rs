@@ -3,11 +3,13 @@
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
 
+use serde::{Deserialize, Serialize};
+
 use super::PosSettings;
 use crate::model::{DayHours, Site, TimeOfDay};
 
 /// One day's opening in UTC instants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoreDay {
     pub date: NaiveDate,
     pub open: DateTime<Utc>,
@@ -15,7 +17,8 @@ pub struct StoreDay {
 }
 
 /// Where `now` falls in the store's day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Period {
     /// Around opening: tills must reach Odoo to open the session.
     Opening,

@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use serde::{Deserialize, Serialize};
+
 use super::Status;
 
 pub use alerts::{Alert, AlertTracker, Condition};
@@ -21,6 +23,11 @@ pub use day::{Period, StoreDay};
 pub use session::{PosSession, SessionState};
 pub use timeline::{Segment, Timeline};
 pub use verdict::{StoreView, judge};
+
+/// The id a store's alerts go by (webhooks, maintenance silences).
+pub fn alert_id(client: &str, site: &str) -> String {
+    format!("pos:{client}/{site}")
+}
 
 /// The rules of the POS pane, from `[pos]` (defaults follow DOMAIN: the
 /// tills need the internet when the session opens and closes).
@@ -99,7 +106,7 @@ pub struct Till {
 }
 
 /// Which line an uplink is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum UplinkRole {
     /// The main line (fibre, DSL).
     Main,
@@ -239,7 +246,7 @@ pub enum SecretSource {
 }
 
 /// What one probe of a till, IoT box or uplink saw.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reading {
     pub status: Status,
     pub latency_ms: Option<u32>,
@@ -266,7 +273,7 @@ impl Reading {
 }
 
 /// Why Odoo's sessions could not be read; each one is a clear state.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OdooProblem {
     Unreachable(String),
     WrongCredentials,

@@ -3,12 +3,14 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use serde::{Deserialize, Serialize};
+
 use super::day::{self, Period};
 use super::{Condition, PosSettings};
 use crate::model::{Site, Status};
 
 /// The states of Odoo's `pos.session`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SessionState {
     OpeningControl,
     Opened,
@@ -47,7 +49,7 @@ impl SessionState {
 
 /// One `pos.session` record, as far as Vigie needs it. Odoo writes `false`
 /// for an empty date: those are `None` here.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PosSession {
     pub id: i64,
     pub name: String,

@@ -2,11 +2,13 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use serde::{Deserialize, Serialize};
+
 use super::UplinkRole;
 use crate::model::Status;
 
 /// A stretch of time in one connectivity state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Segment {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
@@ -17,7 +19,7 @@ pub struct Segment {
 
 /// Segments in time order, merged when the state does not change; older
 /// than [`Timeline::KEEP`] are dropped.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timeline {
     pub segments: Vec<Segment>,
 }

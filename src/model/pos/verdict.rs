@@ -4,6 +4,7 @@
 //! always judged too.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::day::{self, Period, StoreDay};
 use super::session::{self, severity};
@@ -14,11 +15,12 @@ use super::{
 use crate::model::{Site, Status};
 
 /// What the pane and the CLI show of a store.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoreView {
     pub client: String,
     pub site: String,
     pub name: String,
+    #[serde(with = "tz_name")]
     pub tz: chrono_tz::Tz,
     pub at: DateTime<Utc>,
     pub period: Period,
@@ -31,8 +33,25 @@ pub struct StoreView {
     pub sessions: Option<Result<Vec<PosSession>, OdooProblem>>,
     pub odoo_health: Option<Reading>,
     pub alerts: Vec<Alert>,
+    /// Stored apart from the view (segments), so skipped in its JSON.
+    #[serde(skip)]
     pub timeline: Timeline,
     pub today: Option<StoreDay>,
+}
+
+/// A timezone kept by its IANA name (as the store keeps a view).
+mod tz_name {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(tz: &chrono_tz::Tz, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(tz.name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<chrono_tz::Tz, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse()
+            .map_err(|_| serde::de::Error::custom(format!("unknown timezone {name}")))
+    }
 }
 
 impl StoreView {

@@ -3,11 +3,23 @@
 //! `time_entries` tables; pushing time is accepted at once since the store is
 //! the record.
 
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
-use super::{Synced, TicketBackend, TimePush, TrackerError};
-use crate::model::tickets::Ticket;
-use crate::store::tickets::TicketStore;
+use super::{NewTicket, StatusName, Synced, TicketBackend, TimePush, TrackerError};
+use crate::model::tickets::{Journal, Ticket};
+use crate::store::tickets::{LocalNew, TicketStore};
+
+/// The built-in tracker's statuses (Redmine's defaults), and whether each
+/// closes the ticket.
+pub const STATUSES: [(&str, bool); 6] = [
+    ("New", false),
+    ("In Progress", false),
+    ("Feedback", false),
+    ("Resolved", false),
+    ("Closed", true),
+    ("Rejected", true),
+];
 
 pub struct Builtin {
     store: std::sync::Mutex<TicketStore>,
@@ -45,9 +57,10 @@ impl TicketBackend for Builtin {
         "builtin"
     }
 
-    fn open_tickets<'a>(
+    fn sync_tickets<'a>(
         &'a self,
         _known: &'a [Ticket],
+        _cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Synced, TrackerError>> {
         Box::pin(async move {
             let mut tickets = self.with(|s| s.local_open_tickets())?;
@@ -57,8 +70,89 @@ impl TicketBackend for Builtin {
             Ok(Synced {
                 tickets,
                 me: Some(self.operator.clone()),
+                cursor: None,
             })
         })
+    }
+
+    fn history<'a>(&'a self, ticket: u64) -> BoxFuture<'a, Result<Vec<Journal>, TrackerError>> {
+        Box::pin(async move {
+            self.with(|s| s.local_history(ticket))?
+                .ok_or_else(|| TrackerError::NotFound(format!("ticket #{ticket}")))
+        })
+    }
+
+    fn create<'a>(&'a self, new: &'a NewTicket) -> BoxFuture<'a, Result<u64, TrackerError>> {
+        Box::pin(async move {
+            let title = new.title.trim();
+            if title.is_empty() {
+                return Err(TrackerError::Rejected(vec![
+                    "a ticket needs a title".into(),
+                ]));
+            }
+            let now = Utc::now();
+            self.with(|s| {
+                s.local_create(
+                    &LocalNew {
+                        project: &new.project,
+                        client: Some(&new.client),
+                        title,
+                        description: &new.description,
+                        priority: new.priority.trim(),
+                        author: &self.operator,
+                    },
+                    now,
+                )
+            })
+        })
+    }
+
+    fn statuses<'a>(&'a self) -> BoxFuture<'a, Result<Vec<StatusName>, TrackerError>> {
+        Box::pin(async {
+            Ok(STATUSES
+                .iter()
+                .map(|(name, closed)| StatusName {
+                    name: (*name).to_string(),
+                    closed: *closed,
+                })
+                .collect())
+        })
+    }
+
+    fn set_status<'a>(
+        &'a self,
+        ticket: u64,
+        status: &'a str,
+    ) -> BoxFuture<'a, Result<(), TrackerError>> {
+        Box::pin(async move {
+            let Some((name, closed)) = STATUSES
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(status.trim()))
+            else {
+                let names: Vec<&str> = STATUSES.iter().map(|(n, _)| *n).collect();
+                return Err(TrackerError::Rejected(vec![format!(
+                    "no status '{}' (the built-in tracker has: {})",
+                    crate::sanitize::clean_short(status, 40),
+                    names.join(", ")
+                )]));
+            };
+            let now = Utc::now();
+            let found =
+                self.with(|s| s.local_set_status(ticket, &self.operator, name, *closed, now))?;
+            if found {
+                Ok(())
+            } else {
+                Err(TrackerError::NotFound(format!("ticket #{ticket}")))
+            }
+        })
+    }
+
+    fn opened_since<'a>(
+        &'a self,
+        project: &'a str,
+        since: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<u64, TrackerError>> {
+        Box::pin(async move { self.with(|s| s.local_opened_since(project, since)) })
     }
 
     fn add_note<'a>(

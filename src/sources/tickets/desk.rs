@@ -8,15 +8,17 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use super::builtin::Builtin;
 use super::redmine::Redmine;
-use super::{TicketBackend, TimePush, TrackerError, read_secret};
-use crate::model::tickets::{TicketBackendKind, TicketSettings, WorkEntry};
+use super::{NewTicket, StatusName, TicketBackend, TimePush, TrackerError, read_secret};
+use crate::model::tickets::{
+    ClockRules, TicketBackendKind, TicketSettings, WorkEntry, intervention_started,
+};
 use crate::store::StoreError;
 use crate::store::tickets::{Cached, StoredEntry, TicketStore, Timer};
 
@@ -47,6 +49,10 @@ pub struct Desk {
     backend: Box<dyn TicketBackend>,
     store: Mutex<TicketStore>,
     operator: String,
+    /// What stops the intervention clock (to note, once, when it stopped).
+    rules: ClockRules,
+    /// Tracker project -> client.
+    projects: BTreeMap<String, String>,
 }
 
 /// Builds the configured tracker. A missing key is an error the caller
@@ -93,7 +99,33 @@ impl Desk {
             backend,
             store: Mutex::new(store),
             operator: operator.to_string(),
+            rules: ClockRules::default(),
+            projects: BTreeMap::new(),
         }
+    }
+
+    /// The configured clock rules and projects (the console and the CLI
+    /// pass `[tickets]`; without it, any note by someone other than the
+    /// author stops the clock and no project is known).
+    pub fn with_settings(mut self, settings: &TicketSettings) -> Desk {
+        self.rules = settings.rules.clone();
+        self.projects = settings.projects.clone();
+        self
+    }
+
+    /// The tracker projects of a client: the configured ones; for the
+    /// built-in tracker a client without one gets its own id as project.
+    pub fn projects_of(&self, client: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .projects
+            .iter()
+            .filter(|(_, c)| c.as_str() == client)
+            .map(|(p, _)| p.clone())
+            .collect();
+        if out.is_empty() && self.backend.name() == "builtin" {
+            out.push(client.to_string());
+        }
+        out
     }
 
     pub fn backend(&self) -> &dyn TicketBackend {
@@ -133,10 +165,19 @@ impl Desk {
     /// the view carries the error.
     pub async fn sync(&self, now: DateTime<Utc>) -> Result<DeskView, TrackerError> {
         let name = self.backend.name().to_string();
-        let known = self.with(|s| s.cached(&name))?.tickets;
-        match self.backend.open_tickets(&known).await {
-            Ok(synced) => {
-                self.with(|s| s.save_sync(&name, &synced.tickets, now))?;
+        let cached = self.with(|s| s.cached(&name))?;
+        match self
+            .backend
+            .sync_tickets(&cached.tickets, cached.cursor.as_deref())
+            .await
+        {
+            Ok(mut synced) => {
+                // Once the clock has stopped it stays stopped: noted on the
+                // ticket, the next sync need not read its history again.
+                for t in &mut synced.tickets {
+                    t.intervention = intervention_started(t, &self.rules, None);
+                }
+                self.with(|s| s.save_sync(&name, &synced.tickets, synced.cursor.as_deref(), now))?;
                 self.view(None)
             }
             Err(e) => {
@@ -251,5 +292,72 @@ impl Desk {
 
     pub async fn add_note(&self, ticket: u64, text: &str) -> Result<(), TrackerError> {
         self.backend.add_note(ticket, text).await
+    }
+
+    /// Opens a ticket for `client` in its (first) project.
+    pub async fn create(
+        &self,
+        client: &str,
+        priority: &str,
+        title: &str,
+        description: &str,
+    ) -> Result<u64, TrackerError> {
+        let Some(project) = self.projects_of(client).into_iter().next() else {
+            return Err(TrackerError::Rejected(vec![format!(
+                "no tracker project for client '{}' in [tickets.projects]",
+                crate::sanitize::clean_short(client, 40)
+            )]));
+        };
+        let new = NewTicket {
+            project,
+            client: client.to_string(),
+            title: title.trim().to_string(),
+            priority: priority.trim().to_string(),
+            description: description.to_string(),
+        };
+        self.backend.create(&new).await
+    }
+
+    pub async fn set_status(&self, ticket: u64, status: &str) -> Result<(), TrackerError> {
+        self.backend.set_status(ticket, status).await
+    }
+
+    pub async fn statuses(&self) -> Result<Vec<StatusName>, TrackerError> {
+        self.backend.statuses().await
+    }
+
+    /// Reads one ticket's whole history into the cache (a sync skips the
+    /// history of tickets whose clock has stopped).
+    pub async fn history(&self, ticket: u64) -> Result<DeskView, TrackerError> {
+        let journals = self.backend.history(ticket).await?;
+        let name = self.backend.name().to_string();
+        self.with(|s| {
+            let cached = s.cached(&name)?;
+            if let Some(mut t) = cached.tickets.into_iter().find(|t| t.id == ticket) {
+                t.journals = journals;
+                t.journals_as_of = None;
+                s.update_cached(&name, &t)?;
+            }
+            Ok(())
+        })?;
+        self.view(None)
+    }
+
+    /// Calls of each client since its `since` (the start of its year): every
+    /// ticket opened in its projects, closed ones included, as the tracker
+    /// counts them.
+    pub async fn calls_since(
+        &self,
+        clients: &[(String, DateTime<Utc>)],
+    ) -> Result<BTreeMap<String, u32>, TrackerError> {
+        let mut out = BTreeMap::new();
+        for (client, since) in clients {
+            let mut n = 0u64;
+            for project in self.projects_of(client) {
+                n += self.backend.opened_since(&project, *since).await?;
+            }
+            out.insert(client.clone(), u32::try_from(n).unwrap_or(u32::MAX));
+        }
+        Ok(out)
     }
 }

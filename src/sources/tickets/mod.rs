@@ -16,10 +16,10 @@ pub mod redmine;
 
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use futures::future::BoxFuture;
 
-use crate::model::tickets::{SecretSource, Ticket, WorkEntry};
+use crate::model::tickets::{Journal, SecretSource, Ticket, WorkEntry};
 
 /// Why a tracker call failed, in words an operator can act on.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -68,11 +68,33 @@ pub struct TimePush {
 }
 
 /// What one sync brought back.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Synced {
     pub tickets: Vec<Ticket>,
     /// The user the key belongs to (the operator's name in the tracker).
     pub me: Option<String>,
+    /// Where the next sync may start from (the backend's own words, kept
+    /// in the store with the tickets): a backend that can ask only for
+    /// what changed since puts its bookmark here.
+    pub cursor: Option<String>,
+}
+
+/// A ticket to open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTicket {
+    /// The tracker project (the client's, from `[tickets.projects]`).
+    pub project: String,
+    pub client: String,
+    pub title: String,
+    pub priority: String,
+    pub description: String,
+}
+
+/// A status a ticket can take, and whether it closes the ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusName {
+    pub name: String,
+    pub closed: bool,
 }
 
 /// A ticket tracker. Object safe: the console holds a `Box<dyn TicketBackend>`.
@@ -80,12 +102,42 @@ pub trait TicketBackend: Send + Sync {
     /// Short name for the store and the screen (`redmine`, `builtin`).
     fn name(&self) -> &str;
     /// Open tickets of the configured projects, with notes and status
-    /// history. `known` holds the previous sync's tickets: a backend may
-    /// reuse their history when a ticket has not changed since.
+    /// history. `known` holds the previous sync's tickets and `cursor` its
+    /// bookmark: a backend may reuse their history when a ticket has not
+    /// changed since, and ask only for what changed after the bookmark.
+    fn sync_tickets<'a>(
+        &'a self,
+        known: &'a [Ticket],
+        cursor: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Synced, TrackerError>>;
+    /// Every open ticket, read afresh (history of unchanged known tickets
+    /// reused).
     fn open_tickets<'a>(
         &'a self,
         known: &'a [Ticket],
-    ) -> BoxFuture<'a, Result<Synced, TrackerError>>;
+    ) -> BoxFuture<'a, Result<Synced, TrackerError>> {
+        self.sync_tickets(known, None)
+    }
+    /// One ticket's whole history (notes and status changes), for the
+    /// detail of a ticket whose history a sync did not need to read.
+    fn history<'a>(&'a self, ticket: u64) -> BoxFuture<'a, Result<Vec<Journal>, TrackerError>>;
+    /// Opens a ticket; returns its id.
+    fn create<'a>(&'a self, ticket: &'a NewTicket) -> BoxFuture<'a, Result<u64, TrackerError>>;
+    /// The statuses a ticket can be given.
+    fn statuses<'a>(&'a self) -> BoxFuture<'a, Result<Vec<StatusName>, TrackerError>>;
+    /// Gives a ticket a status (by name, as `statuses` lists them).
+    fn set_status<'a>(
+        &'a self,
+        ticket: u64,
+        status: &'a str,
+    ) -> BoxFuture<'a, Result<(), TrackerError>>;
+    /// How many tickets were opened in `project` since `since`, closed ones
+    /// included (the yearly call quota counts every call).
+    fn opened_since<'a>(
+        &'a self,
+        project: &'a str,
+        since: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<u64, TrackerError>>;
     /// Adds a note to a ticket.
     fn add_note<'a>(
         &'a self,

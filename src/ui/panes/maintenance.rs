@@ -48,8 +48,9 @@ pub struct MaintenancePane {
     effects: Vec<Effect>,
 }
 
-/// How far ahead the wall looks for tonight's windows.
-const TONIGHT: TimeDelta = TimeDelta::hours(18);
+/// How far ahead the wall looks: a day, so that at 02:00 this evening's
+/// 22:00 window is already on it (18 h left it off until 04:00).
+const AHEAD: TimeDelta = TimeDelta::hours(24);
 
 /// Hosts shared by several clients first (they need every client's
 /// agreement), then the other hosts, then clients.
@@ -353,10 +354,10 @@ impl Pane for MaintenancePane {
     }
 
     fn wall_title(&self) -> Option<&'static str> {
-        Some("Maintenance tonight")
+        Some("Maintenance, next 24 h")
     }
 
-    /// Windows in progress, then those starting within [`TONIGHT`], soonest
+    /// Windows in progress, then those starting within [`AHEAD`], soonest
     /// first (cancelled and finished ones are left out): what they touch,
     /// their local start and end, kind and state. In progress shows as
     /// maintenance; a planned or announced window that breaks a rule as
@@ -369,7 +370,7 @@ impl Pane for MaintenancePane {
             .map(|w| (w, w.state_at(now)))
             .filter(|(w, state)| match state {
                 WindowState::InProgress => true,
-                WindowState::Planned | WindowState::Announced => w.start - now <= TONIGHT,
+                WindowState::Planned | WindowState::Announced => w.start - now <= AHEAD,
                 WindowState::Done | WindowState::Cancelled => false,
             })
             .collect();

@@ -122,6 +122,8 @@ pub struct Data {
     pub maintenance: Vec<crate::model::maintenance::MaintenanceWindow>,
     /// The latest view of each watched store, by (client, site).
     pub pos: BTreeMap<(String, String), crate::model::pos::StoreView>,
+    /// Each store's tile worked out from its view, by [`Data::set_pos`].
+    pos_display: BTreeMap<(String, String), pos::StoreDisplay>,
     /// The ticket desk's last view (Tickets pane).
     pub tickets: tickets::TicketsFeed,
     /// This year's usage reports (the `:usage` view).
@@ -150,7 +152,34 @@ impl Data {
             usage: crate::ui::usage::UsageView::default(),
             tally: RefCell::new(None),
             generation: 0,
+            pos_display: BTreeMap::new(),
         }
+    }
+
+    /// How many POS stores are in each state (the header's summary).
+    pub fn pos_counts(&self) -> BTreeMap<Status, usize> {
+        let mut counts = BTreeMap::new();
+        for v in self.pos.values() {
+            *counts.entry(v.status).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// Takes in a store's new view and works out its tile once, so frames
+    /// only draw it.
+    pub fn set_pos(&mut self, view: crate::model::pos::StoreView) {
+        let key = (view.client.clone(), view.site.clone());
+        self.pos_display
+            .insert(key.clone(), pos::StoreDisplay::new(&view));
+        self.pos.insert(key, view);
+    }
+
+    /// The tile built for this view, if it is the one `set_pos` took in
+    /// (a view changed in place has none: it is built when drawn).
+    pub fn pos_display(&self, view: &crate::model::pos::StoreView) -> Option<&pos::StoreDisplay> {
+        self.pos_display
+            .get(&(view.client.clone(), view.site.clone()))
+            .filter(|d| d.at == view.at)
     }
 
     /// Changes whenever a check's state changes (see `record`).
@@ -286,6 +315,10 @@ pub trait Pane {
     }
     /// The host under the selection (or open in a detail), for SSH.
     fn selected_host(&self, _data: &Data) -> Option<String> {
+        None
+    }
+    /// The ticket under the selection, by id (rows move as clocks run).
+    fn selected_ticket(&self, _data: &Data) -> Option<u64> {
         None
     }
     /// The pane's own actions worth a place in the footer.

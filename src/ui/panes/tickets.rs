@@ -14,11 +14,13 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui_textarea::TextArea;
+use std::collections::BTreeMap;
 
 use super::{Data, Handled, Pane, PaneCtx, PaneId};
-use crate::cli::tickets::{deadline_cell, local_time, short_duration};
+use crate::cli::tickets::{deadline_cell, local_time, quotas, short_duration};
 use crate::model::Status;
 use crate::model::tickets::{BoardRow, Clock, board};
+use crate::sources::tickets::StatusName;
 use crate::sources::tickets::desk::DeskView;
 use crate::ui::action::Action;
 use crate::ui::app::{App, Effect};
@@ -42,6 +44,11 @@ pub struct TicketsFeed {
     /// Bumped by `update` for each feed, so the pane can keep its board
     /// between frames.
     pub version: u64,
+    /// The statuses a ticket can be given (for the status editor).
+    pub statuses: Vec<StatusName>,
+    /// Calls so far this year per client, as the tracker counts them
+    /// (`None` when it could not be asked: the known tickets are counted).
+    pub calls: Option<BTreeMap<String, u32>>,
 }
 
 /// What the pane asks the ticket task to do.
@@ -60,18 +67,38 @@ pub enum TicketCmd {
         ticket: u64,
         text: String,
     },
+    /// Open a ticket.
+    Create {
+        client: String,
+        priority: String,
+        title: String,
+        description: String,
+    },
+    /// Give a ticket a status.
+    SetStatus {
+        ticket: u64,
+        status: String,
+    },
+    /// Read a ticket's whole history (its detail is open and a sync did
+    /// not need it).
+    History(u64),
     /// Open the URL in a browser (xdg-open), or show it.
     Open(String),
     Sync,
 }
 
 impl TicketCmd {
-    /// Timers and notes change the tracker or the store.
+    /// Timers, notes, new tickets and statuses change the tracker or the
+    /// store; reading, syncing and opening a page do not.
     pub fn mutates(&self) -> bool {
-        matches!(
-            self,
-            TicketCmd::Start(_) | TicketCmd::Stop { .. } | TicketCmd::Note { .. }
-        )
+        match self {
+            TicketCmd::Start(_)
+            | TicketCmd::Stop { .. }
+            | TicketCmd::Note { .. }
+            | TicketCmd::Create { .. }
+            | TicketCmd::SetStatus { .. } => true,
+            TicketCmd::History(_) | TicketCmd::Open(_) | TicketCmd::Sync => false,
+        }
     }
 }
 
@@ -85,6 +112,11 @@ pub enum EditorPurpose {
         then_start: Option<u64>,
     },
     Note {
+        ticket: u64,
+    },
+    /// `client:`, `priority:` and `title:` lines, then the description.
+    NewTicket,
+    Status {
         ticket: u64,
     },
 }
@@ -139,12 +171,19 @@ type BoardCache = std::cell::RefCell<Option<((u64, i64, String), std::rc::Rc<Vec
 
 #[derive(Default)]
 pub struct TicketsPane {
-    selected: usize,
+    /// The row last shown selected; `anchor` wins when its ticket is still
+    /// on the board (the order moves: a timer starts, a sync brings news).
+    /// Both are pinned whenever a frame or an action reads the selection,
+    /// so the ticket the operator saw is the one that stays selected.
+    selected: std::cell::Cell<usize>,
+    /// The selected ticket's id.
+    anchor: std::cell::Cell<Option<u64>>,
     detail: bool,
     filter: String,
     /// A frame asks for the board several times (title, summary, rows):
     /// it is built once per feed, second and filter.
     cache: BoardCache,
+    effects: Vec<Effect>,
 }
 
 impl TicketsPane {
@@ -166,8 +205,25 @@ impl TicketsPane {
 }
 
 impl TicketsPane {
-    fn clamp(&mut self, n: usize) {
-        self.selected = self.selected.min(n.saturating_sub(1));
+    /// The selected row: where the selected ticket is now, else the same
+    /// row number (the ticket left the board).
+    fn index(&self, rows: &[BoardRow]) -> usize {
+        let i = self
+            .anchor
+            .get()
+            .and_then(|id| rows.iter().position(|r| r.ticket.id == id))
+            .unwrap_or(self.selected.get())
+            .min(rows.len().saturating_sub(1));
+        self.select(i, rows);
+        i
+    }
+
+    fn select(&self, i: usize, rows: &[BoardRow]) {
+        let i = i.min(rows.len().saturating_sub(1));
+        self.selected.set(i);
+        if let Some(r) = rows.get(i) {
+            self.anchor.set(Some(r.ticket.id));
+        }
     }
 }
 
@@ -187,20 +243,45 @@ impl Pane for TicketsPane {
     }
 
     fn handle(&mut self, action: Action, data: &Data) -> Handled {
-        let n = self.board(data, &self.filter).len();
-        match action {
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
-            Action::PageUp => self.selected = self.selected.saturating_sub(10),
-            Action::PageDown => self.selected = (self.selected + 10).min(n.saturating_sub(1)),
-            Action::Top => self.selected = 0,
-            Action::Bottom => self.selected = n.saturating_sub(1),
-            Action::Select if n > 0 => self.detail = !self.detail,
-            Action::Back if self.detail => self.detail = false,
+        let rows = self.board(data, &self.filter);
+        let n = rows.len();
+        let at = self.index(&rows);
+        let to = match action {
+            Action::Up => at.saturating_sub(1),
+            Action::Down => at + 1,
+            Action::PageUp => at.saturating_sub(10),
+            Action::PageDown => at + 10,
+            Action::Top => 0,
+            Action::Bottom => n.saturating_sub(1),
+            Action::Select if n > 0 => {
+                self.detail = !self.detail;
+                // A ticket whose clock stopped before it last changed was
+                // synced without its newest history: read it now.
+                if let Some(r) = rows.get(at).filter(|_| self.detail) {
+                    if r.ticket.journals_as_of.is_some() {
+                        self.effects
+                            .push(Effect::Ticket(TicketCmd::History(r.ticket.id)));
+                    }
+                }
+                at
+            }
+            Action::Back if self.detail => {
+                self.detail = false;
+                at
+            }
             _ => return Handled::No,
-        }
-        self.clamp(n);
+        };
+        self.select(to, &rows);
         Handled::Yes
+    }
+
+    fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    fn selected_ticket(&self, data: &Data) -> Option<u64> {
+        let rows = self.board(data, &self.filter);
+        rows.get(self.index(&rows)).map(|r| r.ticket.id)
     }
 
     fn filter(&self) -> &str {
@@ -209,15 +290,21 @@ impl Pane for TicketsPane {
 
     fn set_filter(&mut self, filter: &str) {
         self.filter = filter.to_string();
-        self.selected = 0;
+        self.selected.set(0);
+        self.anchor.set(None);
     }
 
     fn selected(&self) -> Option<usize> {
-        Some(self.selected)
+        Some(self.selected.get())
     }
 
     fn hints(&self) -> Vec<Action> {
-        vec![Action::TimerToggle, Action::AddNote, Action::OpenTicket]
+        vec![
+            Action::TimerToggle,
+            Action::AddNote,
+            Action::NewTicket,
+            Action::SetStatus,
+        ]
     }
 
     fn worst(&self, data: &Data) -> Option<Status> {
@@ -267,8 +354,9 @@ impl Pane for TicketsPane {
         let [status, body] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
         frame.render_widget(Paragraph::new(status_line(data, view, theme)), status);
+        let selected = self.index(&rows);
         if self.detail {
-            if let Some(r) = rows.get(self.selected) {
+            if let Some(r) = rows.get(selected) {
                 render_detail(frame, body, r, data, theme);
                 return;
             }
@@ -283,16 +371,18 @@ impl Pane for TicketsPane {
         let w = body.width as usize;
         // id client deadline timer spent cost age, title takes the rest.
         let wide = w >= 110;
+        // id, client, deadline, timer, spent (with its flag), then cost
+        // (amount and currency) and age when wide.
         let fixed = if wide {
-            6 + 11 + 12 + 8 + 7 + 11 + 6
+            6 + 11 + 12 + 8 + 7 + 12 + 7
         } else {
-            6 + 9 + 10 + 7 + 6
+            6 + 9 + 12 + 7 + 7
         };
         let title_w = w.saturating_sub(fixed + 1).max(8);
         let mut lines = Vec::new();
         let head = if wide {
             format!(
-                "{:<6}{:<11}{:<tw$} {:<12}{:<8}{:>6} {:>11} {:>5}",
+                "{:<6}{:<11}{:<tw$} {:<12}{:<8}{:>6} {:>8}    {:>7}",
                 "#",
                 "CLIENT",
                 "TITLE",
@@ -317,7 +407,7 @@ impl Pane for TicketsPane {
         };
         lines.push(Line::from(Span::styled(head, theme.style(Role::Header))));
         let height = body.height.saturating_sub(1) as usize;
-        let start = self.selected.saturating_sub(height.saturating_sub(1));
+        let start = selected.saturating_sub(height.saturating_sub(1));
         for (i, r) in rows.iter().enumerate().skip(start).take(height) {
             let t = &r.ticket;
             let st = status_of(r);
@@ -372,14 +462,14 @@ impl Pane for TicketsPane {
                 ));
                 spans.push(Span::styled(
                     format!(
-                        "{:>6}",
+                        " {:>6}",
                         short_duration((data.now - t.created).to_std().unwrap_or_default())
                     ),
                     theme.style(Role::Muted),
                 ));
             }
             let mut line = Line::from(spans);
-            if i == self.selected && ctx.focused {
+            if i == selected && ctx.focused {
                 line = line.style(theme.style(Role::Selection));
             }
             lines.push(line);
@@ -463,6 +553,19 @@ fn status_line<'a>(data: &Data, view: &DeskView, theme: &crate::ui::theme::Theme
                 view.pending.len(),
                 if view.pending.len() == 1 { "y" } else { "ies" }
             ),
+            theme.style(Role::Warn),
+        ));
+    }
+    // Clients at 80 % of their yearly calls.
+    let quotas = quotas(&data.fleet, view, data.tickets.calls.as_ref(), data.now);
+    let near: Vec<String> = quotas
+        .iter()
+        .filter(|c| c.quota.warning())
+        .map(|c| format!("{} {}/{}", c.client, c.quota.used, c.quota.allowed))
+        .collect();
+    if !near.is_empty() {
+        spans.push(Span::styled(
+            format!("· calls {} ", near.join(", ")),
             theme.style(Role::Warn),
         ));
     }
@@ -551,6 +654,35 @@ fn render_detail(
             theme.style(Role::Text)
         },
     )));
+    if let Some(c) = t.client.as_deref().and_then(|client| {
+        let view = data.tickets.view.as_ref()?;
+        quotas(&data.fleet, view, data.tickets.calls.as_ref(), data.now)
+            .into_iter()
+            .find(|c| c.client == client)
+    }) {
+        let q = c.quota;
+        lines.push(Line::from(Span::styled(
+            format!(
+                "calls this year for {}: {}{} of {}{}",
+                c.client,
+                if c.complete { "" } else { "at least " },
+                q.used,
+                q.allowed,
+                if q.exceeded() {
+                    " · quota EXCEEDED"
+                } else if q.warning() {
+                    " · 80 % of the quota reached"
+                } else {
+                    ""
+                }
+            ),
+            if q.warning() {
+                theme.style(Role::Warn)
+            } else {
+                theme.style(Role::Text)
+            },
+        )));
+    }
     if let Some(url) = &t.url {
         lines.push(Line::from(Span::styled(
             url.clone(),
@@ -558,6 +690,12 @@ fn render_detail(
         )));
     }
     lines.push(Line::from(""));
+    if let Some(at) = t.journals_as_of {
+        lines.push(Line::from(Span::styled(
+            format!("history as of {}; reading the rest…", when(at)),
+            theme.style(Role::Muted),
+        )));
+    }
     if t.journals.is_empty() {
         lines.push(Line::from(Span::styled(
             "No notes yet.",
@@ -584,20 +722,28 @@ fn render_detail(
 
 /// The ticket actions, once the pane has passed on them.
 pub fn act(app: &mut App, action: Action) -> Vec<Effect> {
-    let filter = app
+    if action == Action::NewTicket {
+        let client = app
+            .pane(PaneId::Tickets)
+            .and_then(|p| p.selected_ticket(&app.data))
+            .and_then(|id| ticket_of(app, id))
+            .and_then(|t| t.client)
+            .or_else(|| app.data.fleet.clients.first().map(|c| c.id.clone()))
+            .unwrap_or_default();
+        open_editor(app, EditorPurpose::NewTicket);
+        if let Some(ed) = app.editor.as_mut() {
+            ed.area
+                .insert_str(format!("client: {client}\npriority: normal\ntitle: "));
+        }
+        return Vec::new();
+    }
+    let selected = app
         .pane(PaneId::Tickets)
-        .map(|p| p.filter().to_string())
-        .unwrap_or_default();
-    let index = app
-        .pane(PaneId::Tickets)
-        .and_then(|p| p.selected())
-        .unwrap_or(0);
-    let rows = rows(&app.data, &filter);
-    let Some(r) = rows.get(index) else {
+        .and_then(|p| p.selected_ticket(&app.data));
+    let Some(t) = selected.and_then(|id| ticket_of(app, id)) else {
         app.notify("no ticket selected");
         return Vec::new();
     };
-    let t = &r.ticket;
     let running = app.data.tickets.view.as_ref().and_then(|v| v.timer.clone());
     match action {
         Action::TimerToggle => match running {
@@ -607,27 +753,28 @@ pub fn act(app: &mut App, action: Action) -> Vec<Effect> {
             }
             Some(timer) => {
                 // Stop (and maybe switch): the comment first.
-                let title = app
-                    .data
-                    .tickets
-                    .view
-                    .as_ref()
-                    .and_then(|v| v.cached.tickets.iter().find(|x| x.id == timer.ticket))
-                    .map(|x| (x.title.clone(), x.client.clone()))
+                let (title, client) = ticket_of(app, timer.ticket)
+                    .map(|x| (x.title, x.client))
                     .unwrap_or_else(|| (format!("#{}", timer.ticket), None));
                 let then_start = (timer.ticket != t.id).then_some(t.id);
                 open_editor(
                     app,
                     EditorPurpose::StopComment {
                         ticket: timer.ticket,
-                        title: title.0,
-                        client: title.1,
+                        title,
+                        client,
                         then_start,
                     },
                 );
             }
         },
         Action::AddNote => open_editor(app, EditorPurpose::Note { ticket: t.id }),
+        Action::SetStatus => {
+            open_editor(app, EditorPurpose::Status { ticket: t.id });
+            if let Some(ed) = app.editor.as_mut() {
+                ed.area.insert_str(&t.status);
+            }
+        }
         Action::OpenTicket => match &t.url {
             Some(url) => return vec![Effect::Ticket(TicketCmd::Open(url.clone()))],
             None => app.notify(format!("#{} has no web page (built-in tracker)", t.id)),
@@ -635,6 +782,15 @@ pub fn act(app: &mut App, action: Action) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+fn ticket_of(app: &App, id: u64) -> Option<crate::model::tickets::Ticket> {
+    app.data
+        .tickets
+        .view
+        .as_ref()
+        .and_then(|v| v.cached.tickets.iter().find(|t| t.id == id))
+        .cloned()
 }
 
 /// Reopens the note editor with text the tracker did not take.
@@ -655,6 +811,23 @@ fn open_editor(app: &mut App, purpose: EditorPurpose) {
             None => format!(" Stop #{ticket}: what was done? "),
         },
         EditorPurpose::Note { ticket } => format!(" Note on #{ticket} "),
+        EditorPurpose::NewTicket => {
+            " New ticket: client, priority, title; then a description ".into()
+        }
+        EditorPurpose::Status { ticket } => {
+            let names: Vec<&str> = app
+                .data
+                .tickets
+                .statuses
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect();
+            if names.is_empty() {
+                format!(" Status of #{ticket} ")
+            } else {
+                format!(" Status of #{ticket} ({}) ", names.join(", "))
+            }
+        }
     };
     area.set_block(Block::default().borders(Borders::ALL).title(title));
     app.editor = Some(Editor { purpose, area });
@@ -670,6 +843,8 @@ pub fn editor_key(app: &mut App, key: crossterm::event::KeyEvent) -> Vec<Effect>
         app.notify(match ed.purpose {
             EditorPurpose::StopComment { .. } => "not stopped: the timer keeps running",
             EditorPurpose::Note { .. } => "note cancelled",
+            EditorPurpose::NewTicket => "no ticket opened",
+            EditorPurpose::Status { .. } => "status unchanged",
         });
         return Vec::new();
     }
@@ -694,11 +869,99 @@ pub fn editor_key(app: &mut App, key: crossterm::event::KeyEvent) -> Vec<Effect>
                 app.notify("empty note not sent");
                 Vec::new()
             }
+            EditorPurpose::NewTicket => match parse_new_ticket(&text, &app.data.fleet) {
+                Ok(cmd) => vec![Effect::Ticket(cmd)],
+                Err(why) => {
+                    // Keep the text: the operator fixes the line and saves again.
+                    app.notify(why);
+                    app.editor = Some(ed);
+                    Vec::new()
+                }
+            },
+            EditorPurpose::Status { ticket } => {
+                let known = &app.data.tickets.statuses;
+                let found = known
+                    .iter()
+                    .find(|s| s.name.eq_ignore_ascii_case(&text))
+                    .map(|s| s.name.clone());
+                match found {
+                    Some(status) => vec![Effect::Ticket(TicketCmd::SetStatus { ticket, status })],
+                    // Statuses not read yet: the tracker judges the name.
+                    None if known.is_empty() && !text.is_empty() => {
+                        vec![Effect::Ticket(TicketCmd::SetStatus {
+                            ticket,
+                            status: text,
+                        })]
+                    }
+                    None => {
+                        let names: Vec<&str> = known.iter().map(|s| s.name.as_str()).collect();
+                        app.notify(format!(
+                            "no status '{}': one of {}",
+                            crate::sanitize::clean_short(&text, 30),
+                            names.join(", ")
+                        ));
+                        app.editor = Some(ed);
+                        Vec::new()
+                    }
+                }
+            }
         };
     }
     ed.area.input(key);
     app.editor = Some(ed);
     Vec::new()
+}
+
+/// The new-ticket editor's text: `client:`, `priority:` and `title:`
+/// lines (any order), then the description. The client must be one of the
+/// fleet's.
+pub fn parse_new_ticket(text: &str, fleet: &crate::model::Fleet) -> Result<TicketCmd, String> {
+    let (mut client, mut priority, mut title) = (None, None, None);
+    let mut description = Vec::new();
+    let mut head = true;
+    for line in text.lines() {
+        if head {
+            if line.trim().is_empty() {
+                head = false;
+                continue;
+            }
+            let (key, value) = line.split_once(':').unwrap_or((line, ""));
+            let value = value.trim().to_string();
+            match key.trim().to_ascii_lowercase().as_str() {
+                "client" => client = Some(value),
+                "priority" => priority = Some(value),
+                "title" => title = Some(value),
+                _ => {
+                    head = false;
+                    description.push(line);
+                }
+            }
+        } else {
+            description.push(line);
+        }
+    }
+    let client = client
+        .filter(|c| !c.is_empty())
+        .ok_or("a 'client:' line is needed")?;
+    if fleet.client(&client).is_none() {
+        let known: Vec<&str> = fleet.clients.iter().map(|c| c.id.as_str()).collect();
+        return Err(format!(
+            "unknown client '{}': one of {}",
+            crate::sanitize::clean_short(&client, 30),
+            known.join(", ")
+        ));
+    }
+    let title = title
+        .filter(|t| !t.is_empty())
+        .ok_or("the 'title:' line is empty")?;
+    Ok(TicketCmd::Create {
+        client,
+        priority: priority
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "normal".into()),
+        title,
+        description: description.join("\n").trim().to_string(),
+    })
 }
 
 /// Pasted text goes into the open editor.

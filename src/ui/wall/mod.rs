@@ -3,7 +3,7 @@
 //! below, sections to read from across the room: each client's worst
 //! state, then whatever each pane offers the wall through
 //! [`Pane::wall_lines`](super::panes::Pane::wall_lines) (open incidents,
-//! tickets nearest their deadline, tonight's maintenance, stores whose
+//! tickets nearest their deadline, the next 24 h of maintenance, stores whose
 //! tills are at risk). When the sections do not fit they are cut into
 //! pages that rotate on the clock, so every screen of the wall is seen.
 //!
