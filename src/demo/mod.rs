@@ -167,8 +167,6 @@ pub fn seed_in_background(writer: WriteHandle, fleet: Arc<Fleet>, now: DateTime<
             for w in maintenance::windows(now) {
                 let _ = writer.send(WriteOp::SaveWindow(w));
             }
-            // A year of usage samples: a few thousand rows, with the week.
-            let _ = writer.send(WriteOp::Usage(usage::samples(&fleet, now)));
             let days = SEED_DAYS.min(7);
             let recent: Vec<_> = fleet
                 .checks()
@@ -179,6 +177,15 @@ pub fn seed_in_background(writer: WriteHandle, fleet: Arc<Fleet>, now: DateTime<
                 return;
             }
             let _ = recent_tx.send(());
+            // A year of usage samples (a few thousand rows), after the week
+            // the engine waits for.
+            if writer
+                .send(WriteOp::Usage(usage::samples(&fleet, now)))
+                .is_err()
+                || writer.flush().is_err()
+            {
+                return;
+            }
             tracing::info!(
                 rows,
                 ms = started.elapsed().as_millis() as u64,

@@ -168,8 +168,8 @@ pub fn samples(fleet: &Fleet, now: DateTime<Utc>) -> Vec<UsageSample> {
 }
 
 /// The Odoo stand-in's records for the usage meters: users with their last
-/// login, the mails and SMS of the day just over (and a few failed ones,
-/// which do not count), and attachments adding up to the day's volume.
+/// login, the mails and SMS of the last weeks (and a few failed ones, which
+/// do not count), and attachments adding up to the day's volume.
 pub fn fill_odoo(db: &mut OdooDb, fleet: &Fleet, now: DateTime<Utc>) {
     let Some(client) = fleet.clients.iter().find(|c| c.id == "cagette") else {
         return;
@@ -192,7 +192,12 @@ pub fn fill_odoo(db: &mut OdooDb, fleet: &Fleet, now: DateTime<Utc>) {
     let mut mails = Vec::new();
     let mut sms = Vec::new();
     let mut id = 1000;
-    for day in [yesterday, today] {
+    // The days the sampler may catch up, with the seeded figures, so a
+    // round that runs before the seeding lands reads the same numbers.
+    let first = today
+        .checked_sub_days(Days::new(crate::engine::usage::CATCH_UP_DAYS + 1))
+        .unwrap_or(today);
+    for day in first.iter_days().take_while(|d| *d <= today) {
         let at = noon(day);
         for _ in 0..daily("cagette", Meter::Emails, day) {
             id += 1;

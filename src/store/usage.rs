@@ -71,8 +71,19 @@ pub(super) fn apply(conn: &Connection, samples: Vec<UsageSample>) -> rusqlite::R
     Ok(())
 }
 
+/// `YYYY-MM-DD` read by hand: the report reads a row per client, meter
+/// and day, and chrono's format parser was most of its time.
 fn parse_day(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)
 }
 
 impl Reader {
@@ -90,16 +101,18 @@ impl Reader {
                  WHERE day < ?1 AND kind = 'total' GROUP BY client, meter",
             )?;
             let mut rows = q.query([&first])?;
+            let mut group = None;
             while let Some(r) = rows.next()? {
-                push(&mut out, r)?;
+                push(&mut out, &mut group, r)?;
             }
             let mut q = conn.prepare_cached(
                 "SELECT client, meter, day, kind, value, error FROM usage_samples
                  WHERE day >= ?1 AND day <= ?2 ORDER BY client, meter, day",
             )?;
             let mut rows = q.query([&first, &last])?;
+            let mut group = None;
             while let Some(r) = rows.next()? {
-                push(&mut out, r)?;
+                push(&mut out, &mut group, r)?;
             }
             let mut q = conn.prepare_cached(
                 "SELECT client, month, user FROM usage_users
@@ -155,29 +168,51 @@ impl Reader {
 
 /// One sample row (client, meter, day, kind, value, error) into `out`;
 /// a row the model cannot read (an unknown meter, a damaged value) is
-/// skipped.
-fn push(out: &mut BTreeMap<String, ClientUsage>, r: &rusqlite::Row) -> rusqlite::Result<()> {
-    let client: String = r.get(0)?;
-    let meter: String = r.get(1)?;
-    let day: String = r.get(2)?;
-    let kind: Option<String> = r.get(3)?;
-    let value: Option<i64> = r.get(4)?;
-    let error: Option<String> = r.get(5)?;
-    let (Some(meter), Some(day)) = (Meter::from_key(&meter), parse_day(&day)) else {
+/// skipped. Rows come grouped by client and meter: `group` remembers the
+/// group, so a row costs no lookup and no allocation but its error's.
+fn push(
+    out: &mut BTreeMap<String, ClientUsage>,
+    last: &mut Option<(String, Meter)>,
+    r: &rusqlite::Row,
+) -> rusqlite::Result<()> {
+    let text = |i: usize| -> rusqlite::Result<Option<&str>> {
+        Ok(match r.get_ref(i)? {
+            rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t).ok(),
+            _ => None,
+        })
+    };
+    let (Some(client), Some(meter), Some(day)) = (text(0)?, text(1)?, text(2)?) else {
         return Ok(());
     };
-    let outcome = match (kind, value) {
-        (Some(k), Some(v)) => match Reading::from_parts(&k, u64::try_from(v).unwrap_or(0)) {
+    let (Some(meter), Some(day)) = (Meter::from_key(meter), parse_day(day)) else {
+        return Ok(());
+    };
+    let value: Option<i64> = r.get(4)?;
+    let outcome = match (text(3)?, value) {
+        (Some(k), Some(v)) => match Reading::from_parts(k, u64::try_from(v).unwrap_or(0)) {
             Some(r) => Ok(r),
             None => return Ok(()),
         },
-        _ => Err(error.unwrap_or_else(|| "no reading".into())),
+        _ => Err(text(5)?.unwrap_or("no reading").to_string()),
     };
-    out.entry(client)
-        .or_default()
-        .samples
-        .entry(meter)
-        .or_default()
-        .push(DaySample { day, outcome });
+    let same = last
+        .as_ref()
+        .is_some_and(|(c, m)| c == client && *m == meter);
+    if !same {
+        *last = Some((client.to_string(), meter));
+    }
+    let Some((c, _)) = last.as_ref() else {
+        return Ok(());
+    };
+    let samples = match out.get_mut(c.as_str()) {
+        Some(u) => u.samples.entry(meter).or_default(),
+        None => out
+            .entry(c.clone())
+            .or_default()
+            .samples
+            .entry(meter)
+            .or_default(),
+    };
+    samples.push(DaySample { day, outcome });
     Ok(())
 }

@@ -449,6 +449,7 @@ fn spawn_follower(
         // The newest POS round read from a daemon's store.
         let mut pos_after: Option<i64> = None;
         let mut usage_read: Option<std::time::Instant> = None;
+        let mut usage_empty = true;
         loop {
             let hb = reader.heartbeat("daemon").ok().flatten();
             let alive = store::daemon_alive(hb.as_ref(), Utc::now(), DAEMON_MAX_AGE);
@@ -508,13 +509,22 @@ fn spawn_follower(
                     Err(e) => tracing::warn!("backups not read: {e}"),
                 }
             }
-            // Usage moves once a day: every minute is plenty.
-            if usage_read.is_none_or(|t| moved && t.elapsed() >= USAGE_EVERY) {
+            // Usage moves once a day: every minute is plenty, but while the
+            // store holds none (seeding, a first sampling) look each second.
+            let usage_every = if usage_empty {
+                Duration::from_secs(1)
+            } else {
+                USAGE_EVERY
+            };
+            if usage_read.is_none_or(|t| moved && t.elapsed() >= usage_every) {
                 usage_read = Some(std::time::Instant::now());
                 let now = Utc::now();
-                let year = chrono::Datelike::year(&now.with_timezone(&tz));
+                // The year of the last complete day: on 1 January, last year's.
+                let year =
+                    chrono::Datelike::year(&(now - chrono::TimeDelta::days(1)).with_timezone(&tz));
                 match reader.usage(year) {
                     Ok(mut stored) => {
+                        usage_empty = stored.is_empty();
                         let reports = crate::model::usage::fleet_reports(
                             &fleet,
                             &mut stored,

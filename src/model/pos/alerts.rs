@@ -18,6 +18,11 @@ pub struct Condition {
     /// `Down` (critical) or `Degraded` (warning).
     pub severity: Status,
     pub message: String,
+    /// When the condition began, when the data says so (a session left open
+    /// since closing plus the allowance): it has lasted since then, not
+    /// since it was first observed. `None` for what only observation tells
+    /// (a till that stops answering).
+    pub began: Option<DateTime<Utc>>,
 }
 
 impl Condition {
@@ -26,6 +31,15 @@ impl Condition {
             key: key.into(),
             severity,
             message: message.into(),
+            began: None,
+        }
+    }
+
+    /// The same condition, known to have begun at `at`.
+    pub fn began_at(self, at: DateTime<Utc>) -> Condition {
+        Condition {
+            began: Some(at),
+            ..self
         }
     }
 }
@@ -89,6 +103,9 @@ impl AlertTracker {
                     t.alert.message.clone_from(&c.message);
                 }
                 None => {
+                    // Known from the data: it has lasted since it began,
+                    // so a session left open all night is shown at once.
+                    let began = c.began.map_or(now, |b| b.min(now));
                     self.tracked.insert(
                         c.key.clone(),
                         Tracked {
@@ -96,10 +113,10 @@ impl AlertTracker {
                                 key: c.key.clone(),
                                 severity: c.severity,
                                 message: c.message.clone(),
-                                since: now,
+                                since: began,
                                 occurrences: 1,
                             },
-                            run_since: now,
+                            run_since: began,
                             cleared_at: None,
                             raised: false,
                         },
@@ -133,6 +150,31 @@ impl AlertTracker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_condition_whose_start_is_known_is_an_alert_once_it_has_lasted_the_minimum() {
+        let min = std::time::Duration::from_secs(300);
+        let merge = std::time::Duration::from_secs(3600);
+        let at = |m: i64| t(0) + TimeDelta::minutes(m);
+        let mut tr = AlertTracker::default();
+        // Left open since 19 h: shown at the first look, dated from then.
+        let open = Condition::new("session-left-open:7", Status::Degraded, "left open")
+            .began_at(at(-19 * 60));
+        let a = tr.update(at(0), std::slice::from_ref(&open), min, merge);
+        assert_eq!((a.len(), a[0].since), (1, at(-19 * 60)));
+        // Begun a minute ago: still under the minimum.
+        let mut tr = AlertTracker::default();
+        let recent = open.clone().began_at(at(-1));
+        assert!(
+            tr.update(at(0), std::slice::from_ref(&recent), min, merge)
+                .is_empty()
+        );
+        assert_eq!(tr.update(at(4), &[recent], min, merge).len(), 1);
+        // A start in the future (clock skew) counts from now.
+        let mut tr = AlertTracker::default();
+        let skewed = open.began_at(at(30));
+        assert!(tr.update(at(0), &[skewed], min, merge).is_empty());
+    }
     use std::time::Duration;
 
     fn t(min: i64) -> DateTime<Utc> {

@@ -120,30 +120,40 @@ pub fn conditions(
                 && started_before_close
                 && now >= close + delta(settings.closing_stuck_after)
             {
-                out.push(Condition::new(
-                    format!("session-stuck:{}", s.id),
-                    sev,
-                    format!("session {} stuck in closing control", s.name),
-                ));
+                out.push(
+                    Condition::new(
+                        format!("session-stuck:{}", s.id),
+                        sev,
+                        format!("session {} stuck in closing control", s.name),
+                    )
+                    .began_at(close + delta(settings.closing_stuck_after)),
+                );
             } else if let Some(missed) = left_open_past(site, settings, s, now) {
-                out.push(Condition::new(
-                    format!("session-left-open:{}", s.id),
-                    sev,
-                    format!(
-                        "session {} ({}) still open after closing at {}",
-                        s.name,
-                        s.config,
-                        fmt_local(site, missed)
-                    ),
-                ));
+                out.push(
+                    Condition::new(
+                        format!("session-left-open:{}", s.id),
+                        sev,
+                        format!(
+                            "session {} ({}) still open after closing at {}",
+                            s.name,
+                            s.config,
+                            fmt_local(site, missed)
+                        ),
+                    )
+                    .began_at(missed + delta(settings.left_open_after)),
+                );
             }
         }
         if s.rescue {
-            out.push(Condition::new(
+            let rescue = Condition::new(
                 format!("session-rescue:{}", s.id),
                 sev,
                 format!("rescue session {} to check and close", s.name),
-            ));
+            );
+            out.push(match s.start_at {
+                Some(start) => rescue.began_at(start),
+                None => rescue,
+            });
         }
     }
     if let Some(today) = day::today(site, now) {
@@ -163,14 +173,17 @@ pub fn conditions(
                         && s.start_at.is_some_and(|t| t >= since && t <= now)
                 });
                 if !opened_today {
-                    out.push(Condition::new(
-                        format!("session-not-opened:{config}"),
-                        sev,
-                        format!(
-                            "no session opened on {config} since {}",
-                            fmt_local(site, today.open)
-                        ),
-                    ));
+                    out.push(
+                        Condition::new(
+                            format!("session-not-opened:{config}"),
+                            sev,
+                            format!(
+                                "no session opened on {config} since {}",
+                                fmt_local(site, today.open)
+                            ),
+                        )
+                        .began_at(due),
+                    );
                 }
             }
         }
