@@ -403,6 +403,70 @@ fn the_header_counts_pos_stores_and_critical_ones() {
     assert!(narrow.contains("POS ✖ 1 ● 1"), "{narrow}");
 }
 
+/// A store's tile is worked out when its view arrives, not per frame; what
+/// it draws is exactly what the tile built at drawing time draws (a view
+/// put in place without `update`), at any size.
+#[test]
+fn pos_tiles_worked_out_on_update_draw_the_same_as_built_when_drawn() {
+    use vigie::model::pos::{Alert, Reading, UplinkRole};
+    let mut views: Vec<_> = common::app().data.pos.values().cloned().collect();
+    let now = common::now();
+    for (i, v) in views.iter_mut().enumerate() {
+        v.at = now;
+        v.status = if i == 0 {
+            Status::Down
+        } else {
+            Status::Degraded
+        };
+        v.uplinks = vec![
+            (UplinkRole::Main, Reading::down("refused")),
+            (UplinkRole::Backup, Reading::up(12)),
+        ];
+        v.active = Some(Ok(UplinkRole::Backup));
+        let mut t = now - chrono::TimeDelta::hours(10);
+        while t < now {
+            let s = match (t.timestamp() / 1800) % 5 {
+                0 => Status::Down,
+                1 => Status::Degraded,
+                _ => Status::Up,
+            };
+            v.timeline
+                .push(t, s, Some(UplinkRole::Main), chrono::TimeDelta::minutes(1));
+            t += chrono::TimeDelta::seconds(20);
+        }
+        v.alerts = vec![Alert {
+            key: "till-down:1".into(),
+            severity: v.status,
+            message: "till 1 unreachable \u{1b}[2J".into(),
+            since: now - chrono::TimeDelta::minutes(5),
+            occurrences: 2,
+        }];
+    }
+    let mut updated = common::app();
+    let mut placed = common::app();
+    for app in [&mut updated, &mut placed] {
+        app.focus = PaneId::Pos;
+        app.zoomed = true;
+    }
+    for v in views {
+        placed
+            .data
+            .pos
+            .insert((v.client.clone(), v.site.clone()), v.clone());
+        update(&mut updated, Msg::Pos(Box::new(v)));
+    }
+    for (w, h) in [(80, 24), (200, 60), (60, 12)] {
+        let a = snapshot::frame(&updated, w, h).unwrap();
+        let b = snapshot::frame(&placed, w, h).unwrap();
+        assert_eq!(snapshot::styled(&a), snapshot::styled(&b), "{w}x{h}");
+        let text = snapshot::text(&a);
+        assert!(text.contains('█') && text.contains('▅'), "{text}");
+    }
+    let text = snapshot::text(&snapshot::frame(&updated, 200, 60).unwrap());
+    assert!(text.contains("till 1 unreachable ␛[2J since"), "{text}");
+    assert!(text.contains("×2"), "{text}");
+}
+
 // Snapshots: what the operator sees, with styles where themes matter.
 
 #[test]
