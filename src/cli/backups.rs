@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::check::Verdict;
 use super::setup::{self, NoConfig};
-use super::{Cli, CliError};
+use super::{Cli, CliError, check_client};
 use crate::engine::backups::list_once;
 use crate::model::backup::{
     BackupRun, DayState, Overview, RunOutcome, SourceRecord, month_days, overview,
@@ -106,15 +106,8 @@ pub async fn run(
     }
     let setup = setup::load(cli, false, NoConfig::Refuse).await?;
     let mut fleet = setup.config.fleet.clone();
+    check_client(&fleet, client)?;
     if let Some(c) = client {
-        if fleet.client(c).is_none() {
-            let known: Vec<&str> = fleet.clients.iter().map(|c| c.id.as_str()).collect();
-            return Err(CliError::input(format!(
-                "unknown client '{}', expected one of: {}",
-                clean_short(c, 40),
-                known.join(", ")
-            )));
-        }
         fleet.backups.retain(|b| b.client == c);
     }
     let records = records(&fleet, &setup.config.ssh, &setup.db, setup.demo.is_some()).await;

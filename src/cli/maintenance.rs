@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use clap::{Args, Subcommand};
 
 use super::setup::{self, NoConfig};
-use super::{Cli, CliError};
+use super::{Cli, CliError, check_client};
 use crate::config::parse_duration;
 use crate::model::Fleet;
 use crate::model::maintenance::fleet::{affected_clients, scope};
@@ -126,14 +126,7 @@ fn target(fleet: &Fleet, t: &TargetArgs) -> Result<Target, CliError> {
         return Ok(Target::Host(h.clone()));
     }
     let c = t.client.clone().unwrap_or_default();
-    if fleet.client(&c).is_none() {
-        let known: Vec<&str> = fleet.clients.iter().map(|c| c.id.as_str()).collect();
-        return Err(CliError::input(format!(
-            "unknown client '{}', expected one of: {}",
-            sanitize::clean_short(&c, 40),
-            known.join(", ")
-        )));
-    }
+    check_client(fleet, Some(&c))?;
     Ok(Target::Client(c))
 }
 

@@ -340,3 +340,32 @@ pub fn main(started: Instant) -> ExitCode {
         }
     }
 }
+
+/// Refuses a `--client` the configuration does not know, naming the ones it
+/// does (the operator's text cleaned, as everything shown).
+pub(crate) fn check_client(
+    fleet: &crate::model::Fleet,
+    client: Option<&str>,
+) -> Result<(), CliError> {
+    if let Some(c) = client {
+        if fleet.client(c).is_none() {
+            let known: Vec<&str> = fleet.clients.iter().map(|c| c.id.as_str()).collect();
+            return Err(CliError::input(format!(
+                "unknown client '{}', expected one of: {}",
+                crate::sanitize::clean_short(c, 40),
+                known.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// One CSV field: quoted (quotes doubled) when it holds a comma, a quote or
+/// a line break.
+pub(crate) fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}

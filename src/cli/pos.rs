@@ -6,7 +6,7 @@ use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::setup::{self, NoConfig};
-use super::{Cli, CliError};
+use super::{Cli, CliError, check_client};
 use crate::engine;
 use crate::model::Status;
 use crate::model::pos::StoreView;
@@ -22,15 +22,7 @@ pub async fn run(cli: &Cli, client: Option<&str>, format: &str) -> Result<u8, Cl
     }
     let setup = setup::load(cli, false, NoConfig::Refuse).await?;
     let fleet = &setup.config.fleet;
-    if let Some(c) = client {
-        if fleet.client(c).is_none() {
-            let known: Vec<&str> = fleet.clients.iter().map(|c| c.id.as_str()).collect();
-            return Err(CliError::input(format!(
-                "--client {c}: unknown client, expected one of {}",
-                known.join(", ")
-            )));
-        }
-    }
+    check_client(fleet, client)?;
     let sources = Sources::new()
         .map_err(|e| CliError::input(format!("cannot build the HTTP client: {e}")))?;
     let mut views: Vec<StoreView> = engine::pos::run_once(fleet, &sources)

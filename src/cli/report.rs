@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::setup::{self, NoConfig};
-use super::{Cli, CliError};
+use super::{Cli, CliError, check_client, csv_field};
 use crate::model::availability::{self, Availability, Interval};
 use crate::model::maintenance;
 use crate::model::{Client, EnvKind, Fleet, Status};
@@ -230,14 +230,6 @@ pub fn markdown(reports: &[ClientReport], month: &str) -> String {
     out
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 pub fn csv(reports: &[ClientReport]) -> String {
     let mut out = String::from(
         "client,name,from,to,availability_pct,target_pct,down_s,maintenance_s,unknown_s,no_data_s,incidents,credit_pct,credit,currency\n",
@@ -320,16 +312,7 @@ pub async fn run(
     }
     let setup = setup::load(cli, false, NoConfig::Refuse).await?;
     let fleet = &setup.config.fleet;
-    if let Some(c) = client {
-        if fleet.client(c).is_none() {
-            let known: Vec<&str> = fleet.clients.iter().map(|c| c.id.as_str()).collect();
-            return Err(CliError::input(format!(
-                "unknown client '{}', expected one of: {}",
-                sanitize::clean_short(c, 40),
-                known.join(", ")
-            )));
-        }
-    }
+    check_client(fleet, client)?;
     let writer = Writer::spawn(&setup.db).map_err(|e| CliError::input(e.to_string()))?;
     if setup.demo.is_some() {
         // The demo's history, written before the report reads it.

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::setup::{self, NoConfig};
-use super::{Cli, CliError};
+use super::{Cli, CliError, check_client};
 use crate::model::Fleet;
 use crate::model::availability::parse_month;
 use crate::model::tickets::{self, BoardRow, Clock, LocalTime, Quota, TimesheetLine};
@@ -23,20 +23,6 @@ use crate::sanitize;
 use crate::sources::tickets::desk::{Desk, DeskView, backend_from};
 use crate::sources::tickets::operator;
 use crate::store::tickets::TicketStore;
-
-fn check_client(fleet: &Fleet, client: Option<&str>) -> Result<(), CliError> {
-    if let Some(c) = client {
-        if fleet.client(c).is_none() {
-            let known: Vec<&str> = fleet.clients.iter().map(|c| c.id.as_str()).collect();
-            return Err(CliError::input(format!(
-                "unknown client '{}', expected one of: {}",
-                sanitize::clean_short(c, 40),
-                known.join(", ")
-            )));
-        }
-    }
-    Ok(())
-}
 
 fn desk(fleet: &Fleet, db: &std::path::Path) -> Result<Desk, CliError> {
     let who = operator();

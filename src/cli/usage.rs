@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 
 use super::setup::{self, NoConfig};
-use super::{Cli, CliError};
+use super::{Cli, CliError, check_client, csv_field};
 use crate::model::Fleet;
 use crate::model::usage::{UsageReport, fleet_reports};
 use crate::sanitize;
@@ -87,14 +87,6 @@ pub fn markdown(reports: &[UsageReport], year: i32) -> String {
         }
     }
     out
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 /// One row per billed item; then one row per gap and per flagged counter
@@ -204,16 +196,7 @@ pub async fn run(cli: &Cli, year: i32, client: Option<&str>, format: &str) -> Re
     }
     let setup = setup::load(cli, false, NoConfig::Refuse).await?;
     let fleet = &setup.config.fleet;
-    if let Some(c) = client {
-        if fleet.client(c).is_none() {
-            let known: Vec<&str> = fleet.clients.iter().map(|c| c.id.as_str()).collect();
-            return Err(CliError::input(format!(
-                "unknown client '{}', expected one of: {}",
-                sanitize::clean_short(c, 40),
-                known.join(", ")
-            )));
-        }
-    }
+    check_client(fleet, client)?;
     let now = Utc::now();
     if setup.demo.is_some() {
         // The demo's year of samples, written before the report reads it.
