@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -16,11 +16,14 @@ use serde_json::{Map, Value};
 use support::sshd::{KeyPair, Sshd, SshdConfig, free_port, options};
 use vigie::demo::odoo::{self, OdooDb, User};
 use vigie::model::ssh::SshTarget;
-use vigie::model::usage::{Meter, MeterSource, Reading, ReadingKind, day_span};
+use vigie::model::usage::{
+    ClientUsage, DayFigure, DaySample, Meter, MeterSource, Reading, ReadingKind, UsagePrices,
+    UserCount, day_span, yearly_report,
+};
 use vigie::sources::odoo::{JsonRpc, OdooApi};
 use vigie::sources::usage::{UsageContext, read};
 use vigie::store::usage::UsageSample;
-use vigie::store::{Reader, WriteOp, Writer};
+use vigie::store::{Reader, SCHEMA_VERSION, WriteOp, Writer, migrations};
 
 const KEY: &str = "usage-test-key";
 
@@ -637,4 +640,319 @@ fn vigie_usage_prints_one_line_per_billed_item_and_the_gaps() {
         &["--demo", "usage", "--year", &y, "--format", "xml"],
     );
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// What the day rows say, read one by one (each counter's last reading
+/// before the year, the year's samples in day order, the identities named
+/// per month): the report's input computed without the monthly rows.
+fn by_day(path: &Path, year: i32) -> BTreeMap<String, ClientUsage> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let first = day(year, 1, 1);
+    let last = day(year, 12, 31);
+    let mut before: BTreeMap<(String, Meter), DaySample> = BTreeMap::new();
+    let mut out: BTreeMap<String, ClientUsage> = BTreeMap::new();
+    let mut q = conn
+        .prepare(
+            "SELECT client, meter, day, kind, value, error FROM usage_samples
+             ORDER BY client, meter, day",
+        )
+        .unwrap();
+    let rows = q
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<i64>>(4)?,
+                r.get::<_, Option<String>>(5)?,
+            ))
+        })
+        .unwrap();
+    for row in rows {
+        let (client, meter, on, kind, value, error) = row.unwrap();
+        let meter = Meter::from_key(&meter).unwrap();
+        let on = NaiveDate::parse_from_str(&on, "%Y-%m-%d").unwrap();
+        let outcome = match (kind, value) {
+            (Some(k), Some(v)) => match Reading::from_parts(&k, v as u64) {
+                Some(r) => Ok(r),
+                None => continue,
+            },
+            _ => Err(error.unwrap_or_else(|| "no reading".into())),
+        };
+        let sample = DaySample { day: on, outcome };
+        if on < first {
+            if matches!(sample.outcome, Ok(Reading::Total(_))) {
+                before.insert((client, meter), sample);
+            }
+        } else if on <= last {
+            let samples = out.entry(client).or_default().samples.entry(meter);
+            samples.or_default().push(sample);
+        }
+    }
+    for ((client, meter), sample) in before {
+        let samples = out.entry(client).or_default().samples.entry(meter);
+        samples.or_default().insert(0, sample);
+    }
+    let mut q = conn
+        .prepare("SELECT client, month, user FROM usage_users")
+        .unwrap();
+    let rows = q
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .unwrap();
+    let mut named: BTreeMap<String, BTreeMap<u32, BTreeSet<String>>> = BTreeMap::new();
+    for row in rows {
+        let (client, month, user) = row.unwrap();
+        if month[..4] == year.to_string() {
+            let m: u32 = month[5..7].parse().unwrap();
+            let months = named.entry(client).or_default();
+            months.entry(m).or_default().insert(user);
+        }
+    }
+    for (client, months) in named {
+        let u = out.entry(client).or_default();
+        let year_ids: BTreeSet<&String> = months.values().flatten().collect();
+        u.users_in_year = year_ids.len() as u64;
+        u.users_by_month = months
+            .iter()
+            .map(|(m, ids)| (*m, ids.len() as u64))
+            .collect();
+    }
+    out
+}
+
+fn named(client: &str, meter: Meter, on: NaiveDate, value: u64, users: &[&str]) -> UsageSample {
+    UsageSample {
+        users: users.iter().map(|u| u.to_string()).collect(),
+        ..sample(client, meter, on, Ok(Reading::Day(value)))
+    }
+}
+
+/// A year of two clients through the writer: e-mails, documents, active
+/// users (named) and an SMS counter; gaps with causes, June never sampled,
+/// the counter reset on 15 August; days read twice.
+fn write_a_year(writer: &Writer) {
+    use chrono::Datelike;
+    let mut samples = vec![
+        sample("c", Meter::Sms, day(2025, 12, 30), Ok(Reading::Total(50))),
+        sample("c", Meter::Sms, day(2025, 12, 31), Ok(Reading::Total(100))),
+    ];
+    let mut sms = 100;
+    for (i, on) in day(2026, 1, 1)
+        .iter_days()
+        .take_while(|d| d.year() == 2026)
+        .enumerate()
+    {
+        if on.month() == 6 {
+            continue;
+        }
+        let failed = (day(2026, 3, 4)..=day(2026, 3, 6)).contains(&on);
+        for client in ["c", "d"] {
+            let emails = if failed {
+                Err("Odoo unreachable: no answer within 30s".to_string())
+            } else {
+                Ok(Reading::Day(10 + i as u64 % 7))
+            };
+            samples.push(sample(client, Meter::Emails, on, emails));
+            let docs = if i % 50 == 7 {
+                Err("du: cannot read /srv/docs".to_string())
+            } else {
+                Ok(Reading::Level(15_000_000_000 + i as u64 * 1_000_000))
+            };
+            samples.push(sample(client, Meter::Documents, on, docs));
+            let who = [format!("u{}", i % 9), format!("u{}", (i + 4) % 9)];
+            let who: Vec<&str> = who.iter().map(String::as_str).collect();
+            samples.push(named(client, Meter::ActiveUsers, on, 2, &who));
+        }
+        sms = if on == day(2026, 8, 15) { 3 } else { sms + 4 };
+        if i % 31 != 20 {
+            samples.push(sample("c", Meter::Sms, on, Ok(Reading::Total(sms))));
+        }
+    }
+    writer.send(WriteOp::Usage(samples)).unwrap();
+    // Days read again: a success replaces a success, a failure never
+    // replaces a success, a success replaces a failure.
+    writer
+        .send(WriteOp::Usage(vec![
+            sample("c", Meter::Emails, day(2026, 2, 10), Ok(Reading::Day(99))),
+            sample("c", Meter::Emails, day(2026, 4, 1), Err("refused".into())),
+            sample("c", Meter::Emails, day(2026, 3, 5), Ok(Reading::Day(1))),
+            named("c", Meter::ActiveUsers, day(2026, 2, 10), 2, &["u1", "new"]),
+        ]))
+        .unwrap();
+    writer.flush().unwrap();
+}
+
+fn figure_on(report: &vigie::model::usage::MeterYear, on: NaiveDate) -> &DayFigure {
+    &report.days.iter().find(|(d, _)| *d == on).unwrap().1
+}
+
+#[test]
+fn monthly_rows_give_the_reports_the_day_rows_give() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.db");
+    let writer = Writer::spawn(&path).unwrap();
+    write_a_year(&writer);
+    // Other writers (a repair by hand): a sample of an unknown kind, one
+    // deleted, one moved to another day, an identity deleted.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "INSERT INTO usage_samples (client, meter, day, kind, value, error, sampled_ms)
+         VALUES ('c', 'emails', '2026-07-01', 'gauge', 5, NULL, 0)
+         ON CONFLICT (client, meter, day) DO UPDATE SET kind = 'gauge';
+         DELETE FROM usage_samples WHERE client = 'd' AND meter = 'emails' AND day = '2026-09-09';
+         UPDATE usage_samples SET day = '2026-06-15'
+         WHERE client = 'd' AND meter = 'documents' AND day = '2026-05-31';
+         DELETE FROM usage_users WHERE client = 'd' AND month = '2026-12' AND user = 'u3';",
+    )
+    .unwrap();
+    let reader = Reader::open(&path).unwrap();
+    let stored = reader.usage(2026).unwrap();
+    assert_eq!(stored, by_day(&path, 2026));
+
+    let prices = UsagePrices {
+        per_user: 5.0,
+        users_counted: UserCount::Month,
+        included_emails: 1000,
+        per_extra_email: 0.01,
+        included_sms: 100,
+        per_extra_sms: 0.1,
+        included_gb: 10,
+        per_extra_gb: 2.0,
+        ..UsagePrices::default()
+    };
+    let report = |u: &ClientUsage, client: &str| {
+        yearly_report(client, u, &prices, "EUR", 2026, day(2026, 12, 31))
+    };
+    let expected = by_day(&path, 2026);
+    for client in ["c", "d"] {
+        assert_eq!(
+            report(&stored[client], client),
+            report(&expected[client], client)
+        );
+    }
+    // What the report says, spot by spot.
+    let c = report(&stored["c"], "c");
+    let emails = c.meter(Meter::Emails).unwrap();
+    let counted = |q| DayFigure::Counted {
+        quantity: q,
+        since: None,
+    };
+    assert_eq!(figure_on(emails, day(2026, 2, 10)), &counted(99));
+    assert_eq!(figure_on(emails, day(2026, 4, 1)), &counted(10 + 90 % 7));
+    assert_eq!(figure_on(emails, day(2026, 3, 5)), &counted(1));
+    assert_eq!(
+        figure_on(emails, day(2026, 3, 4)),
+        &DayFigure::Gap(Some("Odoo unreachable: no answer within 30s".into()))
+    );
+    assert_eq!(figure_on(emails, day(2026, 6, 10)), &DayFigure::Gap(None));
+    assert_eq!(figure_on(emails, day(2026, 7, 1)), &DayFigure::Gap(None));
+    let sum: u64 = emails.days.iter().filter_map(|(_, f)| f.value()).sum();
+    assert_eq!(emails.counted, sum);
+    let sms = c.meter(Meter::Sms).unwrap();
+    assert_eq!(
+        figure_on(sms, day(2026, 1, 1)),
+        &counted(4),
+        "the first difference starts from 31 December"
+    );
+    assert_eq!(sms.flags.len(), 1);
+    assert_eq!(sms.flags[0].day, day(2026, 8, 15));
+    assert_eq!(sms.flags[0].to, 3);
+    assert!(
+        sms.gaps
+            .iter()
+            .any(|g| g.from == day(2026, 6, 1) && g.to == day(2026, 6, 30) && g.cause.is_none())
+    );
+    let users = c.meter(Meter::ActiveUsers).unwrap();
+    assert!(users.gaps.iter().any(|g| g.from == day(2026, 6, 1)));
+    assert_eq!(c.users_year, Some(10), "u0 to u8 and one new");
+    assert_eq!(c.users_by_month.get(&6), None);
+    let june = c.lines.iter().find(|l| l.item == "Active users, June 2026");
+    assert_eq!(
+        june.and_then(|l| l.note.as_deref()),
+        Some("no reading this month")
+    );
+    let d = report(&stored["d"], "d");
+    assert_eq!(d.users_year, Some(9));
+    assert_eq!(
+        figure_on(d.meter(Meter::Emails).unwrap(), day(2026, 9, 9)),
+        &DayFigure::Gap(None)
+    );
+    drop(writer);
+}
+
+/// The schema version just before the monthly rows.
+fn version_before_monthly_rows(dir: &Path) -> u32 {
+    let path = dir.join("probe.db");
+    let mut conn = rusqlite::Connection::open(&path).unwrap();
+    for v in 1..=SCHEMA_VERSION {
+        migrations::migrate_to(&mut conn, &path, v).unwrap();
+        let has: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'usage_months'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        if has > 0 {
+            return v - 1;
+        }
+    }
+    panic!("no schema version has usage_months");
+}
+
+#[test]
+fn a_store_from_before_the_monthly_rows_opens_and_reports_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = version_before_monthly_rows(dir.path());
+    // A year written at the newest schema, copied row by row into a store
+    // at the older one, as that Vigie had written it.
+    let new = dir.path().join("new.db");
+    let writer = Writer::spawn(&new).unwrap();
+    write_a_year(&writer);
+    drop(writer);
+    let path = dir.path().join("old.db");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        migrations::migrate_to(&mut conn, &path, old).unwrap();
+        conn.execute("ATTACH ?1 AS new", [new.to_str().unwrap()])
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO usage_samples SELECT * FROM new.usage_samples;
+             INSERT INTO usage_users SELECT * FROM new.usage_users;",
+        )
+        .unwrap();
+        conn.execute("DETACH new", []).unwrap();
+        let version: u32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, old);
+    }
+    let expected = by_day(&path, 2026);
+    assert_eq!(expected["c"].samples[&Meter::Emails].len(), 365 - 30);
+    let writer = Writer::spawn(&path).unwrap();
+    let reader = Reader::open(&path).unwrap();
+    assert_eq!(reader.usage(2026).unwrap(), expected);
+    assert_eq!(
+        reader.usage(2026).unwrap(),
+        Reader::open(&new).unwrap().usage(2026).unwrap()
+    );
+    // And the converted store keeps its monthly rows up to date.
+    writer
+        .send(WriteOp::Usage(vec![
+            sample("c", Meter::Emails, day(2026, 6, 2), Ok(Reading::Day(4))),
+            named("d", Meter::ActiveUsers, day(2026, 6, 2), 1, &["z"]),
+        ]))
+        .unwrap();
+    writer.flush().unwrap();
+    let stored = reader.usage(2026).unwrap();
+    assert_eq!(stored, by_day(&path, 2026));
+    assert_eq!(stored["d"].users_by_month.get(&6), Some(&1));
+    assert_eq!(stored["d"].users_in_year, 10);
 }

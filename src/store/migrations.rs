@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[&str] = &[
     USAGE_METERS,
     TICKET_SYNC_CURSOR,
     POS_STATE,
+    USAGE_MONTHS,
 ];
 
 /// A tracker's bookmark for asking only what changed since the last sync;
@@ -357,3 +358,140 @@ CREATE TABLE local_journals (
 );
 CREATE INDEX local_journals_ticket ON local_journals (ticket, at_ms);
 ";
+
+/// The `usage_months` columns computed from the `usage_samples` rows of
+/// one client, meter and month (the caller adds the `WHERE` and the
+/// `GROUP BY client, meter, substr(day, 1, 7)`). Each sample, in day order,
+/// is packed as its day of the month (1 byte), its kind (1 byte: 1 day,
+/// 2 total, 3 level, 0 no reading) and then either the value (8 bytes,
+/// big-endian two's complement) or, for no reading, the cause's length
+/// (4 bytes, big-endian) and its UTF-8 bytes. A sample of an unknown kind
+/// is left out, as the row-by-row read skipped it.
+macro_rules! usage_month_select {
+    () => {
+        "SELECT client, meter, substr(day, 1, 7),
+            coalesce(unhex(group_concat(
+                printf('%02X', CAST(substr(day, 9, 2) AS INTEGER)) ||
+                CASE WHEN typeof(kind) = 'text' AND typeof(value) = 'integer'
+                     THEN CASE kind WHEN 'day' THEN '01' WHEN 'total' THEN '02'
+                                    WHEN 'level' THEN '03' END
+                          || printf('%016X', value)
+                     ELSE '00'
+                          || printf('%08X', length(CAST(coalesce(error, 'no reading') AS BLOB)))
+                          || hex(coalesce(error, 'no reading'))
+                END, '' ORDER BY day)), x''),
+            sum(typeof(kind) = 'text' AND kind = 'total' AND typeof(value) = 'integer')
+         FROM usage_samples"
+    };
+}
+
+/// Rebuilds the `usage_months` row of the sample `$row` (`NEW` or `OLD`)
+/// from what `usage_samples` holds for its client, meter and month (no row
+/// when nothing is left). Rebuilt rather than patched: re-reading a day
+/// replaces its sample, it never counts twice.
+macro_rules! usage_month_rebuild {
+    ($row:literal) => {
+        concat!(
+            "DELETE FROM usage_months WHERE month = substr(",
+            $row,
+            ".day, 1, 7)
+                AND client = ",
+            $row,
+            ".client AND meter = ",
+            $row,
+            ".meter;
+             INSERT INTO usage_months (client, meter, month, days, totals) ",
+            usage_month_select!(),
+            " WHERE client = ",
+            $row,
+            ".client AND meter = ",
+            $row,
+            ".meter
+                AND day BETWEEN substr(",
+            $row,
+            ".day, 1, 7) || '-01'
+                            AND substr(",
+            $row,
+            ".day, 1, 7) || '-31'
+              GROUP BY client, meter, substr(day, 1, 7);"
+        )
+    };
+}
+
+/// Usage read a month at a time, so a yearly report reads 12 rows per
+/// client and meter instead of 365: `usage_months` holds each client's
+/// meter samples of a month (`YYYY-MM`) packed in one row (see
+/// `usage_month_select`) and how many of them are counter readings
+/// (`totals`, so the reading before a year is found without unpacking);
+/// `usage_user_months` the distinct users active per client and month, and
+/// `usage_year_users` per client and year, so the report counts them
+/// without reading every identity. Triggers keep all three in step with
+/// `usage_samples` and `usage_users`, whoever writes them; this step fills
+/// them from the rows already there. Keyed by period first: a report reads
+/// one contiguous range.
+const USAGE_MONTHS: &str = concat!(
+    "
+CREATE TABLE usage_months (
+    month  TEXT    NOT NULL,
+    client TEXT    NOT NULL,
+    meter  TEXT    NOT NULL,
+    days   BLOB    NOT NULL,
+    totals INTEGER NOT NULL,
+    PRIMARY KEY (month, client, meter)
+) WITHOUT ROWID;
+CREATE INDEX usage_months_counters ON usage_months (client, meter, month) WHERE totals > 0;
+INSERT INTO usage_months (client, meter, month, days, totals) ",
+    usage_month_select!(),
+    " GROUP BY client, meter, substr(day, 1, 7);
+CREATE TRIGGER usage_months_insert AFTER INSERT ON usage_samples BEGIN ",
+    usage_month_rebuild!("NEW"),
+    " END;
+CREATE TRIGGER usage_months_update AFTER UPDATE ON usage_samples BEGIN ",
+    usage_month_rebuild!("NEW"),
+    " END;
+CREATE TRIGGER usage_months_update_moved AFTER UPDATE OF client, meter, day ON usage_samples
+WHEN OLD.client IS NOT NEW.client OR OLD.meter IS NOT NEW.meter
+     OR substr(OLD.day, 1, 7) IS NOT substr(NEW.day, 1, 7) BEGIN ",
+    usage_month_rebuild!("OLD"),
+    " END;
+CREATE TRIGGER usage_months_delete AFTER DELETE ON usage_samples BEGIN ",
+    usage_month_rebuild!("OLD"),
+    " END;
+CREATE TABLE usage_user_months (
+    month  TEXT    NOT NULL,
+    client TEXT    NOT NULL,
+    users  INTEGER NOT NULL,
+    PRIMARY KEY (month, client)
+) WITHOUT ROWID;
+CREATE TABLE usage_year_users (
+    year   TEXT NOT NULL,
+    client TEXT NOT NULL,
+    user   TEXT NOT NULL,
+    PRIMARY KEY (year, client, user)
+) WITHOUT ROWID;
+INSERT INTO usage_user_months (month, client, users)
+SELECT month, client, count(*) FROM usage_users GROUP BY client, month;
+INSERT OR IGNORE INTO usage_year_users (year, client, user)
+SELECT substr(month, 1, 4), client, user FROM usage_users;
+CREATE TRIGGER usage_users_insert AFTER INSERT ON usage_users BEGIN
+    INSERT OR IGNORE INTO usage_user_months (month, client, users)
+    VALUES (NEW.month, NEW.client, 0);
+    UPDATE usage_user_months SET users = users + 1
+    WHERE month = NEW.month AND client = NEW.client;
+    INSERT OR IGNORE INTO usage_year_users (year, client, user)
+    VALUES (substr(NEW.month, 1, 4), NEW.client, NEW.user);
+END;
+CREATE TRIGGER usage_users_delete AFTER DELETE ON usage_users BEGIN
+    UPDATE usage_user_months SET users = users - 1
+    WHERE month = OLD.month AND client = OLD.client;
+    DELETE FROM usage_user_months
+    WHERE month = OLD.month AND client = OLD.client AND users <= 0;
+    DELETE FROM usage_year_users
+    WHERE year = substr(OLD.month, 1, 4) AND client = OLD.client AND user = OLD.user
+      AND NOT EXISTS (SELECT 1 FROM usage_users
+                      WHERE client = OLD.client AND user = OLD.user
+                        AND month BETWEEN substr(OLD.month, 1, 4) || '-01'
+                                      AND substr(OLD.month, 1, 4) || '-12');
+END;
+"
+);

@@ -2,6 +2,9 @@
 //! (a failed day keeps its error, so the report can show the gap and its
 //! cause), and the distinct users active per client and month (exact
 //! yearly and monthly distinct counts without a row per user and day).
+//! Triggers keep a packed copy of each month of samples and the users'
+//! counts (migration `USAGE_MONTHS`): reports read those, writes go to
+//! the day rows.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -88,49 +91,76 @@ fn parse_day(s: &str) -> Option<NaiveDate> {
 
 impl Reader {
     /// Every client's samples of `year` (and each counter's last reading
-    /// before it) and its active users per month, by client id.
+    /// before it) and its distinct active users, by client id. Reads the
+    /// month rows (`usage_months`, `usage_user_months`, `usage_year_users`),
+    /// never a row per day or per user.
     pub fn usage(&self, year: i32) -> Result<BTreeMap<String, ClientUsage>, StoreError> {
         let conn = self.conn();
         let mut out: BTreeMap<String, ClientUsage> = BTreeMap::new();
-        let first = format!("{year:04}-01-01");
-        let last = format!("{year:04}-12-31");
+        let first = format!("{year:04}-01");
+        let last = format!("{year:04}-12");
         let mut read = || -> rusqlite::Result<()> {
-            // SQLite takes the bare columns from the row of MAX(day).
+            // SQLite takes the bare column from the row of MAX(month).
             let mut q = conn.prepare_cached(
-                "SELECT client, meter, MAX(day), kind, value, NULL FROM usage_samples
-                 WHERE day < ?1 AND kind = 'total' GROUP BY client, meter",
+                "SELECT client, meter, MAX(month), days FROM usage_months
+                 WHERE month < ?1 AND totals > 0 GROUP BY client, meter",
             )?;
             let mut rows = q.query([&first])?;
-            let mut group = None;
+            let mut month = Vec::new();
             while let Some(r) = rows.next()? {
-                push(&mut out, &mut group, r)?;
+                let Some(samples) = samples_of(&mut out, r)? else {
+                    continue;
+                };
+                month.clear();
+                unpack(text(r, 2)?.unwrap_or(""), blob(r, 3)?, &mut month);
+                if let Some(before) = month
+                    .drain(..)
+                    .rfind(|s| matches!(s.outcome, Ok(Reading::Total(_))))
+                {
+                    samples.push(before);
+                }
             }
             let mut q = conn.prepare_cached(
-                "SELECT client, meter, day, kind, value, error FROM usage_samples
-                 WHERE day >= ?1 AND day <= ?2 ORDER BY client, meter, day",
+                "SELECT client, meter, month, days FROM usage_months
+                 WHERE month >= ?1 AND month <= ?2 ORDER BY month, client, meter",
             )?;
             let mut rows = q.query([&first, &last])?;
-            let mut group = None;
             while let Some(r) = rows.next()? {
-                push(&mut out, &mut group, r)?;
+                let days = blob(r, 3)?;
+                // Only samples of unknown kinds: not a metered meter.
+                if days.is_empty() {
+                    continue;
+                }
+                if let Some(samples) = samples_of(&mut out, r)? {
+                    unpack(text(r, 2)?.unwrap_or(""), days, samples);
+                }
             }
             let mut q = conn.prepare_cached(
-                "SELECT client, month, user FROM usage_users
+                "SELECT client, month, users FROM usage_user_months
                  WHERE month >= ?1 AND month <= ?2",
             )?;
-            let mut rows = q.query([format!("{year:04}-01"), format!("{year:04}-12")])?;
+            let mut rows = q.query([&first, &last])?;
             while let Some(r) = rows.next()? {
-                let client: String = r.get(0)?;
-                let month: String = r.get(1)?;
+                let (Some(client), Some(month)) = (text(r, 0)?, text(r, 1)?) else {
+                    continue;
+                };
                 let Some(m) = month.get(5..7).and_then(|m| m.parse::<u32>().ok()) else {
                     continue;
                 };
-                out.entry(client)
-                    .or_default()
-                    .users_by_month
-                    .entry(m)
-                    .or_default()
-                    .insert(r.get(2)?);
+                let users = u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0);
+                if let Some(u) = client_of(&mut out, client) {
+                    u.users_by_month.insert(m, users);
+                }
+            }
+            let mut q = conn.prepare_cached(
+                "SELECT client, count(*) FROM usage_year_users WHERE year = ?1 GROUP BY client",
+            )?;
+            let mut rows = q.query([format!("{year:04}")])?;
+            while let Some(r) = rows.next()? {
+                let users = u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0);
+                if let Some(u) = text(r, 0)?.and_then(|c| client_of(&mut out, c)) {
+                    u.users_in_year = users;
+                }
             }
             Ok(())
         };
@@ -166,53 +196,84 @@ impl Reader {
     }
 }
 
-/// One sample row (client, meter, day, kind, value, error) into `out`;
-/// a row the model cannot read (an unknown meter, a damaged value) is
-/// skipped. Rows come grouped by client and meter: `group` remembers the
-/// group, so a row costs no lookup and no allocation but its error's.
-fn push(
-    out: &mut BTreeMap<String, ClientUsage>,
-    last: &mut Option<(String, Meter)>,
-    r: &rusqlite::Row,
-) -> rusqlite::Result<()> {
-    let text = |i: usize| -> rusqlite::Result<Option<&str>> {
-        Ok(match r.get_ref(i)? {
-            rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t).ok(),
-            _ => None,
-        })
-    };
-    let (Some(client), Some(meter), Some(day)) = (text(0)?, text(1)?, text(2)?) else {
-        return Ok(());
-    };
-    let (Some(meter), Some(day)) = (Meter::from_key(meter), parse_day(day)) else {
-        return Ok(());
-    };
-    let value: Option<i64> = r.get(4)?;
-    let outcome = match (text(3)?, value) {
-        (Some(k), Some(v)) => match Reading::from_parts(k, u64::try_from(v).unwrap_or(0)) {
-            Some(r) => Ok(r),
-            None => return Ok(()),
-        },
-        _ => Err(text(5)?.unwrap_or("no reading").to_string()),
-    };
-    let same = last
-        .as_ref()
-        .is_some_and(|(c, m)| c == client && *m == meter);
-    if !same {
-        *last = Some((client.to_string(), meter));
+fn text<'r>(r: &'r rusqlite::Row, i: usize) -> rusqlite::Result<Option<&'r str>> {
+    Ok(match r.get_ref(i)? {
+        rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t).ok(),
+        _ => None,
+    })
+}
+
+fn blob<'r>(r: &'r rusqlite::Row, i: usize) -> rusqlite::Result<&'r [u8]> {
+    Ok(match r.get_ref(i)? {
+        rusqlite::types::ValueRef::Blob(b) => b,
+        _ => &[],
+    })
+}
+
+/// The client's entry, allocating its id only the first time (always
+/// `Some`).
+fn client_of<'a>(
+    out: &'a mut BTreeMap<String, ClientUsage>,
+    client: &str,
+) -> Option<&'a mut ClientUsage> {
+    if !out.contains_key(client) {
+        out.insert(client.to_string(), ClientUsage::default());
     }
-    let Some((c, _)) = last.as_ref() else {
-        return Ok(());
+    out.get_mut(client)
+}
+
+/// The samples of the row's client (column 0) and meter (column 1); none
+/// for a meter the model does not know (the row is skipped).
+fn samples_of<'a>(
+    out: &'a mut BTreeMap<String, ClientUsage>,
+    r: &rusqlite::Row,
+) -> rusqlite::Result<Option<&'a mut Vec<DaySample>>> {
+    let (Some(client), Some(meter)) = (text(r, 0)?, text(r, 1)?.and_then(Meter::from_key)) else {
+        return Ok(None);
     };
-    let samples = match out.get_mut(c.as_str()) {
-        Some(u) => u.samples.entry(meter).or_default(),
-        None => out
-            .entry(c.clone())
-            .or_default()
-            .samples
-            .entry(meter)
-            .or_default(),
+    Ok(client_of(out, client).map(|u| u.samples.entry(meter).or_default()))
+}
+
+/// The samples packed in a `usage_months` row of `month` (`YYYY-MM`; the
+/// layout is in `migrations::usage_month_select`) appended to `out` in day
+/// order. A day that is not a date is skipped; a truncated entry ends the
+/// row.
+fn unpack(month: &str, mut days: &[u8], out: &mut Vec<DaySample>) {
+    let (Some(y), Some(m)) = (
+        month.get(0..4).and_then(|y| y.parse::<i32>().ok()),
+        month.get(5..7).and_then(|m| m.parse::<u32>().ok()),
+    ) else {
+        return;
     };
-    samples.push(DaySample { day, outcome });
-    Ok(())
+    out.reserve(days.len() / 10);
+    while let [dom, kind, rest @ ..] = days {
+        let (outcome, rest) = match kind {
+            1..=3 => {
+                let Some((value, rest)) = rest.split_first_chunk::<8>() else {
+                    return;
+                };
+                let v = u64::try_from(i64::from_be_bytes(*value)).unwrap_or(0);
+                let reading = match kind {
+                    1 => Reading::Day(v),
+                    2 => Reading::Total(v),
+                    _ => Reading::Level(v),
+                };
+                (Ok(reading), rest)
+            }
+            _ => {
+                let Some((len, rest)) = rest.split_first_chunk::<4>() else {
+                    return;
+                };
+                let len = u32::from_be_bytes(*len) as usize;
+                let (Some(cause), Some(rest)) = (rest.get(..len), rest.get(len..)) else {
+                    return;
+                };
+                (Err(String::from_utf8_lossy(cause).into_owned()), rest)
+            }
+        };
+        days = rest;
+        if let Some(day) = NaiveDate::from_ymd_opt(y, m, u32::from(*dom)) {
+            out.push(DaySample { day, outcome });
+        }
+    }
 }

@@ -1,8 +1,6 @@
 //! A meter's year, day by day: what each day counts, which days are gaps,
 //! which readings went backwards.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 
 use super::{DaySample, Meter, Reading};
@@ -122,13 +120,25 @@ pub fn meter_year(meter: Meter, samples: &[DaySample], year: i32, through: Naive
             _ => None,
         })
         .next_back();
-    let by_day: BTreeMap<NaiveDate, &Result<Reading, String>> = samples
+    // The year's samples in day order, one per day. The store gives them
+    // so; a list that is not is sorted here, the later of two samples of a
+    // day winning.
+    let mut in_year: Vec<&DaySample> = samples
         .iter()
         .filter(|s| s.day >= first && s.day <= end)
-        .map(|s| (s.day, &s.outcome))
         .collect();
+    if !in_year.is_sorted_by(|a, b| a.day < b.day) {
+        in_year.sort_by_key(|s| s.day);
+        in_year.reverse();
+        in_year.dedup_by_key(|s| s.day);
+        in_year.reverse();
+    }
+    let mut next = in_year.into_iter().peekable();
+    out.days
+        .reserve(usize::try_from((end - first).num_days() + 1).unwrap_or(0));
     for day in first.iter_days().take_while(|d| *d <= end) {
-        let figure = match by_day.get(&day) {
+        let sample = next.next_if(|s| s.day == day).map(|s| &s.outcome);
+        let figure = match sample {
             None => DayFigure::Gap(None),
             Some(Err(cause)) => DayFigure::Gap(Some(cause.clone())),
             Some(Ok(Reading::Day(v))) => DayFigure::Counted {

@@ -1,7 +1,7 @@
 //! The contract's usage prices and the yearly invoice built from a client's
 //! meters: one line per billed item, and the quotas it is near.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 
@@ -183,10 +183,7 @@ pub fn yearly_report(
         .collect();
     let users = meters.iter().find(|m| m.meter == Meter::ActiveUsers);
     let users_by_month = users.map(|u| by_month(u, usage)).unwrap_or_default();
-    let users_year = users.map(|u| {
-        let union: BTreeSet<&String> = usage.users_by_month.values().flatten().collect();
-        (union.len() as u64).max(u.peak)
-    });
+    let users_year = users.map(|u| usage.users_in_year.max(u.peak));
     let mut report = UsageReport {
         client: client.to_string(),
         year,
@@ -275,17 +272,17 @@ fn user_lines(report: &mut UsageReport, users: Option<&MeterYear>, prices: &Usag
                     .push(line(item, 0, prices.per_user, note(None)));
                 return;
             };
-            let months: BTreeSet<u32> = u.days.iter().map(|(d, _)| d.month()).collect();
-            for m in months {
-                let days: Vec<&(NaiveDate, DayFigure)> =
-                    u.days.iter().filter(|(d, _)| d.month() == m).collect();
-                let gaps = days
-                    .iter()
-                    .filter(|(_, f)| matches!(f, DayFigure::Gap(_)))
-                    .count();
+            // Days and days without a reading, per month that has days.
+            let mut months = [(0usize, 0usize); 12];
+            for (d, f) in &u.days {
+                let m = &mut months[d.month0() as usize];
+                m.0 += 1;
+                m.1 += usize::from(matches!(f, DayFigure::Gap(_)));
+            }
+            for (m, (days, gaps)) in (1u32..).zip(months).filter(|(_, (days, _))| *days > 0) {
                 let item = format!("Active users, {} {}", MONTHS[m as usize - 1], report.year);
                 let n = report.users_by_month.get(&m).copied().unwrap_or(0);
-                let note = match (gaps, days.len()) {
+                let note = match (gaps, days) {
                     (0, _) => None,
                     (g, all) if g == all => Some("no reading this month".to_string()),
                     (1, _) => Some("1 day without a reading".to_string()),
@@ -307,10 +304,10 @@ fn by_month(users: &MeterYear, usage: &ClientUsage) -> BTreeMap<u32, u64> {
             *e = (*e).max(v);
         }
     }
-    for (m, ids) in &usage.users_by_month {
+    for (m, named) in &usage.users_by_month {
         if users.days.iter().any(|(d, _)| d.month() == *m) {
             let e = out.entry(*m).or_default();
-            *e = (*e).max(ids.len() as u64);
+            *e = (*e).max(*named);
         }
     }
     out

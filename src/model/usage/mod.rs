@@ -13,7 +13,7 @@ mod fleet;
 mod invoice;
 mod source;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
@@ -131,9 +131,12 @@ pub struct DaySample {
 pub struct ClientUsage {
     /// Samples per meter, sorted by day. A meter absent here is not metered.
     pub samples: BTreeMap<Meter, Vec<DaySample>>,
-    /// Distinct user identities active per month (1 to 12) of the year, for
-    /// sources that name them (Odoo's user ids).
-    pub users_by_month: BTreeMap<u32, BTreeSet<String>>,
+    /// How many distinct user identities were active per month (1 to 12)
+    /// of the year, for sources that name them (Odoo's user ids).
+    pub users_by_month: BTreeMap<u32, u64>,
+    /// How many distinct identities over those months: a user active in
+    /// two months counts once.
+    pub users_in_year: u64,
 }
 
 impl ClientUsage {

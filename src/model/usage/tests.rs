@@ -197,8 +197,16 @@ fn prices() -> UsagePrices {
     }
 }
 
-fn ids(list: &[&str]) -> BTreeSet<String> {
-    list.iter().map(|s| s.to_string()).collect()
+/// The identities a source named per month, counted as the store counts
+/// them: distinct per month, and distinct over the months.
+fn name_users(u: &mut ClientUsage, by_month: &[(u32, &[&str])]) {
+    let mut year = BTreeSet::new();
+    for (m, ids) in by_month {
+        let distinct: BTreeSet<&str> = ids.iter().copied().collect();
+        u.users_by_month.insert(*m, distinct.len() as u64);
+        year.extend(distinct);
+    }
+    u.users_in_year = year.len() as u64;
 }
 
 /// A year through 31 March: users per day with identities per month,
@@ -211,9 +219,10 @@ fn usage() -> ClientUsage {
         Meter::ActiveUsers,
         days.iter().map(|x| ok(*x, Reading::Day(2))).collect(),
     );
-    u.users_by_month.insert(1, ids(&["1", "2", "3"]));
-    u.users_by_month.insert(2, ids(&["2", "4"]));
-    u.users_by_month.insert(3, ids(&["1"]));
+    name_users(
+        &mut u,
+        &[(1, &["1", "2", "3"]), (2, &["2", "4"]), (3, &["1"])],
+    );
     u.samples.insert(
         Meter::Documents,
         days.iter()
