@@ -324,7 +324,13 @@ impl Desk {
                 }
                 // A ticket deleted between the list and its history.
                 Err(TrackerError::NotFound(_)) => {}
-                Err(e) => return Err(e),
+                // The next ones would fail the same way.
+                Err(e @ (TrackerError::Unreachable(_) | TrackerError::BadKey { .. })) => {
+                    return Err(e);
+                }
+                // One history the tracker cannot give: the others still can;
+                // this one stays unread (its deadline shows as checking).
+                Err(e) => tracing::warn!(target: "tickets", "history of #{id} not read: {e}"),
             }
         }
         Ok(read)
