@@ -88,6 +88,7 @@ fn app_with(n: u64) -> App {
             timer: None,
             pending: vec![],
             entries: vec![],
+            unread: 0,
         }),
         backend: "redmine".into(),
         ..TicketsFeed::default()

@@ -72,6 +72,7 @@ fn feed(error: Option<&str>) -> TicketsFeed {
             }),
             pending: vec![],
             entries: vec![],
+            unread: 0,
         }),
         backend: "redmine".into(),
         ..TicketsFeed::default()

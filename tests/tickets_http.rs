@@ -227,9 +227,11 @@ async fn missing_fields_get_placeholders_and_escapes_are_harmless() {
     let u = &synced.tickets[1];
     assert_eq!(u.title, "(no title)");
     assert_eq!(u.status, "?");
-    assert_eq!(u.journals.len(), 1, "a journal without a date is left out");
-    assert_eq!(u.journals[0].author, "?");
-    assert_eq!(u.journals[0].notes.as_deref(), Some("line 1\n␛[1mline 2"));
+    let read = client(&url).histories(&[8]).await;
+    let journals = read[0].1.as_ref().unwrap();
+    assert_eq!(journals.len(), 1, "a journal without a date is left out");
+    assert_eq!(journals[0].author, "?");
+    assert_eq!(journals[0].notes.as_deref(), Some("line 1\n␛[1mline 2"));
 }
 
 #[tokio::test]
@@ -353,4 +355,51 @@ async fn a_timer_survives_a_restart_and_only_one_runs() {
     assert_eq!(e.worked(), Duration::from_secs(95 * 60));
     assert_eq!(st.running_timer("alice").unwrap(), None);
     assert_eq!(st.pending("redmine").unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_history_the_tracker_cannot_give_leaves_that_ticket_unread_only() {
+    let s = healthy();
+    let issue = |id: u64| {
+        format!(
+            r#"{{"id":{id},"subject":"t{id}","created_on":"2026-11-27T16:30:00Z",
+                "updated_on":"2026-11-27T17:00:00Z","status":{{"name":"New"}},
+                "priority":{{"name":"Urgent"}},"author":{{"name":"Bob"}}}}"#
+        )
+    };
+    set(
+        &s,
+        "/issues.json",
+        200,
+        &format!(
+            r#"{{"issues":[{},{}],"total_count":2,"offset":0,"limit":100}}"#,
+            issue(7),
+            issue(8)
+        ),
+    );
+    set(&s, "/issues/7.json", 500, "<h1>Internal error</h1>");
+    set(
+        &s,
+        "/issues/8.json",
+        200,
+        r#"{"issue":{"id":8,"journals":[{"created_on":"2026-11-27T17:00:00Z","user":{"name":"Alice"},"notes":"on it"}]}}"#,
+    );
+    let url = serve(s).await;
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::new(
+        Box::new(client(&url)),
+        TicketStore::open(&dir.path().join("vigie.db")).unwrap(),
+        "alice",
+    );
+    let view = desk.sync(Utc::now()).await.unwrap();
+    assert!(
+        view.error.is_none(),
+        "the listing is fresh: {:?}",
+        view.error
+    );
+    let t = |id: u64| view.cached.tickets.iter().find(|t| t.id == id).unwrap();
+    assert_eq!(t(8).journals.len(), 1, "the other history was read");
+    assert_eq!(t(8).journals_as_of, None);
+    assert!(t(7).clock_in_doubt(), "#7 stays in doubt");
+    assert_eq!(view.unread, 1);
 }

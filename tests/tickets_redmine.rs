@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
 use serde_json::{Value, json};
+use vigie::model::tickets::Clock;
 use vigie::sources::tickets::desk::Desk;
 use vigie::sources::tickets::redmine::Redmine;
-use vigie::sources::tickets::{TicketBackend, TimePush, TrackerError};
+use vigie::sources::tickets::{Synced, TicketBackend, TimePush, TrackerError};
 use vigie::store::tickets::TicketStore;
 
 struct Server {
@@ -138,6 +139,23 @@ impl Admin {
     }
 }
 
+/// What a desk adds to a listing: the histories it left unread (of tickets
+/// whose clock has not stopped), read.
+async fn with_histories(b: &Redmine, mut synced: Synced) -> Synced {
+    let ids: Vec<u64> = synced
+        .tickets
+        .iter()
+        .filter(|t| t.intervention.is_none() && t.journals_as_of.is_some())
+        .map(|t| t.id)
+        .collect();
+    for (id, journals) in b.histories(&ids).await {
+        let t = synced.tickets.iter_mut().find(|t| t.id == id).unwrap();
+        t.journals = journals.unwrap();
+        t.journals_as_of = None;
+    }
+    synced
+}
+
 fn backend(project: &str, client: &str) -> Redmine {
     let s = redmine();
     let projects = BTreeMap::from([(project.to_string(), client.to_string())]);
@@ -175,7 +193,16 @@ async fn sync_reads_open_issues_with_status_history_notes_and_time() {
         )
         .await;
 
-    let synced = backend(&project, "coop").open_tickets(&[]).await.unwrap();
+    let b = backend(&project, "coop");
+    let listed = b.open_tickets(&[]).await.unwrap();
+    assert!(
+        listed
+            .tickets
+            .iter()
+            .all(|t| t.journals.is_empty() && t.journals_as_of == Some(t.created)),
+        "the listing reads no history: each is marked as never read"
+    );
+    let synced = with_histories(&b, listed).await;
     assert_eq!(synced.me.as_deref(), Some("admin"));
     let ids: Vec<u64> = synced.tickets.iter().map(|t| t.id).collect();
     assert_eq!(ids, vec![urgent, normal], "open issues only, by id");
@@ -235,7 +262,7 @@ async fn unchanged_tickets_keep_their_history_without_asking_again() {
     let id = admin.issue(&project, "slow backups", "Normal").await;
     admin.update(id, json!({"notes": "first"})).await;
     let b = backend(&project, "coop");
-    let first = b.open_tickets(&[]).await.unwrap();
+    let first = with_histories(&b, b.open_tickets(&[]).await.unwrap()).await;
     assert_eq!(first.tickets[0].journals.len(), 1);
     // A known copy with a different history but the same updated_on is
     // trusted as is; a newer updated_on makes the backend read it again.
@@ -246,6 +273,8 @@ async fn unchanged_tickets_keep_their_history_without_asking_again() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     admin.update(id, json!({"notes": "second"})).await;
     let fresh = b.open_tickets(&known).await.unwrap();
+    assert!(fresh.tickets[0].clock_in_doubt(), "changed since: in doubt");
+    let fresh = with_histories(&b, fresh).await;
     let notes: Vec<_> = fresh.tickets[0]
         .journals
         .iter()
@@ -573,7 +602,7 @@ async fn a_sync_from_the_bookmark_sees_notes_closings_new_tickets_and_time() {
         )
         .await;
 
-    let next = b.sync_tickets(&known, Some(&cursor)).await.unwrap();
+    let next = with_histories(&b, b.sync_tickets(&known, Some(&cursor)).await.unwrap()).await;
     let by_id: std::collections::HashMap<u64, &vigie::model::tickets::Ticket> =
         next.tickets.iter().map(|t| (t.id, t)).collect();
     let mut ids: Vec<u64> = by_id.keys().copied().collect();
@@ -664,6 +693,112 @@ async fn a_stopped_clock_needs_no_history_until_the_detail_asks() {
     let t = &view.cached.tickets[0];
     assert_eq!(t.journals.len(), 2);
     assert_eq!(t.journals_as_of, None);
+}
+
+/// The fleet of the console: client `coop` on a contract with clocks
+/// (urgent 2 h, normal 1 business day), its tickets in `project`.
+fn fleet_for(project: &str) -> std::sync::Arc<vigie::model::Fleet> {
+    let config = vigie::config::parse(
+        &format!(
+            r#"
+[contracts.std]
+intervention = {{ urgent = "2h", normal = "1d" }}
+hourly_rate = 120
+monthly_fee = 0
+
+[clients.coop]
+name = "La Cagette"
+timezone = "Europe/Paris"
+contract = "std"
+
+[tickets]
+backend = "redmine"
+url = "{}"
+api_key_env = "VIGIE_TEST_REDMINE_KEY"
+team = ["Redmine Admin"]
+[tickets.projects]
+{project} = "coop"
+"#,
+            redmine().url
+        ),
+        std::path::Path::new("fleet.toml"),
+    )
+    .unwrap();
+    std::sync::Arc::new(config.fleet)
+}
+
+#[tokio::test]
+async fn a_first_sync_shows_tickets_before_reading_their_histories() {
+    let admin = Admin::new();
+    let project = admin.project("first").await;
+    let noted = admin.issue(&project, "till offline", "Urgent").await;
+    let quiet = admin.issue(&project, "new user", "Normal").await;
+    // The note comes a second later, so Redmine's updated_on (to the
+    // second) tells the ticket changed since it was opened.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    admin.update(noted, json!({"notes": "on it"})).await;
+    let fleet = fleet_for(&project);
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::new(
+        Box::new(backend(&project, "coop")),
+        TicketStore::open(&dir.path().join("vigie.db")).unwrap(),
+        "alice",
+    )
+    .with_settings(&fleet.tickets)
+    .with_fleet(fleet.clone());
+
+    // A sync out of time for histories: listed, nothing read.
+    let now = Utc::now();
+    let view = desk
+        .sync_until(now, Some(std::time::Instant::now()))
+        .await
+        .unwrap();
+    assert_eq!(view.cached.tickets.len(), 2);
+    assert_eq!(view.unread, 2, "both histories are still to read");
+    let board = |v: &vigie::sources::tickets::desk::DeskView| {
+        vigie::model::tickets::board(
+            &v.cached.tickets,
+            &fleet,
+            &fleet.tickets.rules,
+            &Default::default(),
+            Utc::now(),
+        )
+    };
+    let clock_of = |rows: &[vigie::model::tickets::BoardRow], id: u64| {
+        rows.iter().find(|r| r.ticket.id == id).unwrap().clock
+    };
+    let rows = board(&view);
+    assert!(
+        matches!(clock_of(&rows, noted), Clock::Unread { .. }),
+        "changed since opened: its clock waits for the history"
+    );
+    assert!(
+        !matches!(clock_of(&rows, quiet), Clock::Unread { .. }),
+        "never changed: judged at once"
+    );
+
+    // One round reads them (one batch at least, whatever the time).
+    let read = desk
+        .read_histories(Utc::now(), std::time::Instant::now())
+        .await
+        .unwrap();
+    assert_eq!(read, 2);
+    let view = desk.view(None).unwrap();
+    assert_eq!(view.unread, 0);
+    let t = view.cached.tickets.iter().find(|t| t.id == noted).unwrap();
+    assert_eq!(t.journals.len(), 1);
+    assert!(
+        t.intervention.is_some(),
+        "the team's note stopped the clock"
+    );
+    assert!(matches!(
+        clock_of(&board(&view), noted),
+        Clock::Stopped { met: true, .. }
+    ));
+    // The next sync reads no history again.
+    let again = desk.sync(Utc::now()).await.unwrap();
+    assert_eq!(again.unread, 0);
+    assert_eq!(again.cached.tickets, view.cached.tickets);
 }
 
 #[tokio::test]
@@ -822,29 +957,91 @@ async fn sync_of_1000_tickets() {
                 .await;
         }
     }
-    let b = backend(project, "coop");
+    // The console's desk: the fleet's contract gives each ticket a clock
+    // (normal: one business day), so it knows which histories matter.
+    let fleet = fleet_for(project);
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::new(
+        Box::new(backend(project, "coop")),
+        TicketStore::open(&dir.path().join("vigie.db")).unwrap(),
+        "alice",
+    )
+    .with_settings(&fleet.tickets)
+    .with_fleet(fleet.clone());
+
+    // Cold: the listing as the console runs it (histories read only while
+    // the sync is under 2 s), then the histories, round after round.
     let t0 = std::time::Instant::now();
-    let cold = b.sync_tickets(&[], None).await.unwrap();
+    let cold = desk
+        .sync_until(Utc::now(), Some(t0 + Duration::from_secs(2)))
+        .await
+        .unwrap();
     let cold_ms = t0.elapsed().as_millis();
-    let with_history = cold
+    assert_eq!(cold.cached.tickets.len(), 1000);
+    assert!(cold.error.is_none());
+    let unread_after_listing = cold.unread;
+    let mut rounds = 0;
+    let mut view = cold;
+    while view.unread > 0 {
+        let read = desk
+            .read_histories(
+                Utc::now(),
+                std::time::Instant::now() + Duration::from_secs(1),
+            )
+            .await
+            .unwrap();
+        assert!(read > 0, "each round reads something");
+        rounds += 1;
+        view = desk.view(None).unwrap();
+    }
+    let histories_ms = t0.elapsed().as_millis() - cold_ms;
+    let noted = view
+        .cached
+        .tickets
+        .iter()
+        .filter(|t| {
+            t.title
+                .strip_prefix("bench ")
+                .and_then(|i| i.parse::<u32>().ok())
+                .is_some_and(|i| i % 3 == 0)
+        })
+        .count();
+    let with_history: Vec<_> = view
+        .cached
         .tickets
         .iter()
         .filter(|t| !t.journals.is_empty())
-        .count();
+        .collect();
+    assert!(
+        with_history.len() >= noted,
+        "every noted ticket's history was read"
+    );
+    assert!(
+        view.cached
+            .tickets
+            .iter()
+            .all(|t| t.journals_as_of.is_none()),
+        "every history read"
+    );
+
+    // Warm, from the bookmark; then a full listing (every 30 min).
+    let b = backend(project, "coop");
     let t1 = std::time::Instant::now();
-    let warm = b
-        .sync_tickets(&cold.tickets, cold.cursor.as_deref())
+    let warm = desk
+        .sync_until(Utc::now(), Some(t1 + Duration::from_secs(2)))
         .await
         .unwrap();
     let warm_ms = t1.elapsed().as_millis();
+    assert_eq!(warm.cached.tickets, view.cached.tickets);
+    assert_eq!(warm.unread, 0);
     let t2 = std::time::Instant::now();
-    let full = b.sync_tickets(&warm.tickets, None).await.unwrap();
+    let full = b.sync_tickets(&warm.cached.tickets, None).await.unwrap();
     let full_ms = t2.elapsed().as_millis();
-    assert_eq!(cold.tickets.len(), 1000);
-    assert_eq!(warm.tickets, cold.tickets);
-    assert_eq!(full.tickets, cold.tickets);
+    assert_eq!(full.tickets, warm.cached.tickets);
     println!(
-        "sync of 1000 tickets ({with_history} with a history): cold {cold_ms} ms, \
-         warm from the bookmark {warm_ms} ms, warm full listing {full_ms} ms"
+        "sync of 1000 tickets: listed in {cold_ms} ms with {unread_after_listing} histories \
+         left to read; read in {histories_ms} ms more ({rounds} rounds, {} with a history); \
+         warm from the bookmark {warm_ms} ms; full listing {full_ms} ms",
+        with_history.len()
     );
 }

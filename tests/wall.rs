@@ -316,6 +316,7 @@ fn tickets_nearest_their_deadline_are_on_the_wall() {
             timer: None,
             pending: vec![],
             entries: vec![],
+            unread: 0,
         }),
         backend: "redmine".into(),
         ..Default::default()

@@ -29,7 +29,9 @@ fn desk(fleet: &Fleet, db: &std::path::Path) -> Result<Desk, CliError> {
     let backend = backend_from(&fleet.tickets, db, &who)
         .map_err(|e| CliError::input(format!("tickets: {e}")))?;
     let store = TicketStore::open(db).map_err(|e| CliError::input(e.to_string()))?;
-    Ok(Desk::new(backend, store, &who).with_settings(&fleet.tickets))
+    Ok(Desk::new(backend, store, &who)
+        .with_settings(&fleet.tickets)
+        .with_fleet(std::sync::Arc::new(fleet.clone())))
 }
 
 /// The local time the board adds to the tracker's.
@@ -140,10 +142,12 @@ pub fn short_duration(d: Duration) -> String {
 }
 
 /// The deadline cell: `in 1h20` (support time left), `LATE 35m`, `met`,
-/// `late` (started after the deadline) or `-`.
+/// `late` (started after the deadline), `checking` (its history is being
+/// read) or `-`.
 pub fn deadline_cell(c: &Clock) -> String {
     match c {
         Clock::None => "-".into(),
+        Clock::Unread { .. } => "checking".into(),
         Clock::Running { left, .. } => format!("in {}", short_duration(*left)),
         Clock::Breached { over, .. } => format!("LATE {}", short_duration(*over)),
         Clock::Stopped { met: true, .. } => "met".into(),
@@ -260,6 +264,7 @@ pub fn render_json(
                 Clock::None => ("none", None),
                 Clock::Running { due, .. } => ("running", Some(due)),
                 Clock::Breached { due, .. } => ("breached", Some(due)),
+                Clock::Unread { due } => ("unread", Some(due)),
                 Clock::Stopped { due, met, .. } => (if met { "met" } else { "late" }, Some(due)),
             };
             json!({

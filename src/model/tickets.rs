@@ -251,9 +251,21 @@ pub struct Ticket {
     pub intervention: Option<DateTime<Utc>>,
     /// `None` when `journals` are the ticket's whole history; otherwise
     /// the `updated` instant they were read at (the ticket changed since,
-    /// and the history is read again only when someone opens it).
+    /// and the history is read again when its clock needs it or someone
+    /// opens it). A history never read is empty and `created`.
     #[serde(default)]
     pub journals_as_of: Option<DateTime<Utc>>,
+}
+
+impl Ticket {
+    /// Whether the ticket changed since its history was read, with no
+    /// intervention noted yet: a note or status change the console has not
+    /// read may have stopped its clock, so the clock's verdict is in doubt.
+    /// A ticket never updated since it was opened has no history to read
+    /// (as far as the tracker's to-the-second `updated` tells).
+    pub fn clock_in_doubt(&self) -> bool {
+        self.intervention.is_none() && self.journals_as_of.is_some_and(|at| self.updated > at)
+    }
 }
 
 /// What stops the intervention clock: someone started working.
@@ -321,6 +333,10 @@ pub enum Clock {
         at: DateTime<Utc>,
         met: bool,
     },
+    /// Not judged yet: the ticket changed since its history was read, and
+    /// what the console knows does not settle the deadline (see
+    /// [`Ticket::clock_in_doubt`]); the history is being read.
+    Unread { due: DateTime<Utc> },
 }
 
 impl Clock {
@@ -329,7 +345,7 @@ impl Clock {
     pub fn urgency(&self) -> (u8, i64) {
         match *self {
             Clock::Breached { due, .. } => (0, due.timestamp_millis()),
-            Clock::Running { due, .. } => (1, due.timestamp_millis()),
+            Clock::Running { due, .. } | Clock::Unread { due } => (1, due.timestamp_millis()),
             Clock::Stopped { due, .. } => (2, due.timestamp_millis()),
             Clock::None => (3, 0),
         }
@@ -1112,6 +1128,69 @@ pub struct LocalTime {
     pub timer: Option<(u64, DateTime<Utc>)>,
 }
 
+/// One calendar per client, not per ticket.
+fn calendars(
+    fleet: &super::Fleet,
+) -> std::collections::HashMap<&str, (BusinessCalendar, &super::Contract)> {
+    fleet
+        .clients
+        .iter()
+        .filter_map(|c| Some((c.id.as_str(), calendar_of(fleet, &c.id)?)))
+        .collect()
+}
+
+/// A clock as far as the ticket's history read so far can tell: a deadline
+/// that history not yet read could still settle is [`Clock::Unread`].
+fn judged(t: &Ticket, c: Clock) -> Clock {
+    match c {
+        Clock::Running { due, .. }
+        | Clock::Breached { due, .. }
+        | Clock::Stopped {
+            due, met: false, ..
+        } if t.clock_in_doubt() => Clock::Unread { due },
+        c => c,
+    }
+}
+
+/// The tickets whose history is worth reading for their intervention
+/// clock, most pressing first: a clock in doubt whose deadline is still
+/// ahead (it may be running), then those in doubt past their deadline
+/// (met or breached), latest deadline first; then histories never read
+/// whose clock only seems settled (a ticket not updated since it was
+/// opened, or one whose first time entry met the deadline), to confirm
+/// it. Tickets without an intervention time, or whose clock an earlier
+/// read settled, are left for the detail to read on demand.
+pub fn histories_to_read(
+    tickets: &[Ticket],
+    fleet: &super::Fleet,
+    rules: &ClockRules,
+    now: DateTime<Utc>,
+) -> Vec<u64> {
+    let calendars = calendars(fleet);
+    let mut keyed: Vec<((u8, i64), u64)> = tickets
+        .iter()
+        .filter(|t| t.intervention.is_none() && t.journals_as_of.is_some())
+        .filter_map(|t| {
+            let (cal, contract) = calendars.get(t.client.as_deref()?)?;
+            let target = for_priority(&contract.intervention, &t.priority);
+            let started = intervention_started(t, rules, None);
+            let due = match judged(t, clock(cal, t.created, target, started, now)) {
+                Clock::None => return None,
+                Clock::Unread { due } if due >= now => {
+                    return Some(((0, due.timestamp_millis()), t.id));
+                }
+                Clock::Unread { due } => return Some(((1, -due.timestamp_millis()), t.id)),
+                Clock::Running { due, .. }
+                | Clock::Breached { due, .. }
+                | Clock::Stopped { due, .. } => due,
+            };
+            Some(((2, -due.timestamp_millis()), t.id))
+        })
+        .collect();
+    keyed.sort();
+    keyed.into_iter().map(|(_, id)| id).collect()
+}
+
 /// One ticket on the board, judged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BoardRow {
@@ -1140,12 +1219,7 @@ pub fn board(
     local: &LocalTime,
     now: DateTime<Utc>,
 ) -> Vec<BoardRow> {
-    // One calendar per client, not per ticket.
-    let calendars: std::collections::HashMap<&str, (BusinessCalendar, &super::Contract)> = fleet
-        .clients
-        .iter()
-        .filter_map(|c| Some((c.id.as_str(), calendar_of(fleet, &c.id)?)))
-        .collect();
+    let calendars = calendars(fleet);
     let mut rows: Vec<BoardRow> = tickets
         .iter()
         .map(|t| {
@@ -1165,12 +1239,15 @@ pub fn board(
                 Some((cal, contract)) => {
                     let (cal, contract) = (cal, *contract);
                     let started = intervention_started(t, rules, timer);
-                    let c = clock(
-                        cal,
-                        t.created,
-                        for_priority(&contract.intervention, &t.priority),
-                        started,
-                        now,
+                    let c = judged(
+                        t,
+                        clock(
+                            cal,
+                            t.created,
+                            for_priority(&contract.intervention, &t.priority),
+                            started,
+                            now,
+                        ),
                     );
                     let r = clock(
                         cal,
@@ -1314,5 +1391,61 @@ mod board_tests {
         assert!(matches!(four.clock, Clock::Stopped { met: true, .. }));
         assert_eq!(rows[4].clock, Clock::None);
         assert_eq!(rows[4].cost, 0.0);
+    }
+
+    #[test]
+    fn a_clock_history_may_still_settle_is_unread_and_read_first() {
+        // Monday 30 Nov 2026, 11:00 Paris.
+        let now = Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 0).unwrap();
+        let h = |n: i64| now - chrono::Duration::hours(n);
+        let never_read = |mut t: Ticket, updated: DateTime<Utc>| {
+            t.updated = updated;
+            t.journals_as_of = Some(t.created);
+            t
+        };
+        // 1: urgent, changed since opened, due at 12:00: may be running.
+        // 2: urgent, changed, due three days ago: met or breached?
+        // 3: urgent, changed, due two days ago.
+        // 4: never changed since opened: no history to read, judged as is.
+        // 5: changed, but its first time entry met the deadline.
+        // 6: changed, its clock settled by an earlier read.
+        // 7: changed, no client: no clock, so no need.
+        // 8: history read whole.
+        let mut five = never_read(t(5, "urgent", h(1), Some("coop")), h(0));
+        five.first_time_entry = Some(h(1) + chrono::Duration::minutes(10));
+        let mut six = never_read(t(6, "urgent", h(72), Some("coop")), h(0));
+        six.intervention = Some(h(4));
+        let tickets = vec![
+            never_read(t(1, "urgent", h(1), Some("coop")), h(0)),
+            never_read(t(2, "urgent", h(100), Some("coop")), h(1)),
+            never_read(t(3, "urgent", h(72), Some("coop")), h(1)),
+            never_read(t(4, "urgent", h(72), Some("coop")), h(72)),
+            five,
+            six,
+            never_read(t(7, "urgent", h(1), None), h(0)),
+            t(8, "urgent", h(2), Some("coop")),
+        ];
+        let rules = ClockRules::default();
+        let rows = board(&tickets, &fleet(), &rules, &LocalTime::default(), now);
+        let clock = |id: u64| rows.iter().find(|r| r.ticket.id == id).unwrap().clock;
+        for id in [1, 2, 3] {
+            assert!(matches!(clock(id), Clock::Unread { .. }), "{id}");
+            assert!(!clock(id).is_breached());
+        }
+        assert!(matches!(clock(4), Clock::Breached { .. }));
+        assert!(matches!(clock(5), Clock::Stopped { met: true, .. }));
+        assert!(matches!(clock(6), Clock::Stopped { met: false, .. }));
+        assert_eq!(clock(7), Clock::None);
+        // On the board an unread clock waits among the running ones, by
+        // deadline: 4 is breached; 2, 3, 8 and 1 are due Thursday, Friday,
+        // now and at noon; 6 and 5 have stopped; 7 has no clock.
+        let order: Vec<u64> = rows.iter().map(|r| r.ticket.id).collect();
+        assert_eq!(order, vec![4, 2, 3, 8, 1, 6, 5, 7]);
+
+        // Read first: the one that may be running, then those past due
+        // (latest deadline first), then the never-read ones that only seem
+        // settled, to confirm them.
+        let order = histories_to_read(&tickets, &fleet(), &rules, now);
+        assert_eq!(order, vec![1, 3, 2, 5, 4]);
     }
 }

@@ -525,6 +525,28 @@ impl TicketStore {
             .map_err(self.err())
     }
 
+    /// Several cached tickets rewritten in one transaction.
+    pub fn update_cached_many(
+        &mut self,
+        backend: &str,
+        tickets: &[&Ticket],
+    ) -> Result<(), StoreError> {
+        let path = self.conn.path().unwrap_or("").to_string();
+        let e = sql(Path::new(&path));
+        let tx = self.conn.transaction().map_err(&e)?;
+        {
+            let mut up = tx
+                .prepare("UPDATE ticket_cache SET ticket = ?3 WHERE backend = ?1 AND id = ?2")
+                .map_err(&e)?;
+            for t in tickets {
+                let json = serde_json::to_string(t).unwrap_or_default();
+                up.execute(params![backend, t.id as i64, json])
+                    .map_err(&e)?;
+            }
+        }
+        tx.commit().map_err(&e)
+    }
+
     pub fn local_add_note(
         &mut self,
         ticket: u64,

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tokio::sync::mpsc;
@@ -15,6 +16,12 @@ use crate::sources::tickets::desk::{Desk, backend_from};
 use crate::sources::tickets::operator;
 use crate::store::tickets::TicketStore;
 
+/// How long a sync may go on reading histories, from when it began: a
+/// first sync of many tickets shows them as soon as they are listed.
+const SYNC_HISTORIES: Duration = Duration::from_secs(2);
+/// One round of reading histories between commands.
+const HISTORY_ROUND: Duration = Duration::from_secs(1);
+
 /// Starts the task; the sender takes the pane's commands.
 pub fn spawn(fleet: Arc<Fleet>, db: PathBuf, tx: mpsc::Sender<Msg>) -> mpsc::Sender<TicketCmd> {
     let (cmd_tx, mut cmd_rx) = mpsc::channel::<TicketCmd>(64);
@@ -22,7 +29,11 @@ pub fn spawn(fleet: Arc<Fleet>, db: PathBuf, tx: mpsc::Sender<Msg>) -> mpsc::Sen
         let who = operator();
         let setup = backend_from(&fleet.tickets, &db, &who).and_then(|b| {
             TicketStore::open(&db)
-                .map(|s| Desk::new(b, s, &who).with_settings(&fleet.tickets))
+                .map(|s| {
+                    Desk::new(b, s, &who)
+                        .with_settings(&fleet.tickets)
+                        .with_fleet(fleet.clone())
+                })
                 .map_err(|e| crate::sources::tickets::TrackerError::Unreachable(e.to_string()))
         });
         let desk = match setup {
@@ -38,38 +49,68 @@ pub fn spawn(fleet: Arc<Fleet>, db: PathBuf, tx: mpsc::Sender<Msg>) -> mpsc::Sen
         };
         let backend = desk.backend().name().to_string();
         let mut statuses = Vec::new();
+        let mut calls = None;
+        // Histories a clock still needs are read between commands, a round
+        // at a time, while the last round made progress.
+        let mut reading = false;
         let mut every = tokio::time::interval(fleet.tickets.sync_interval);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let cmd = tokio::select! {
-                _ = every.tick() => TicketCmd::Sync,
-                c = cmd_rx.recv() => match c { Some(c) => c, None => return },
+                biased;
+                c = cmd_rx.recv() => match c { Some(c) => Some(c), None => return },
+                _ = every.tick() => Some(TicketCmd::Sync),
+                _ = std::future::ready(()), if reading => None,
             };
-            let (notice, returned) = run(&desk, &fleet, cmd).await;
-            let now = Utc::now();
-            let pushed = desk.push_pending(now).await;
-            let view = desk.sync(now).await;
-            if statuses.is_empty() {
-                statuses = desk.statuses().await.unwrap_or_default();
-            }
-            let calls = crate::cli::tickets::count_calls(&desk, &fleet, now).await;
             let mut feed = TicketsFeed {
                 backend: backend.clone(),
-                notice,
-                returned,
                 statuses: statuses.clone(),
-                calls,
                 ..TicketsFeed::default()
             };
-            match view {
-                Ok(v) => feed.view = Some(v),
-                Err(e) => feed.problem = Some(e.to_string()),
-            }
-            if let Ok(outcomes) = pushed {
-                if let Some(err) = outcomes.iter().find_map(|o| o.result.as_ref().err()) {
-                    if feed.notice.is_none() {
-                        feed.notice = Some(format!("time entry kept in the queue: {err}"));
+            let view = match cmd {
+                Some(cmd) => {
+                    let began = Instant::now();
+                    let (notice, returned) = run(&desk, &fleet, cmd).await;
+                    let now = Utc::now();
+                    let pushed = desk.push_pending(now).await;
+                    let view = desk.sync_until(now, Some(began + SYNC_HISTORIES)).await;
+                    if statuses.is_empty() {
+                        statuses = desk.statuses().await.unwrap_or_default();
+                        feed.statuses = statuses.clone();
                     }
+                    calls = crate::cli::tickets::count_calls(&desk, &fleet, now).await;
+                    feed.notice = notice;
+                    feed.returned = returned;
+                    if let Ok(outcomes) = pushed {
+                        if let Some(err) = outcomes.iter().find_map(|o| o.result.as_ref().err()) {
+                            if feed.notice.is_none() {
+                                feed.notice = Some(format!("time entry kept in the queue: {err}"));
+                            }
+                        }
+                    }
+                    reading = true;
+                    view
+                }
+                None => {
+                    let read = desk
+                        .read_histories(Utc::now(), Instant::now() + HISTORY_ROUND)
+                        .await;
+                    if let Err(e) = &read {
+                        feed.notice = Some(format!("ticket histories not read: {e}"));
+                    }
+                    reading = matches!(read, Ok(n) if n > 0);
+                    desk.view(None)
+                }
+            };
+            feed.calls = calls.clone();
+            match view {
+                Ok(v) => {
+                    reading &= v.unread > 0;
+                    feed.view = Some(v);
+                }
+                Err(e) => {
+                    reading = false;
+                    feed.problem = Some(e.to_string());
                 }
             }
             if tx.send(Msg::Tickets(Box::new(feed))).await.is_err() {

@@ -5,8 +5,8 @@
 //! an operator is dropped: an entry leaves the queue only when accepted.
 
 use std::path::Path;
-use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -16,14 +16,21 @@ use chrono_tz::Tz;
 use super::builtin::Builtin;
 use super::redmine::Redmine;
 use super::{NewTicket, StatusName, TicketBackend, TimePush, TrackerError, read_secret};
+use crate::model::Fleet;
 use crate::model::tickets::{
-    ClockRules, TicketBackendKind, TicketSettings, WorkEntry, intervention_started,
+    ClockRules, Ticket, TicketBackendKind, TicketSettings, WorkEntry, histories_to_read,
+    intervention_started,
 };
 use crate::store::StoreError;
 use crate::store::tickets::{Cached, StoredEntry, TicketStore, Timer};
 
 /// Time allowed for one call to a tracker.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Histories asked for together (a tracker that serves one request at a
+/// time still gains the round trips; the operator's own calls wait behind
+/// at most this many).
+const HISTORY_BATCH: usize = 8;
 
 /// What the desk knows after a sync.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +43,9 @@ pub struct DeskView {
     pub pending: Vec<StoredEntry>,
     /// Every entry recorded through Vigie for this tracker.
     pub entries: Vec<StoredEntry>,
+    /// Tickets whose history a clock still needs (read a batch at a time,
+    /// most pressing first, by [`Desk::read_histories`]).
+    pub unread: usize,
 }
 
 /// One push of a queued entry.
@@ -53,6 +63,8 @@ pub struct Desk {
     rules: ClockRules,
     /// Tracker project -> client.
     projects: BTreeMap<String, String>,
+    /// The contracts, to read first the histories of the clocks that matter.
+    fleet: Option<Arc<Fleet>>,
 }
 
 /// Builds the configured tracker. A missing key is an error the caller
@@ -101,6 +113,32 @@ impl Desk {
             operator: operator.to_string(),
             rules: ClockRules::default(),
             projects: BTreeMap::new(),
+            fleet: None,
+        }
+    }
+
+    /// The fleet whose contracts set the intervention clocks: histories are
+    /// then read for tickets with a clock, the most pressing first. Without
+    /// it, every history not read whose clock has not stopped is read, those
+    /// in doubt first.
+    pub fn with_fleet(mut self, fleet: Arc<Fleet>) -> Desk {
+        self.fleet = Some(fleet);
+        self
+    }
+
+    /// The histories a clock needs, most pressing first.
+    fn to_read(&self, tickets: &[Ticket], now: DateTime<Utc>) -> Vec<u64> {
+        match &self.fleet {
+            Some(f) => histories_to_read(tickets, f, &self.rules, now),
+            None => {
+                let mut ids: Vec<(bool, u64)> = tickets
+                    .iter()
+                    .filter(|t| t.intervention.is_none() && t.journals_as_of.is_some())
+                    .map(|t| (!t.clock_in_doubt(), t.id))
+                    .collect();
+                ids.sort();
+                ids.into_iter().map(|(_, id)| id).collect()
+            }
         }
     }
 
@@ -150,20 +188,35 @@ impl Desk {
     /// The store's view without asking the tracker.
     pub fn view(&self, error: Option<String>) -> Result<DeskView, TrackerError> {
         let name = self.backend.name().to_string();
-        self.with(|s| {
+        let mut view = self.with(|s| {
             Ok(DeskView {
                 cached: s.cached(&name)?,
                 error,
                 timer: s.running_timer(&self.operator)?,
                 pending: s.pending(&name)?,
                 entries: s.entries(&name)?,
+                unread: 0,
             })
-        })
+        })?;
+        view.unread = self.to_read(&view.cached.tickets, Utc::now()).len();
+        Ok(view)
     }
 
-    /// Asks the tracker for open tickets; on failure the cache stays and
-    /// the view carries the error.
+    /// Asks the tracker for open tickets and reads every history their
+    /// clocks need; on failure the cache stays and the view carries the
+    /// error.
     pub async fn sync(&self, now: DateTime<Utc>) -> Result<DeskView, TrackerError> {
+        self.sync_until(now, None).await
+    }
+
+    /// A sync that stops reading histories once `until` has passed (the
+    /// listing itself is always whole): the console shows the tickets
+    /// first and reads what remains with [`Desk::read_histories`].
+    pub async fn sync_until(
+        &self,
+        now: DateTime<Utc>,
+        until: Option<Instant>,
+    ) -> Result<DeskView, TrackerError> {
         let name = self.backend.name().to_string();
         let cached = self.with(|s| s.cached(&name))?;
         match self
@@ -172,12 +225,19 @@ impl Desk {
             .await
         {
             Ok(mut synced) => {
+                let read = self.read_into(&mut synced.tickets, now, until).await;
                 // Once the clock has stopped it stays stopped: noted on the
-                // ticket, the next sync need not read its history again.
+                // ticket, the next sync need not read its history again. A
+                // history not read yet only bounds it, so nothing is noted.
                 for t in &mut synced.tickets {
-                    t.intervention = intervention_started(t, &self.rules, None);
+                    t.intervention = settled(t, &self.rules);
                 }
                 self.with(|s| s.save_sync(&name, &synced.tickets, synced.cursor.as_deref(), now))?;
+                // The listing is fresh even when a history could not be
+                // read: those stay unread (and in doubt) for the next try.
+                if let Err(e) = read {
+                    tracing::warn!(target: "tickets", "histories not read: {e}");
+                }
                 self.view(None)
             }
             Err(e) => {
@@ -186,6 +246,94 @@ impl Desk {
                 self.view(Some(msg))
             }
         }
+    }
+
+    /// Reads, in batches, the cached tickets' histories their clocks need,
+    /// most pressing first, until `until` passes (at least one batch).
+    /// Returns how many were read; the cache is updated batch by batch.
+    pub async fn read_histories(
+        &self,
+        now: DateTime<Utc>,
+        until: Instant,
+    ) -> Result<usize, TrackerError> {
+        let name = self.backend.name().to_string();
+        let mut tickets = self.with(|s| s.cached(&name))?.tickets;
+        let order = self.to_read(&tickets, now);
+        let mut done = 0;
+        for (i, batch) in order.chunks(HISTORY_BATCH).enumerate() {
+            if i > 0 && Instant::now() >= until {
+                break;
+            }
+            let read = self.read_batch(&mut tickets, batch).await?;
+            // Written unless the ticket changed in the cache meanwhile (a
+            // command's sync): its history is then in doubt again.
+            self.with(|s| {
+                let now_cached: HashMap<u64, DateTime<Utc>> = s
+                    .cached(&name)?
+                    .tickets
+                    .iter()
+                    .map(|t| (t.id, t.updated))
+                    .collect();
+                let fresh: Vec<&Ticket> = tickets
+                    .iter()
+                    .filter(|t| read.contains(&t.id))
+                    .filter(|t| now_cached.get(&t.id) == Some(&t.updated))
+                    .collect();
+                s.update_cached_many(&name, &fresh)
+            })?;
+            done += read.len();
+        }
+        Ok(done)
+    }
+
+    /// Reads the histories of `tickets` a clock needs, batch by batch, until
+    /// `until` passes (`None`: all). A ticket deleted meanwhile is skipped.
+    async fn read_into(
+        &self,
+        tickets: &mut [Ticket],
+        now: DateTime<Utc>,
+        until: Option<Instant>,
+    ) -> Result<usize, TrackerError> {
+        let order = self.to_read(tickets, now);
+        let mut done = 0;
+        for batch in order.chunks(HISTORY_BATCH) {
+            if until.is_some_and(|u| Instant::now() >= u) {
+                break;
+            }
+            done += self.read_batch(tickets, batch).await?.len();
+        }
+        Ok(done)
+    }
+
+    /// One batch of histories into `tickets`; the ids read.
+    async fn read_batch(
+        &self,
+        tickets: &mut [Ticket],
+        batch: &[u64],
+    ) -> Result<Vec<u64>, TrackerError> {
+        let mut read = Vec::with_capacity(batch.len());
+        for (id, journals) in self.backend.histories(batch).await {
+            match journals {
+                Ok(j) => {
+                    if let Some(t) = tickets.iter_mut().find(|t| t.id == id) {
+                        t.journals = j;
+                        t.journals_as_of = None;
+                        t.intervention = settled(t, &self.rules);
+                        read.push(id);
+                    }
+                }
+                // A ticket deleted between the list and its history.
+                Err(TrackerError::NotFound(_)) => {}
+                // The next ones would fail the same way.
+                Err(e @ (TrackerError::Unreachable(_) | TrackerError::BadKey { .. })) => {
+                    return Err(e);
+                }
+                // One history the tracker cannot give: the others still can;
+                // this one stays unread (its deadline shows as checking).
+                Err(e) => tracing::warn!(target: "tickets", "history of #{id} not read: {e}"),
+            }
+        }
+        Ok(read)
     }
 
     /// Pushes every queued entry, oldest first. A refusal (422) or an
@@ -336,6 +484,7 @@ impl Desk {
             if let Some(mut t) = cached.tickets.into_iter().find(|t| t.id == ticket) {
                 t.journals = journals;
                 t.journals_as_of = None;
+                t.intervention = settled(&t, &self.rules);
                 s.update_cached(&name, &t)?;
             }
             Ok(())
@@ -359,5 +508,16 @@ impl Desk {
             out.insert(client.clone(), u32::try_from(n).unwrap_or(u32::MAX));
         }
         Ok(out)
+    }
+}
+
+/// The intervention instant a ticket's data settles: with its whole
+/// history, or noted by an earlier read (the clock never restarts). A
+/// history not read yet only bounds it from above, so it settles nothing.
+fn settled(t: &Ticket, rules: &ClockRules) -> Option<DateTime<Utc>> {
+    if t.journals_as_of.is_none() || t.intervention.is_some() {
+        intervention_started(t, rules, None)
+    } else {
+        None
     }
 }

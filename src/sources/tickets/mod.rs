@@ -79,6 +79,9 @@ pub struct Synced {
     pub cursor: Option<String>,
 }
 
+/// Histories read for several tickets: each ticket's id and its answer.
+pub type Histories = Vec<(u64, Result<Vec<Journal>, TrackerError>)>;
+
 /// A ticket to open.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewTicket {
@@ -105,6 +108,9 @@ pub trait TicketBackend: Send + Sync {
     /// history. `known` holds the previous sync's tickets and `cursor` its
     /// bookmark: a backend may reuse their history when a ticket has not
     /// changed since, and ask only for what changed after the bookmark.
+    /// A backend whose histories cost a call each may leave them unread,
+    /// marked with [`Ticket::journals_as_of`]; the desk then reads those a
+    /// clock needs through [`TicketBackend::histories`].
     fn sync_tickets<'a>(
         &'a self,
         known: &'a [Ticket],
@@ -121,6 +127,16 @@ pub trait TicketBackend: Send + Sync {
     /// One ticket's whole history (notes and status changes), for the
     /// detail of a ticket whose history a sync did not need to read.
     fn history<'a>(&'a self, ticket: u64) -> BoxFuture<'a, Result<Vec<Journal>, TrackerError>>;
+    /// Several tickets' histories, in the order asked (one answer each).
+    fn histories<'a>(&'a self, tickets: &'a [u64]) -> BoxFuture<'a, Histories> {
+        Box::pin(async move {
+            let mut out = Vec::with_capacity(tickets.len());
+            for id in tickets {
+                out.push((*id, self.history(*id).await));
+            }
+            out
+        })
+    }
     /// Opens a ticket; returns its id.
     fn create<'a>(&'a self, ticket: &'a NewTicket) -> BoxFuture<'a, Result<u64, TrackerError>>;
     /// The statuses a ticket can be given.

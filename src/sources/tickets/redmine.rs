@@ -27,7 +27,9 @@ use futures::future::BoxFuture;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{NewTicket, StatusName, Synced, TicketBackend, TimePush, TrackerError, clean_note};
+use super::{
+    Histories, NewTicket, StatusName, Synced, TicketBackend, TimePush, TrackerError, clean_note,
+};
 use crate::model::tickets::{Journal, Ticket, WorkEntry, hours_decimal};
 use crate::sanitize::clean;
 
@@ -284,45 +286,21 @@ impl Redmine {
             }
         }
         self.first_entries(&listed_in_full, &mut tickets).await?;
-        // History: reused when the ticket did not change, or when its clock
-        // has stopped (it never restarts; the detail reads it on demand).
-        let mut todo = Vec::new();
+        // History: reused when the ticket did not change. Otherwise it is
+        // marked as read up to the known copy (or never read): the desk
+        // reads the histories a clock needs, most pressing first, so a
+        // first sync of many tickets does not wait for each one's history.
         for t in tickets.values_mut() {
             match known.get(&t.id) {
-                Some(k) if k.updated == t.updated => {
+                Some(k) => {
                     t.journals = k.journals.clone();
-                    t.journals_as_of = k.journals_as_of;
+                    t.journals_as_of = if k.updated == t.updated {
+                        k.journals_as_of
+                    } else {
+                        Some(k.journals_as_of.unwrap_or(k.updated))
+                    };
                 }
-                Some(k) if k.intervention.is_some() => {
-                    t.journals = k.journals.clone();
-                    t.journals_as_of = Some(k.journals_as_of.unwrap_or(k.updated));
-                }
-                _ => todo.push(t.id),
-            }
-        }
-        if !todo.is_empty() {
-            let statuses = self.status_table().await?;
-            let fetched: Vec<(u64, Result<Vec<Journal>, TrackerError>)> =
-                futures::stream::iter(todo)
-                    .map(|id| {
-                        let statuses = &statuses;
-                        async move { (id, self.journals(id, statuses).await) }
-                    })
-                    .buffer_unordered(PARALLEL)
-                    .collect()
-                    .await;
-            for (id, journals) in fetched {
-                match journals {
-                    Ok(j) => {
-                        if let Some(t) = tickets.get_mut(&id) {
-                            t.journals = j;
-                            t.journals_as_of = None;
-                        }
-                    }
-                    // A ticket deleted between the list and its journals.
-                    Err(TrackerError::NotFound(_)) => {}
-                    Err(e) => return Err(e),
-                }
+                None => t.journals_as_of = Some(t.created),
             }
         }
         let full = match (&cursor, listed_in_full.len() == self.projects.len()) {
@@ -596,6 +574,24 @@ impl TicketBackend for Redmine {
         Box::pin(async move {
             let statuses = self.status_table().await?;
             self.journals(ticket, &statuses).await
+        })
+    }
+
+    fn histories<'a>(&'a self, tickets: &'a [u64]) -> BoxFuture<'a, Histories> {
+        Box::pin(async move {
+            let statuses = match self.status_table().await {
+                Ok(s) => s,
+                Err(e) => return tickets.iter().map(|id| (*id, Err(e.clone()))).collect(),
+            };
+            let statuses = &statuses;
+            let asked: Vec<_> = tickets
+                .iter()
+                .map(|id| async move { (*id, self.journals(*id, statuses).await) })
+                .collect();
+            futures::stream::iter(asked)
+                .buffered(PARALLEL)
+                .collect()
+                .await
         })
     }
 

@@ -231,6 +231,7 @@ fn status_of(r: &BoardRow) -> Status {
     match r.clock {
         Clock::Breached { .. } => Status::Down,
         Clock::Stopped { met: false, .. } => Status::Degraded,
+        Clock::Unread { .. } => Status::Unknown,
         _ if r.diagnosis_warning => Status::Degraded,
         Clock::Running { left, .. } if left.as_secs() < 30 * 60 => Status::Degraded,
         _ => Status::Up,
@@ -534,6 +535,16 @@ fn status_line<'a>(data: &Data, view: &DeskView, theme: &crate::ui::theme::Theme
         )),
         (None, None) => {}
     }
+    if view.unread > 0 {
+        spans.push(Span::styled(
+            format!(
+                "· reading {} histor{} ",
+                view.unread,
+                if view.unread == 1 { "y" } else { "ies" }
+            ),
+            theme.style(Role::Muted),
+        ));
+    }
     if let Some(t) = &view.timer {
         spans.push(Span::styled(
             format!("· timer #{} {} ", t.ticket, age(t.started)),
@@ -619,6 +630,10 @@ fn render_detail(
             when(at),
             when(due),
             if met { "met" } else { "LATE" }
+        ),
+        Clock::Unread { due } => format!(
+            "intervention due {}: reading the history to know if it was met",
+            when(due)
         ),
     };
     lines.push(Line::from(Span::styled(
