@@ -1194,7 +1194,8 @@ pub fn histories_to_read(
 /// One ticket on the board, judged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BoardRow {
-    pub ticket: Ticket,
+    /// Shared with the view it was judged from.
+    pub ticket: std::sync::Arc<Ticket>,
     /// Intervention clock.
     pub clock: Clock,
     /// Restoration clock (until the ticket is closed), if the contract has one.
@@ -1219,9 +1220,34 @@ pub fn board(
     local: &LocalTime,
     now: DateTime<Utc>,
 ) -> Vec<BoardRow> {
+    let shared: Vec<std::sync::Arc<Ticket>> =
+        tickets.iter().cloned().map(std::sync::Arc::new).collect();
+    board_of(shared.iter(), fleet, rules, local, now)
+}
+
+/// A ticket judged, before it takes its place on the board.
+struct Judged {
+    clock: Clock,
+    restoration: Clock,
+    spent: Duration,
+    billed: Duration,
+    cost: f64,
+    currency: String,
+    diagnosis_warning: bool,
+    timer: Option<DateTime<Utc>>,
+}
+
+/// [`board`] for some shared tickets (those a filter keeps): each is judged
+/// and the judgements sorted by urgency; a row shares its ticket.
+pub fn board_of<'a>(
+    tickets: impl Iterator<Item = &'a std::sync::Arc<Ticket>>,
+    fleet: &super::Fleet,
+    rules: &ClockRules,
+    local: &LocalTime,
+    now: DateTime<Utc>,
+) -> Vec<BoardRow> {
     let calendars = calendars(fleet);
-    let mut rows: Vec<BoardRow> = tickets
-        .iter()
+    let mut judged: Vec<(Judged, &std::sync::Arc<Ticket>)> = tickets
         .map(|t| {
             let timer = local.timer.filter(|(id, _)| *id == t.id).map(|(_, at)| at);
             let queued: Duration = local
@@ -1235,7 +1261,7 @@ pub fn board(
                 .unwrap_or(Duration::ZERO);
             let spent = t.spent + queued + running;
             let cal = t.client.as_deref().and_then(|c| calendars.get(c));
-            let (clock_, restoration, billed, cost_, currency, warn) = match cal {
+            let j = match cal {
                 Some((cal, contract)) => {
                     let (cal, contract) = (cal, *contract);
                     let started = intervention_started(t, rules, timer);
@@ -1260,32 +1286,47 @@ pub fn board(
                         period: contract.billing_increment,
                     };
                     let billed = rounding.billed(spent);
-                    (
-                        c,
-                        r,
+                    Judged {
+                        clock: c,
+                        restoration: r,
+                        spent,
                         billed,
-                        cost(billed, contract.hourly_rate),
-                        contract.currency.clone(),
-                        diagnosis_warning(spent, contract.diagnosis_warning),
-                    )
+                        cost: cost(billed, contract.hourly_rate),
+                        currency: contract.currency.clone(),
+                        diagnosis_warning: diagnosis_warning(spent, contract.diagnosis_warning),
+                        timer,
+                    }
                 }
-                None => (Clock::None, Clock::None, spent, 0.0, String::new(), false),
+                None => Judged {
+                    clock: Clock::None,
+                    restoration: Clock::None,
+                    spent,
+                    billed: spent,
+                    cost: 0.0,
+                    currency: String::new(),
+                    diagnosis_warning: false,
+                    timer,
+                },
             };
-            BoardRow {
-                ticket: t.clone(),
-                clock: clock_,
-                restoration,
-                spent,
-                billed,
-                cost: cost_,
-                currency,
-                diagnosis_warning: warn,
-                timer,
-            }
+            (j, t)
         })
         .collect();
-    rows.sort_by_key(|r| (r.clock.urgency(), r.ticket.id));
-    rows
+    // Ids are unique: an unstable sort gives the one order.
+    judged.sort_unstable_by_key(|(j, t)| (j.clock.urgency(), t.id));
+    judged
+        .into_iter()
+        .map(|(j, t)| BoardRow {
+            ticket: std::sync::Arc::clone(t),
+            clock: j.clock,
+            restoration: j.restoration,
+            spent: j.spent,
+            billed: j.billed,
+            cost: j.cost,
+            currency: j.currency,
+            diagnosis_warning: j.diagnosis_warning,
+            timer: j.timer,
+        })
+        .collect()
 }
 
 #[cfg(test)]

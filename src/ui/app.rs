@@ -268,6 +268,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 }
             }
             feed.version = app.data.tickets.version.wrapping_add(1);
+            feed.share();
             app.data.tickets = *feed;
             app.dirty = true;
             Vec::new()

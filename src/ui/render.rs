@@ -440,3 +440,95 @@ fn render_help(app: &App, frame: &mut Frame, body: Rect, scroll: u16) {
         area,
     );
 }
+
+/// Draws one line of column spans padded with spaces (`{:<w$}`, `{:>w$}`)
+/// into a one-row `area`, writing only each span's text: the buffer starts
+/// blank each frame, so the padding need not be written cell by cell (a
+/// table row of 200 columns is mostly padding). The result is the one a
+/// `Paragraph` of the line draws: each span's style (over the line's) on
+/// its whole width, the text clipped at the row's end (a wide character
+/// that does not fit leaves its cell in the span's style, where a
+/// `Paragraph` leaves it blank).
+pub fn draw_padded_line(buf: &mut ratatui::buffer::Buffer, area: Rect, line: &Line) {
+    use unicode_width::UnicodeWidthStr;
+    let area = area.intersection(buf.area);
+    if area.is_empty() {
+        return;
+    }
+    let right = area.right();
+    let mut x = area.x;
+    for span in &line.spans {
+        if x >= right {
+            break;
+        }
+        let s = span.content.as_ref();
+        let rest = s.trim_start_matches(' ');
+        let lead = s.len() - rest.len();
+        let text = rest.trim_end_matches(' ');
+        let trail = rest.len() - text.len();
+        let width = (lead + text.width() + trail).min(usize::from(u16::MAX));
+        let shown = Rect {
+            x,
+            width: (width as u16).min(right - x),
+            ..area
+        };
+        let style = line.style.patch(span.style);
+        buf.set_style(shown, style);
+        let start = x.saturating_add(lead as u16);
+        if !text.is_empty() && start < right {
+            buf.set_stringn(start, area.y, text, usize::from(right - start), style);
+        }
+        x = x.saturating_add(width as u16);
+    }
+}
+
+#[cfg(test)]
+mod padded_line_tests {
+    use super::*;
+    use ratatui::buffer::Buffer;
+    use ratatui::style::{Color, Style};
+
+    /// The same row drawn by a `Paragraph` (every cell written) and by
+    /// `draw_padded_line` (only the text): equal buffers.
+    #[test]
+    fn a_padded_line_draws_as_a_paragraph_does() {
+        let sel = Style::default().bg(Color::Blue);
+        let lines = [
+            Line::from(vec![
+                Span::styled(format!("{:<6}", "4101"), Style::default().fg(Color::Gray)),
+                Span::raw(format!("{:<11}", "cagette")),
+                Span::raw(format!("{:<20} ", "Caisses hors ligne…")),
+                Span::styled(
+                    format!("{:<12}", "LATE 3d 18h"),
+                    Style::default().fg(Color::Red),
+                ),
+                Span::raw(format!("{:<8}", "▶25m")),
+                Span::raw(format!("{:>6}!", "1h15")),
+            ]),
+            Line::from(vec![
+                Span::raw(format!("{:<6}", "7")),
+                Span::styled(format!("{:<9}", "vélo"), Style::default().bg(Color::Green)),
+                Span::styled(
+                    format!("{:>8}", "x"),
+                    Style::default().add_modifier(Modifier::REVERSED),
+                ),
+                Span::raw("日本語のタイトルがとても長くて切れる場合"),
+            ])
+            .style(sel),
+            Line::from(vec![Span::raw("   "), Span::raw(""), Span::raw(" a ")]),
+        ];
+        // 31 cuts the title between two wide characters; at 30 the last one
+        // would not fit: this leaves the cell in the span's style, where a
+        // `Paragraph` leaves it blank.
+        for width in [12u16, 31, 80] {
+            for line in &lines {
+                let area = Rect::new(1, 1, width, 1);
+                let mut want = Buffer::empty(Rect::new(0, 0, width + 2, 3));
+                let mut got = want.clone();
+                ratatui::widgets::Widget::render(Paragraph::new(line.clone()), area, &mut want);
+                draw_padded_line(&mut got, area, line);
+                assert_eq!(got, want, "width {width}: {line:?}");
+            }
+        }
+    }
+}

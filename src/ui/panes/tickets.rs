@@ -15,11 +15,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui_textarea::TextArea;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::{Data, Handled, Pane, PaneCtx, PaneId};
 use crate::cli::tickets::{deadline_cell, local_time, quotas, short_duration};
 use crate::model::Status;
-use crate::model::tickets::{BoardRow, Clock, board};
+use crate::model::tickets::{BoardRow, Clock, Ticket, board_of};
 use crate::sources::tickets::StatusName;
 use crate::sources::tickets::desk::DeskView;
 use crate::ui::action::Action;
@@ -49,6 +50,20 @@ pub struct TicketsFeed {
     /// Calls so far this year per client, as the tracker counts them
     /// (`None` when it could not be asked: the known tickets are counted).
     pub calls: Option<BTreeMap<String, u32>>,
+    /// The view's tickets, shared by the board's rows: copied once per
+    /// feed ([`TicketsFeed::share`]), not each time the board is built.
+    pub shared: Vec<Arc<Ticket>>,
+}
+
+impl TicketsFeed {
+    /// Fills `shared` from the view.
+    pub fn share(&mut self) {
+        self.shared = self
+            .view
+            .as_ref()
+            .map(|v| v.cached.tickets.iter().cloned().map(Arc::new).collect())
+            .unwrap_or_default();
+    }
 }
 
 /// What the pane asks the ticket task to do.
@@ -136,34 +151,31 @@ impl std::fmt::Debug for Editor {
     }
 }
 
-/// The board as the pane shows it: judged, sorted, filtered.
+/// The board as the pane shows it: filtered, judged, sorted.
 pub fn rows(data: &Data, filter: &str) -> Vec<BoardRow> {
     let Some(view) = data.tickets.view.as_ref() else {
         return Vec::new();
     };
     let fleet = &data.fleet;
-    let mut rows = board(
-        &view.cached.tickets,
+    let f = filter.to_lowercase();
+    let keep = |t: &&Arc<Ticket>| {
+        f.is_empty()
+            || t.title.to_lowercase().contains(&f)
+            || t.client
+                .as_deref()
+                .unwrap_or("")
+                .to_lowercase()
+                .contains(&f)
+            || t.id.to_string() == f
+            || t.status.to_lowercase().contains(&f)
+    };
+    board_of(
+        data.tickets.shared.iter().filter(keep),
         fleet,
         &fleet.tickets.rules,
         &local_time(view),
         data.now,
-    );
-    let f = filter.to_lowercase();
-    if !f.is_empty() {
-        rows.retain(|r| {
-            let t = &r.ticket;
-            t.title.to_lowercase().contains(&f)
-                || t.client
-                    .as_deref()
-                    .unwrap_or("")
-                    .to_lowercase()
-                    .contains(&f)
-                || t.id.to_string() == f
-                || t.status.to_lowercase().contains(&f)
-        });
-    }
-    rows
+    )
 }
 
 /// (feed version, clock second, filter) -> the board built for them.
@@ -475,7 +487,15 @@ impl Pane for TicketsPane {
             }
             lines.push(line);
         }
-        frame.render_widget(Paragraph::new(lines), body);
+        // Rows are mostly padding: only their text is written.
+        for (i, line) in lines.iter().enumerate().take(usize::from(body.height)) {
+            let row = Rect {
+                y: body.y + i as u16,
+                height: 1,
+                ..body
+            };
+            crate::ui::render::draw_padded_line(frame.buffer_mut(), row, line);
+        }
     }
 
     fn wall_title(&self) -> Option<&'static str> {
@@ -489,7 +509,12 @@ impl Pane for TicketsPane {
     fn wall_lines(&self, data: &Data, n: usize) -> Vec<super::WallLine> {
         self.board(data, "")
             .iter()
-            .filter(|r| matches!(r.clock, Clock::Breached { .. } | Clock::Running { .. }))
+            .filter(|r| {
+                matches!(
+                    r.clock,
+                    Clock::Breached { .. } | Clock::Running { .. } | Clock::Unread { .. }
+                )
+            })
             .take(n)
             .map(|r| super::WallLine {
                 status: status_of(r),
