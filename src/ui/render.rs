@@ -482,6 +482,19 @@ pub fn draw_padded_line(buf: &mut ratatui::buffer::Buffer, area: Rect, line: &Li
     }
 }
 
+/// [`draw_padded_line`] for each of `lines`, a row of `area` each, as
+/// many as fit (what a `Paragraph` of the lines shows, without wrapping).
+pub fn draw_padded_lines(buf: &mut ratatui::buffer::Buffer, area: Rect, lines: &[Line]) {
+    for (i, line) in lines.iter().enumerate().take(usize::from(area.height)) {
+        let row = Rect {
+            y: area.y + i as u16,
+            height: 1,
+            ..area
+        };
+        draw_padded_line(buf, row, line);
+    }
+}
+
 #[cfg(test)]
 mod padded_line_tests {
     use super::*;
