@@ -495,6 +495,48 @@ pub fn draw_padded_lines(buf: &mut ratatui::buffer::Buffer, area: Rect, lines: &
     }
 }
 
+/// Draws what a `Table` of one-line cells draws (`widths`, one space
+/// between columns, a header row in its style, then the rows, each with its
+/// style over the whole row), writing each cell with [`draw_padded_line`]
+/// instead of a `Text` per cell. Rows that do not fit are left out.
+pub fn draw_table(
+    buf: &mut ratatui::buffer::Buffer,
+    area: Rect,
+    widths: &[Constraint],
+    header: (&[Line], ratatui::style::Style),
+    rows: &[(Vec<Line>, ratatui::style::Style)],
+) {
+    let area = area.intersection(buf.area);
+    if area.is_empty() {
+        return;
+    }
+    // As `Table` lays its columns out: from the left, a space between.
+    let columns = Layout::horizontal(widths.iter().copied())
+        .flex(ratatui::layout::Flex::Start)
+        .spacing(1)
+        .split(Rect::new(0, 0, area.width, 1));
+    let mut draw_row = |y: u16, cells: &[Line], style: ratatui::style::Style| {
+        let row = Rect {
+            y,
+            height: 1,
+            ..area
+        };
+        buf.set_style(row, style);
+        for (column, cell) in columns.iter().zip(cells) {
+            let cell_area = Rect::new(area.x + column.x, y, column.width, 1);
+            draw_padded_line(buf, cell_area, cell);
+        }
+    };
+    draw_row(area.y, header.0, header.1);
+    for (i, (cells, style)) in rows.iter().enumerate() {
+        let y = area.y + 1 + i as u16;
+        if y >= area.bottom() {
+            break;
+        }
+        draw_row(y, cells, *style);
+    }
+}
+
 #[cfg(test)]
 mod padded_line_tests {
     use super::*;
@@ -542,6 +584,78 @@ mod padded_line_tests {
                 draw_padded_line(&mut got, area, line);
                 assert_eq!(got, want, "width {width}: {line:?}");
             }
+        }
+    }
+
+    /// Health-like rows drawn by a `Table` and by `draw_table`: equal
+    /// buffers, with cells cut at their column, empty cells, a selected row
+    /// and rows that do not fit.
+    #[test]
+    fn a_table_of_lines_draws_as_a_table_does() {
+        use ratatui::widgets::{Cell, Row, Table};
+        let red = Style::default().fg(Color::Red);
+        let sel = Style::default().bg(Color::Blue);
+        let widths = [
+            Constraint::Length(10),
+            Constraint::Length(12),
+            Constraint::Length(6),
+            Constraint::Min(10),
+        ];
+        let header: Vec<Line> = ["STATE", "HOST", "MS", "DETAIL"]
+            .into_iter()
+            .map(Line::from)
+            .collect();
+        let row = |state: &str, host: &str, flap: bool, ms: &str, detail: &str| {
+            let mut name = vec![Span::styled(format!("  {host}"), Style::default())];
+            if flap {
+                name.push(Span::styled(" ↯", red));
+            }
+            vec![
+                Line::from(Span::styled(state.to_string(), red)),
+                Line::from(name),
+                Line::from(Span::raw(ms.to_string())),
+                Line::from(Span::styled(
+                    detail.to_string(),
+                    Style::default().add_modifier(Modifier::DIM),
+                )),
+            ]
+        };
+        let rows: Vec<(Vec<Line>, Style)> = vec![
+            (
+                vec![Line::default(), Line::from(Span::raw("Coop · prod"))],
+                Style::default(),
+            ),
+            (
+                row(
+                    "✖ down",
+                    "odoo-1.example.org",
+                    true,
+                    "1203",
+                    "web: 503 Service Unavailable",
+                ),
+                Style::default(),
+            ),
+            (row("● up", "h2", false, "", "db: ok"), sel),
+            (
+                row("▲ degraded", "日本語のホスト", false, "12", "x"),
+                Style::default(),
+            ),
+            (row("● up", "h4", false, "9", "tail"), Style::default()),
+        ];
+        for (w, h) in [(60u16, 8u16), (40, 4), (25, 2), (80, 1)] {
+            let area = Rect::new(1, 1, w, h);
+            let mut want = Buffer::empty(Rect::new(0, 0, w + 2, h + 2));
+            let mut got = want.clone();
+            let table = Table::new(
+                rows.iter()
+                    .map(|(c, s)| Row::new(c.iter().cloned().map(Cell::from)).style(*s)),
+                widths,
+            )
+            .header(Row::new(header.iter().cloned().map(Cell::from)).style(red))
+            .column_spacing(1);
+            ratatui::widgets::Widget::render(table, area, &mut want);
+            draw_table(&mut got, area, &widths, (&header, red), &rows);
+            assert_eq!(got, want, "{w}x{h}");
         }
     }
 }

@@ -14,7 +14,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table};
+use ratatui::widgets::Paragraph;
 
 use self::rows::{Group, HostRow};
 use super::{Data, Handled, Pane, PaneCtx, PaneId};
@@ -248,18 +248,19 @@ impl Pane for HealthPane {
             .skip(offset)
             .take(height)
             .map(|line| match line {
-                rows::Line::Group(g) => group_row(&groups[*g], ctx, &layout),
+                rows::Line::Group(g) => (group_row(&groups[*g], ctx, &layout), Style::default()),
                 rows::Line::Host(g, h) => {
                     let group = &groups[*g];
                     let row = host_row(group, &group.hosts[*h], ctx, &layout);
                     let index = groups[..*g].iter().map(|x| x.hosts.len()).sum::<usize>() + h;
                     if ctx.focused && index == selected {
-                        row.style(theme.style(Role::Selection))
+                        (row, theme.style(Role::Selection))
                     } else {
-                        row
+                        (row, Style::default())
                     }
                 }
-            });
+            })
+            .collect::<Vec<_>>();
         let mut widths = vec![
             Constraint::Length(layout.state),
             Constraint::Length(u16::try_from(name_width).unwrap_or(28)),
@@ -285,11 +286,14 @@ impl Pane for HealthPane {
         }
         widths.push(Constraint::Min(10));
         header.push("DETAIL");
-        let table = Table::new(table_rows, widths)
-            .header(Row::new(header).style(theme.style(Role::Title)))
-            .column_spacing(1)
-            .style(Style::default());
-        frame.render_widget(table, area);
+        let header: Vec<Line> = header.into_iter().map(Line::from).collect();
+        crate::ui::render::draw_table(
+            frame.buffer_mut(),
+            area,
+            &widths,
+            (&header, theme.style(Role::Title)),
+            &table_rows,
+        );
     }
 }
 
@@ -332,13 +336,13 @@ fn group_title(group: &Group) -> String {
     }
 }
 
-fn styled(text: impl Into<String>, style: Style) -> Cell<'static> {
-    Cell::from(Span::styled(text.into(), style))
+fn styled(text: impl Into<String>, style: Style) -> Line<'static> {
+    Line::from(Span::styled(text.into(), style))
 }
 
 /// "Coop Alpha · prod" with the group's state and its month against the
 /// contract.
-fn group_row(group: &Group, ctx: &PaneCtx, layout: &Layout) -> Row<'static> {
+fn group_row(group: &Group, ctx: &PaneCtx, layout: &Layout) -> Vec<Line<'static>> {
     let theme = ctx.theme;
     let mut title = group_title(group);
     if title.chars().count() > layout.name_max {
@@ -366,7 +370,7 @@ fn group_row(group: &Group, ctx: &PaneCtx, layout: &Layout) -> Row<'static> {
         ),
     ];
     for _ in 0..layout.middle_cells() {
-        cells.push(Cell::from(""));
+        cells.push(Line::default());
     }
     let month = group
         .client
@@ -377,7 +381,7 @@ fn group_row(group: &Group, ctx: &PaneCtx, layout: &Layout) -> Row<'static> {
             let (text, status) = cells::availability(m.availability, Some(m.target));
             cells.push(styled(text, theme.status(status)));
             if layout.since {
-                cells.push(Cell::from(""));
+                cells.push(Line::default());
             }
             let credit = if m.credit > 0.0 {
                 format!(
@@ -391,12 +395,12 @@ fn group_row(group: &Group, ctx: &PaneCtx, layout: &Layout) -> Row<'static> {
             };
             cells.push(styled(credit, theme.style(Role::Muted)));
         }
-        None => cells.push(Cell::from("")),
+        None => cells.push(Line::default()),
     }
-    Row::new(cells)
+    cells
 }
 
-fn host_row(group: &Group, row: &HostRow, ctx: &PaneCtx, layout: &Layout) -> Row<'static> {
+fn host_row(group: &Group, row: &HostRow, ctx: &PaneCtx, layout: &Layout) -> Vec<Line<'static>> {
     let theme = ctx.theme;
     let data = ctx.data;
     let host = row.host;
@@ -418,10 +422,7 @@ fn host_row(group: &Group, row: &HostRow, ctx: &PaneCtx, layout: &Layout) -> Row
     } else {
         row.status.glyph().to_string()
     };
-    let mut cells = vec![
-        styled(state, theme.status(row.status)),
-        Cell::from(Line::from(name)),
-    ];
+    let mut cells = vec![styled(state, theme.status(row.status)), Line::from(name)];
     let main = rows::latency_check(host, group.client.map(|c| c.id.as_str()));
     let live = main.and_then(|c| data.checks.get(&c.id));
     if layout.spark > 0 {
@@ -484,7 +485,7 @@ fn host_row(group: &Group, row: &HostRow, ctx: &PaneCtx, layout: &Layout) -> Row
         None => "no checks configured".into(),
     };
     cells.push(styled(detail, muted));
-    Row::new(cells)
+    cells
 }
 
 /// Muted when fine, coloured when it needs an eye.
