@@ -500,3 +500,43 @@ fn the_wide_board_keeps_cost_and_age_apart() {
     let end = |l: &str| l.trim_end_matches(['│', ' ']).chars().count();
     assert_eq!(end(&head), end(&row), "\n{head}\n{row}");
 }
+
+#[test]
+fn a_clock_whose_history_is_being_read_says_checking() {
+    let now = common::now();
+    let mut f = feed(None);
+    let view = f.view.as_mut().unwrap();
+    // #13 changed since it was opened and its history is not read yet.
+    let mut unread = ticket(
+        13,
+        "velo",
+        "Relance SEPA",
+        "urgent",
+        now - chrono::Duration::hours(50),
+    );
+    unread.updated = now - chrono::Duration::hours(1);
+    unread.journals_as_of = Some(unread.created);
+    view.cached.tickets.push(unread);
+    view.unread = 1;
+    let mut app = common::app();
+    update(&mut app, Msg::Tickets(Box::new(f)));
+    app.focus = PaneId::Tickets;
+    app.zoomed = true;
+    for (w, h) in [(80, 24), (200, 60)] {
+        let text = screen(&app, w, h);
+        let row = text
+            .lines()
+            .find(|l| l.contains("Relance SEPA"))
+            .unwrap_or_else(|| panic!("#13 missing at {w}x{h}:\n{text}"));
+        assert!(row.contains("checking"), "{row}");
+        assert!(
+            !row.contains("LATE"),
+            "not judged late before its history: {row}"
+        );
+        assert!(text.contains("reading 1 history"), "{text}");
+        assert!(
+            text.find("Caisses hors ligne") < text.find("Relance SEPA"),
+            "the breached one stays first:\n{text}"
+        );
+    }
+}
