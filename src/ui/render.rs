@@ -587,6 +587,46 @@ mod padded_line_tests {
         }
     }
 
+    /// Lines that fit their row draw as a wrapping `Paragraph` draws them
+    /// (the Maintenance pane's case): styled padding at a line's end
+    /// included.
+    #[test]
+    fn lines_that_fit_draw_as_a_wrapping_paragraph_does() {
+        let title = Style::default()
+            .fg(Color::Yellow)
+            .add_modifier(Modifier::BOLD);
+        let lines = vec![
+            Line::from(vec![
+                Span::raw("      "),
+                Span::styled(format!("{:<11}", "Mon 07 Dec"), title),
+                Span::styled(format!("{:<11}", "Tue 08"), title),
+            ]),
+            Line::from(vec![
+                Span::styled("00:00  ", Style::default().fg(Color::Gray)),
+                Span::styled("·".repeat(10), Style::default().fg(Color::DarkGray)),
+                Span::raw(" "),
+                Span::styled("█".repeat(10), Style::default().bg(Color::Blue)),
+                Span::raw(" "),
+            ]),
+            Line::default(),
+            Line::styled("  ✓ every rule is met  ", Style::default().fg(Color::Green)),
+            Line::from(vec![Span::raw("   "), Span::raw(""), Span::raw(" a ")]),
+        ];
+        for (w, h) in [(30u16, 5u16), (40, 3), (29, 6)] {
+            assert!(lines.iter().all(|l| l.width() <= usize::from(w)));
+            let area = Rect::new(1, 1, w, h);
+            let mut want = Buffer::empty(Rect::new(0, 0, w + 2, h + 2));
+            let mut got = want.clone();
+            ratatui::widgets::Widget::render(
+                Paragraph::new(lines.clone()).wrap(Wrap { trim: false }),
+                area,
+                &mut want,
+            );
+            draw_padded_lines(&mut got, area, &lines);
+            assert_eq!(got, want, "{w}x{h}");
+        }
+    }
+
     /// Health-like rows drawn by a `Table` and by `draw_table`: equal
     /// buffers, with cells cut at their column, empty cells, a selected row
     /// and rows that do not fit.
