@@ -25,6 +25,9 @@ use crate::ui::action::Action;
 use crate::ui::history::{DetailRequest, Period};
 use crate::ui::theme::{Role, Theme};
 
+/// Checks' generation, fleet, filter, widest name allowed.
+type NameKey = (u64, usize, String, usize);
+
 #[derive(Default)]
 pub struct HealthPane {
     /// Index among the host lines (group headers are not selectable).
@@ -33,6 +36,9 @@ pub struct HealthPane {
     detail: Option<DetailView>,
     /// The grouping of the last frame, reused while nothing changed.
     cache: std::cell::RefCell<rows::Cache>,
+    /// The HOST column's width, kept with what it was measured on (checks'
+    /// generation, fleet, filter) and the widest name allowed.
+    name_width: std::cell::RefCell<Option<(NameKey, usize)>>,
 }
 
 /// The open detail of one host.
@@ -227,22 +233,24 @@ impl Pane for HealthPane {
         let height = usize::from(area.height.saturating_sub(1)).max(1);
         let offset = selected_line.saturating_sub(height - 1);
         // Hosts are indented under their group's title; both must fit.
-        let name_width = groups
-            .iter()
-            .flat_map(|g| {
-                let title = match (g.client, g.env) {
-                    (Some(c), Some(e)) => c.name.chars().count() + 3 + e.label().len(),
-                    _ => 9,
-                }
-                .min(layout.name_max);
-                g.hosts
-                    .iter()
-                    .map(|h| 2 + h.host.name.chars().count() + usize::from(h.flapping) * 2)
-                    .chain([title])
-            })
-            .max()
-            .unwrap_or(8)
-            .clamp(8, layout.name_max);
+        // Measured again only when the grouping or the width changed.
+        let key = (
+            ctx.data.generation(),
+            std::sync::Arc::as_ptr(&ctx.data.fleet) as usize,
+            self.filter.clone(),
+            layout.name_max,
+        );
+        let cached = self
+            .name_width
+            .borrow()
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, w)| *w);
+        let name_width = cached.unwrap_or_else(|| {
+            let w = name_width(&groups, &layout);
+            *self.name_width.borrow_mut() = Some((key, w));
+            w
+        });
         let table_rows = lines
             .iter()
             .skip(offset)
@@ -326,6 +334,27 @@ impl Layout {
     fn middle_cells(&self) -> usize {
         usize::from(self.spark > 0) + 4 + usize::from(self.cert)
     }
+}
+
+/// The HOST column: the widest host name (indented, with its flapping
+/// mark) or group title, within the layout's bounds.
+fn name_width(groups: &[Group], layout: &Layout) -> usize {
+    groups
+        .iter()
+        .flat_map(|g| {
+            let title = match (g.client, g.env) {
+                (Some(c), Some(e)) => c.name.chars().count() + 3 + e.label().len(),
+                _ => 9,
+            }
+            .min(layout.name_max);
+            g.hosts
+                .iter()
+                .map(|h| 2 + h.host.name.chars().count() + usize::from(h.flapping) * 2)
+                .chain([title])
+        })
+        .max()
+        .unwrap_or(8)
+        .clamp(8, layout.name_max)
 }
 
 /// "Coop La Cagette · prod", or "no client" for hosts nobody uses.
