@@ -476,7 +476,18 @@ pub fn draw_padded_line(buf: &mut ratatui::buffer::Buffer, area: Rect, line: &Li
         buf.set_style(shown, style);
         let start = x.saturating_add(lead as u16);
         if !text.is_empty() && start < right {
-            buf.set_stringn(start, area.y, text, usize::from(right - start), style);
+            if text.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+                // Printable ASCII: each byte is a grapheme one cell wide,
+                // so the segmentation `set_stringn` does can be skipped.
+                let shown = &text[..text.len().min(usize::from(right - start))];
+                for (i, _) in shown.char_indices() {
+                    buf[(start + i as u16, area.y)]
+                        .set_symbol(&shown[i..=i])
+                        .set_style(style);
+                }
+            } else {
+                buf.set_stringn(start, area.y, text, usize::from(right - start), style);
+            }
         }
         x = x.saturating_add(width as u16);
     }
@@ -571,6 +582,10 @@ mod padded_line_tests {
             ])
             .style(sel),
             Line::from(vec![Span::raw("   "), Span::raw(""), Span::raw(" a ")]),
+            Line::from(vec![
+                Span::raw(format!("{:<9}", "ascii")),
+                Span::styled("plain ascii, cut at the edge of the row", sel),
+            ]),
         ];
         // 31 cuts the title between two wide characters; at 30 the last one
         // would not fit: this leaves the cell in the span's style, where a
