@@ -476,9 +476,75 @@ pub fn draw_padded_line(buf: &mut ratatui::buffer::Buffer, area: Rect, line: &Li
         buf.set_style(shown, style);
         let start = x.saturating_add(lead as u16);
         if !text.is_empty() && start < right {
-            buf.set_stringn(start, area.y, text, usize::from(right - start), style);
+            if text.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+                // Printable ASCII: each byte is a grapheme one cell wide,
+                // so the segmentation `set_stringn` does can be skipped.
+                let shown = &text[..text.len().min(usize::from(right - start))];
+                for (i, _) in shown.char_indices() {
+                    buf[(start + i as u16, area.y)]
+                        .set_symbol(&shown[i..=i])
+                        .set_style(style);
+                }
+            } else {
+                buf.set_stringn(start, area.y, text, usize::from(right - start), style);
+            }
         }
         x = x.saturating_add(width as u16);
+    }
+}
+
+/// [`draw_padded_line`] for each of `lines`, a row of `area` each, as
+/// many as fit (what a `Paragraph` of the lines shows, without wrapping).
+pub fn draw_padded_lines(buf: &mut ratatui::buffer::Buffer, area: Rect, lines: &[Line]) {
+    for (i, line) in lines.iter().enumerate().take(usize::from(area.height)) {
+        let row = Rect {
+            y: area.y + i as u16,
+            height: 1,
+            ..area
+        };
+        draw_padded_line(buf, row, line);
+    }
+}
+
+/// Draws what a `Table` of one-line cells draws (`widths`, one space
+/// between columns, a header row in its style, then the rows, each with its
+/// style over the whole row), writing each cell with [`draw_padded_line`]
+/// instead of a `Text` per cell. Rows that do not fit are left out.
+pub fn draw_table(
+    buf: &mut ratatui::buffer::Buffer,
+    area: Rect,
+    widths: &[Constraint],
+    header: (&[Line], ratatui::style::Style),
+    rows: &[(Vec<Line>, ratatui::style::Style)],
+) {
+    let area = area.intersection(buf.area);
+    if area.is_empty() {
+        return;
+    }
+    // As `Table` lays its columns out: from the left, a space between.
+    let columns = Layout::horizontal(widths.iter().copied())
+        .flex(ratatui::layout::Flex::Start)
+        .spacing(1)
+        .split(Rect::new(0, 0, area.width, 1));
+    let mut draw_row = |y: u16, cells: &[Line], style: ratatui::style::Style| {
+        let row = Rect {
+            y,
+            height: 1,
+            ..area
+        };
+        buf.set_style(row, style);
+        for (column, cell) in columns.iter().zip(cells) {
+            let cell_area = Rect::new(area.x + column.x, y, column.width, 1);
+            draw_padded_line(buf, cell_area, cell);
+        }
+    };
+    draw_row(area.y, header.0, header.1);
+    for (i, (cells, style)) in rows.iter().enumerate() {
+        let y = area.y + 1 + i as u16;
+        if y >= area.bottom() {
+            break;
+        }
+        draw_row(y, cells, *style);
     }
 }
 
@@ -516,6 +582,10 @@ mod padded_line_tests {
             ])
             .style(sel),
             Line::from(vec![Span::raw("   "), Span::raw(""), Span::raw(" a ")]),
+            Line::from(vec![
+                Span::raw(format!("{:<9}", "ascii")),
+                Span::styled("plain ascii, cut at the edge of the row", sel),
+            ]),
         ];
         // 31 cuts the title between two wide characters; at 30 the last one
         // would not fit: this leaves the cell in the span's style, where a
@@ -529,6 +599,118 @@ mod padded_line_tests {
                 draw_padded_line(&mut got, area, line);
                 assert_eq!(got, want, "width {width}: {line:?}");
             }
+        }
+    }
+
+    /// Lines that fit their row draw as a wrapping `Paragraph` draws them
+    /// (the Maintenance pane's case): styled padding at a line's end
+    /// included.
+    #[test]
+    fn lines_that_fit_draw_as_a_wrapping_paragraph_does() {
+        let title = Style::default()
+            .fg(Color::Yellow)
+            .add_modifier(Modifier::BOLD);
+        let lines = vec![
+            Line::from(vec![
+                Span::raw("      "),
+                Span::styled(format!("{:<11}", "Mon 07 Dec"), title),
+                Span::styled(format!("{:<11}", "Tue 08"), title),
+            ]),
+            Line::from(vec![
+                Span::styled("00:00  ", Style::default().fg(Color::Gray)),
+                Span::styled("·".repeat(10), Style::default().fg(Color::DarkGray)),
+                Span::raw(" "),
+                Span::styled("█".repeat(10), Style::default().bg(Color::Blue)),
+                Span::raw(" "),
+            ]),
+            Line::default(),
+            Line::styled("  ✓ every rule is met  ", Style::default().fg(Color::Green)),
+            Line::from(vec![Span::raw("   "), Span::raw(""), Span::raw(" a ")]),
+        ];
+        for (w, h) in [(30u16, 5u16), (40, 3), (29, 6)] {
+            assert!(lines.iter().all(|l| l.width() <= usize::from(w)));
+            let area = Rect::new(1, 1, w, h);
+            let mut want = Buffer::empty(Rect::new(0, 0, w + 2, h + 2));
+            let mut got = want.clone();
+            ratatui::widgets::Widget::render(
+                Paragraph::new(lines.clone()).wrap(Wrap { trim: false }),
+                area,
+                &mut want,
+            );
+            draw_padded_lines(&mut got, area, &lines);
+            assert_eq!(got, want, "{w}x{h}");
+        }
+    }
+
+    /// Health-like rows drawn by a `Table` and by `draw_table`: equal
+    /// buffers, with cells cut at their column, empty cells, a selected row
+    /// and rows that do not fit.
+    #[test]
+    fn a_table_of_lines_draws_as_a_table_does() {
+        use ratatui::widgets::{Cell, Row, Table};
+        let red = Style::default().fg(Color::Red);
+        let sel = Style::default().bg(Color::Blue);
+        let widths = [
+            Constraint::Length(10),
+            Constraint::Length(12),
+            Constraint::Length(6),
+            Constraint::Min(10),
+        ];
+        let header: Vec<Line> = ["STATE", "HOST", "MS", "DETAIL"]
+            .into_iter()
+            .map(Line::from)
+            .collect();
+        let row = |state: &str, host: &str, flap: bool, ms: &str, detail: &str| {
+            let mut name = vec![Span::styled(format!("  {host}"), Style::default())];
+            if flap {
+                name.push(Span::styled(" ↯", red));
+            }
+            vec![
+                Line::from(Span::styled(state.to_string(), red)),
+                Line::from(name),
+                Line::from(Span::raw(ms.to_string())),
+                Line::from(Span::styled(
+                    detail.to_string(),
+                    Style::default().add_modifier(Modifier::DIM),
+                )),
+            ]
+        };
+        let rows: Vec<(Vec<Line>, Style)> = vec![
+            (
+                vec![Line::default(), Line::from(Span::raw("Coop · prod"))],
+                Style::default(),
+            ),
+            (
+                row(
+                    "✖ down",
+                    "odoo-1.example.org",
+                    true,
+                    "1203",
+                    "web: 503 Service Unavailable",
+                ),
+                Style::default(),
+            ),
+            (row("● up", "h2", false, "", "db: ok"), sel),
+            (
+                row("▲ degraded", "日本語のホスト", false, "12", "x"),
+                Style::default(),
+            ),
+            (row("● up", "h4", false, "9", "tail"), Style::default()),
+        ];
+        for (w, h) in [(60u16, 8u16), (40, 4), (25, 2), (80, 1)] {
+            let area = Rect::new(1, 1, w, h);
+            let mut want = Buffer::empty(Rect::new(0, 0, w + 2, h + 2));
+            let mut got = want.clone();
+            let table = Table::new(
+                rows.iter()
+                    .map(|(c, s)| Row::new(c.iter().cloned().map(Cell::from)).style(*s)),
+                widths,
+            )
+            .header(Row::new(header.iter().cloned().map(Cell::from)).style(red))
+            .column_spacing(1);
+            ratatui::widgets::Widget::render(table, area, &mut want);
+            draw_table(&mut got, area, &widths, (&header, red), &rows);
+            assert_eq!(got, want, "{w}x{h}");
         }
     }
 }

@@ -560,10 +560,16 @@ impl Pane for MaintenancePane {
             }
             lines.push(Line::from(spans));
         }
-        frame.render_widget(
-            Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
-            area,
-        );
+        // Lines that all fit draw as the wrapping Paragraph would, writing
+        // only their text; a long one (narrow terminal) wraps.
+        if lines.iter().all(|l| l.width() <= usize::from(area.width)) {
+            crate::ui::render::draw_padded_lines(frame.buffer_mut(), area, &lines);
+        } else {
+            frame.render_widget(
+                Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+                area,
+            );
+        }
     }
 }
 
@@ -578,10 +584,30 @@ enum Mark {
     Window,
 }
 
+/// A day's opening span as instants, if open that day.
+type OpenSpan = Option<(DateTime<Utc>, DateTime<Utc>)>;
+
+/// What [`MaintenancePane::mark`] reads for every cell of a frame, found
+/// once: the subject's clients, and each opening's hours of a day as
+/// instants (converting local times is most of a cell's cost).
+struct MarkMemo<'a> {
+    clients: Vec<&'a crate::model::Client>,
+    /// (client, opening, day) -> that day's open span, if open.
+    open: std::collections::HashMap<(usize, usize, NaiveDate), OpenSpan>,
+}
+
+impl<'a> MarkMemo<'a> {
+    fn new(data: &'a Data, target: &Target) -> MarkMemo<'a> {
+        MarkMemo {
+            clients: affected_clients(&data.fleet, target),
+            open: std::collections::HashMap::new(),
+        }
+    }
+}
+
 impl MaintenancePane {
     fn mark(
-        data: &Data,
-        target: &Target,
+        memo: &mut MarkMemo,
         windows: &[&MaintenanceWindow],
         a: DateTime<Utc>,
         b: DateTime<Utc>,
@@ -597,7 +623,11 @@ impl MaintenancePane {
         if m >= Mark::Planned {
             return m;
         }
-        for c in affected_clients(&data.fleet, target) {
+        let MarkMemo {
+            clients,
+            open: memo,
+        } = memo;
+        for (ci, c) in clients.iter().enumerate() {
             let r = &c.maintenance;
             for cl in &r.closures {
                 let (x, y) = closure_span(r, cl.from, cl.to);
@@ -605,14 +635,22 @@ impl MaintenancePane {
                     m = m.max(Mark::Closed);
                 }
             }
-            for o in &r.opening {
+            for (oi, o) in r.opening.iter().enumerate() {
                 let d = a.with_timezone(&o.timezone).date_naive();
                 for day in [d - TimeDelta::days(1), d] {
-                    if let DayHours::Open { open, close } = o.hours.on(day.weekday()) {
-                        let (x, y) = (at(o.timezone, day, open), at(o.timezone, day, close));
-                        if x < b && a < y {
-                            m = m.max(Mark::Open);
+                    let span = *memo.entry((ci, oi, day)).or_insert_with(|| {
+                        match o.hours.on(day.weekday()) {
+                            DayHours::Open { open, close } => {
+                                Some((at(o.timezone, day, open), at(o.timezone, day, close)))
+                            }
+                            _ => None,
                         }
+                    });
+                    if let Some((x, y)) = span
+                        && x < b
+                        && a < y
+                    {
+                        m = m.max(Mark::Open);
                     }
                 }
             }
@@ -669,6 +707,7 @@ impl MaintenancePane {
         let rows = height.saturating_sub(2).max(1) as u32;
         let step = (24 * 60 / rows).max(60).div_ceil(60) * 60;
         let windows = windows_of(data, target);
+        let mut memo = MarkMemo::new(data, target);
         let mut minute = 0;
         while minute < 24 * 60 {
             let t = TimeOfDay {
@@ -679,7 +718,7 @@ impl MaintenancePane {
                 let day = monday + TimeDelta::days(d);
                 let a = at(tz, day, t);
                 let b = a + TimeDelta::minutes(step.into());
-                let m = Self::mark(data, target, &windows, a, b);
+                let m = Self::mark(&mut memo, &windows, a, b);
                 let mut span = Self::cell(m, col.saturating_sub(1), theme);
                 if day == today && data.now >= a && data.now < b {
                     span.style = theme.style(Role::Accent);
@@ -728,6 +767,7 @@ impl MaintenancePane {
             .collect();
         lines.push(Line::styled(names, theme.style(Role::Title)));
         let windows = windows_of(data, target);
+        let mut memo = MarkMemo::new(data, target);
         let mut day = first - TimeDelta::days(first.weekday().num_days_from_monday().into());
         while day.month() == first.month() || day < first {
             let mut spans = Vec::new();
@@ -737,7 +777,7 @@ impl MaintenancePane {
                 } else {
                     let a = at(tz, day, TimeOfDay { minutes: 0 });
                     let b = at(tz, day, TimeOfDay { minutes: 24 * 60 });
-                    let m = Self::mark(data, target, &windows, a, b);
+                    let m = Self::mark(&mut memo, &windows, a, b);
                     let glyph = match m {
                         Mark::Window => "█",
                         Mark::Planned => "▓",

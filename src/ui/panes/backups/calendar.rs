@@ -1,7 +1,7 @@
 //! Drawing the Backups pane: client verdicts, the selected source's month
 //! calendar with its legend, the source list or the chosen day's points.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -12,6 +12,7 @@ use super::PaneCtx;
 use crate::model::Status;
 use crate::model::backup::{BackupKind, BackupSource, DayState, Overview, SourceRow, month_days};
 use crate::sanitize::clean;
+use crate::ui::render::draw_padded_lines;
 use crate::ui::theme::{Role, Theme};
 
 pub(super) struct View<'a, F: Fn(NaiveDate) -> (i32, u32)> {
@@ -68,12 +69,13 @@ pub(super) fn render<F: Fn(NaiveDate) -> (i32, u32)>(
         )));
     }
     let top = lines.len() as u16;
-    frame.render_widget(
-        Paragraph::new(lines),
+    draw_padded_lines(
+        frame.buffer_mut(),
         Rect {
             height: top.min(area.height),
             ..area
         },
+        &lines,
     );
     let rest = Rect {
         y: area.y + top + 1,
@@ -186,15 +188,22 @@ pub(super) fn render<F: Fn(NaiveDate) -> (i32, u32)>(
     let mut below: Vec<Line> = Vec::new();
     let side: Vec<Line> = match view.day {
         Some(day) => day_lines(theme, src, rec, &days, day, row.tz),
-        None => source_lines(theme, data, o, view.visible, view.selected, data.now),
+        None => source_lines(
+            theme,
+            data,
+            o,
+            view.visible,
+            view.selected,
+            usize::from(side_area.height),
+        ),
     };
     if wide {
-        frame.render_widget(Paragraph::new(side), side_area);
+        draw_padded_lines(frame.buffer_mut(), side_area, &side);
     } else if view.day.is_some() {
         below = side;
     }
     left.extend(below);
-    frame.render_widget(Paragraph::new(left), cal_area);
+    draw_padded_lines(frame.buffer_mut(), cal_area, &left);
 }
 
 fn status_text(theme: &Theme, s: Status) -> Style {
@@ -289,20 +298,21 @@ fn legend(theme: &Theme) -> Vec<Line<'static>> {
     vec![Line::from(one), Line::from(two)]
 }
 
-/// Every visible source, one line each, the selected one marked.
+/// The visible sources, one line each under a title, the selected one
+/// marked: as many lines as `height` holds.
 fn source_lines(
     theme: &Theme,
     data: &crate::ui::panes::Data,
     o: &Overview,
     visible: &[usize],
     selected: usize,
-    _now: DateTime<Utc>,
+    height: usize,
 ) -> Vec<Line<'static>> {
     let mut out = vec![Line::from(Span::styled(
         "Sources (↑↓, Enter: days)",
         theme.style(Role::Muted),
     ))];
-    for (pos, &i) in visible.iter().enumerate() {
+    for (pos, &i) in visible.iter().enumerate().take(height.saturating_sub(1)) {
         let row: &SourceRow = &o.sources[i];
         let src = &data.fleet.backups[row.index];
         let sel = pos == selected;

@@ -14,7 +14,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table};
+use ratatui::widgets::Paragraph;
 
 use self::rows::{Group, HostRow};
 use super::{Data, Handled, Pane, PaneCtx, PaneId};
@@ -25,6 +25,9 @@ use crate::ui::action::Action;
 use crate::ui::history::{DetailRequest, Period};
 use crate::ui::theme::{Role, Theme};
 
+/// Checks' generation, fleet, filter, widest name allowed.
+type NameKey = (u64, usize, String, usize);
+
 #[derive(Default)]
 pub struct HealthPane {
     /// Index among the host lines (group headers are not selectable).
@@ -33,6 +36,9 @@ pub struct HealthPane {
     detail: Option<DetailView>,
     /// The grouping of the last frame, reused while nothing changed.
     cache: std::cell::RefCell<rows::Cache>,
+    /// The HOST column's width, kept with what it was measured on (checks'
+    /// generation, fleet, filter) and the widest name allowed.
+    name_width: std::cell::RefCell<Option<(NameKey, usize)>>,
 }
 
 /// The open detail of one host.
@@ -227,39 +233,42 @@ impl Pane for HealthPane {
         let height = usize::from(area.height.saturating_sub(1)).max(1);
         let offset = selected_line.saturating_sub(height - 1);
         // Hosts are indented under their group's title; both must fit.
-        let name_width = groups
-            .iter()
-            .flat_map(|g| {
-                let title = match (g.client, g.env) {
-                    (Some(c), Some(e)) => c.name.chars().count() + 3 + e.label().len(),
-                    _ => 9,
-                }
-                .min(layout.name_max);
-                g.hosts
-                    .iter()
-                    .map(|h| 2 + h.host.name.chars().count() + usize::from(h.flapping) * 2)
-                    .chain([title])
-            })
-            .max()
-            .unwrap_or(8)
-            .clamp(8, layout.name_max);
+        // Measured again only when the grouping or the width changed.
+        let key = (
+            ctx.data.generation(),
+            std::sync::Arc::as_ptr(&ctx.data.fleet) as usize,
+            self.filter.clone(),
+            layout.name_max,
+        );
+        let cached = self
+            .name_width
+            .borrow()
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, w)| *w);
+        let name_width = cached.unwrap_or_else(|| {
+            let w = name_width(&groups, &layout);
+            *self.name_width.borrow_mut() = Some((key, w));
+            w
+        });
         let table_rows = lines
             .iter()
             .skip(offset)
             .take(height)
             .map(|line| match line {
-                rows::Line::Group(g) => group_row(&groups[*g], ctx, &layout),
+                rows::Line::Group(g) => (group_row(&groups[*g], ctx, &layout), Style::default()),
                 rows::Line::Host(g, h) => {
                     let group = &groups[*g];
                     let row = host_row(group, &group.hosts[*h], ctx, &layout);
                     let index = groups[..*g].iter().map(|x| x.hosts.len()).sum::<usize>() + h;
                     if ctx.focused && index == selected {
-                        row.style(theme.style(Role::Selection))
+                        (row, theme.style(Role::Selection))
                     } else {
-                        row
+                        (row, Style::default())
                     }
                 }
-            });
+            })
+            .collect::<Vec<_>>();
         let mut widths = vec![
             Constraint::Length(layout.state),
             Constraint::Length(u16::try_from(name_width).unwrap_or(28)),
@@ -285,11 +294,14 @@ impl Pane for HealthPane {
         }
         widths.push(Constraint::Min(10));
         header.push("DETAIL");
-        let table = Table::new(table_rows, widths)
-            .header(Row::new(header).style(theme.style(Role::Title)))
-            .column_spacing(1)
-            .style(Style::default());
-        frame.render_widget(table, area);
+        let header: Vec<Line> = header.into_iter().map(Line::from).collect();
+        crate::ui::render::draw_table(
+            frame.buffer_mut(),
+            area,
+            &widths,
+            (&header, theme.style(Role::Title)),
+            &table_rows,
+        );
     }
 }
 
@@ -324,6 +336,27 @@ impl Layout {
     }
 }
 
+/// The HOST column: the widest host name (indented, with its flapping
+/// mark) or group title, within the layout's bounds.
+fn name_width(groups: &[Group], layout: &Layout) -> usize {
+    groups
+        .iter()
+        .flat_map(|g| {
+            let title = match (g.client, g.env) {
+                (Some(c), Some(e)) => c.name.chars().count() + 3 + e.label().len(),
+                _ => 9,
+            }
+            .min(layout.name_max);
+            g.hosts
+                .iter()
+                .map(|h| 2 + h.host.name.chars().count() + usize::from(h.flapping) * 2)
+                .chain([title])
+        })
+        .max()
+        .unwrap_or(8)
+        .clamp(8, layout.name_max)
+}
+
 /// "Coop La Cagette · prod", or "no client" for hosts nobody uses.
 fn group_title(group: &Group) -> String {
     match (group.client, group.env) {
@@ -332,13 +365,13 @@ fn group_title(group: &Group) -> String {
     }
 }
 
-fn styled(text: impl Into<String>, style: Style) -> Cell<'static> {
-    Cell::from(Span::styled(text.into(), style))
+fn styled(text: impl Into<String>, style: Style) -> Line<'static> {
+    Line::from(Span::styled(text.into(), style))
 }
 
 /// "Coop Alpha · prod" with the group's state and its month against the
 /// contract.
-fn group_row(group: &Group, ctx: &PaneCtx, layout: &Layout) -> Row<'static> {
+fn group_row(group: &Group, ctx: &PaneCtx, layout: &Layout) -> Vec<Line<'static>> {
     let theme = ctx.theme;
     let mut title = group_title(group);
     if title.chars().count() > layout.name_max {
@@ -366,7 +399,7 @@ fn group_row(group: &Group, ctx: &PaneCtx, layout: &Layout) -> Row<'static> {
         ),
     ];
     for _ in 0..layout.middle_cells() {
-        cells.push(Cell::from(""));
+        cells.push(Line::default());
     }
     let month = group
         .client
@@ -377,7 +410,7 @@ fn group_row(group: &Group, ctx: &PaneCtx, layout: &Layout) -> Row<'static> {
             let (text, status) = cells::availability(m.availability, Some(m.target));
             cells.push(styled(text, theme.status(status)));
             if layout.since {
-                cells.push(Cell::from(""));
+                cells.push(Line::default());
             }
             let credit = if m.credit > 0.0 {
                 format!(
@@ -391,12 +424,12 @@ fn group_row(group: &Group, ctx: &PaneCtx, layout: &Layout) -> Row<'static> {
             };
             cells.push(styled(credit, theme.style(Role::Muted)));
         }
-        None => cells.push(Cell::from("")),
+        None => cells.push(Line::default()),
     }
-    Row::new(cells)
+    cells
 }
 
-fn host_row(group: &Group, row: &HostRow, ctx: &PaneCtx, layout: &Layout) -> Row<'static> {
+fn host_row(group: &Group, row: &HostRow, ctx: &PaneCtx, layout: &Layout) -> Vec<Line<'static>> {
     let theme = ctx.theme;
     let data = ctx.data;
     let host = row.host;
@@ -418,10 +451,7 @@ fn host_row(group: &Group, row: &HostRow, ctx: &PaneCtx, layout: &Layout) -> Row
     } else {
         row.status.glyph().to_string()
     };
-    let mut cells = vec![
-        styled(state, theme.status(row.status)),
-        Cell::from(Line::from(name)),
-    ];
+    let mut cells = vec![styled(state, theme.status(row.status)), Line::from(name)];
     let main = rows::latency_check(host, group.client.map(|c| c.id.as_str()));
     let live = main.and_then(|c| data.checks.get(&c.id));
     if layout.spark > 0 {
@@ -484,7 +514,7 @@ fn host_row(group: &Group, row: &HostRow, ctx: &PaneCtx, layout: &Layout) -> Row
         None => "no checks configured".into(),
     };
     cells.push(styled(detail, muted));
-    Row::new(cells)
+    cells
 }
 
 /// Muted when fine, coloured when it needs an eye.

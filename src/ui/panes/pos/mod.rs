@@ -208,7 +208,7 @@ impl Pane for PosPane {
             let chosen = i == selected && ctx.focused;
             lines.extend(displays[i].lines(v, width, ctx.data.now, theme, chosen));
         }
-        lines.truncate(height);
-        frame.render_widget(Paragraph::new(lines), area);
+        // Only the tiles' text is written, not their padding.
+        crate::ui::render::draw_padded_lines(frame.buffer_mut(), area, &lines);
     }
 }
