@@ -268,7 +268,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 }
             }
             feed.version = app.data.tickets.version.wrapping_add(1);
-            feed.share();
+            feed.share(&app.data.fleet);
             app.data.tickets = *feed;
             app.dirty = true;
             Vec::new()

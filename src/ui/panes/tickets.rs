@@ -20,7 +20,7 @@ use std::sync::Arc;
 use super::{Data, Handled, Pane, PaneCtx, PaneId};
 use crate::cli::tickets::{deadline_cell, local_time, quotas, short_duration};
 use crate::model::Status;
-use crate::model::tickets::{BoardRow, Clock, Ticket, board_of};
+use crate::model::tickets::{BoardRow, Clock, Deadlines, Ticket, board_of, deadlines};
 use crate::sources::tickets::StatusName;
 use crate::sources::tickets::desk::DeskView;
 use crate::ui::action::Action;
@@ -50,19 +50,22 @@ pub struct TicketsFeed {
     /// Calls so far this year per client, as the tracker counts them
     /// (`None` when it could not be asked: the known tickets are counted).
     pub calls: Option<BTreeMap<String, u32>>,
-    /// The view's tickets, shared by the board's rows: copied once per
-    /// feed ([`TicketsFeed::share`]), not each time the board is built.
+    /// The view's tickets, shared by the board's rows, and their
+    /// deadlines: made once per feed ([`TicketsFeed::share`]), not each
+    /// time the board is built.
     pub shared: Vec<Arc<Ticket>>,
+    pub deadlines: Deadlines,
 }
 
 impl TicketsFeed {
-    /// Fills `shared` from the view.
-    pub fn share(&mut self) {
-        self.shared = self
+    /// Fills `shared` and `deadlines` from the view.
+    pub fn share(&mut self, fleet: &crate::model::Fleet) {
+        let tickets = self
             .view
             .as_ref()
-            .map(|v| v.cached.tickets.iter().cloned().map(Arc::new).collect())
-            .unwrap_or_default();
+            .map_or(&[][..], |v| &v.cached.tickets[..]);
+        self.shared = tickets.iter().cloned().map(Arc::new).collect();
+        self.deadlines = deadlines(tickets.iter(), fleet);
     }
 }
 
@@ -175,6 +178,7 @@ pub fn rows(data: &Data, filter: &str) -> Vec<BoardRow> {
         &fleet.tickets.rules,
         &local_time(view),
         data.now,
+        Some(&data.tickets.deadlines),
     )
 }
 
