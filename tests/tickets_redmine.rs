@@ -395,13 +395,12 @@ async fn an_unknown_project_is_named_in_the_error() {
     );
 }
 
-/// A config that follows `project` on the test Redmine for client `coop`.
-fn config_for(dir: &std::path::Path, project: &str) -> std::path::PathBuf {
-    let path = dir.join("config.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"
+/// The config text that follows `project` on the test Redmine for client
+/// `coop` (urgent 2 h, normal 1 business day, 2 calls a year); `tickets`
+/// adds lines to `[tickets]`.
+fn config_text(project: &str, tickets: &str) -> String {
+    format!(
+        r#"
 [contracts.std]
 intervention = {{ urgent = "2h", normal = "1d" }}
 hourly_rate = 120
@@ -417,13 +416,18 @@ contract = "std"
 backend = "redmine"
 url = "{}"
 api_key_env = "VIGIE_TEST_REDMINE_KEY"
+{tickets}
 [tickets.projects]
 {project} = "coop"
 "#,
-            redmine().url
-        ),
+        redmine().url
     )
-    .unwrap();
+}
+
+/// A config file for the CLI, in `dir`.
+fn config_for(dir: &std::path::Path, project: &str) -> std::path::PathBuf {
+    let path = dir.join("config.toml");
+    std::fs::write(&path, config_text(project, "")).unwrap();
     path
 }
 
@@ -698,32 +702,8 @@ async fn a_stopped_clock_needs_no_history_until_the_detail_asks() {
 /// The fleet of the console: client `coop` on a contract with clocks
 /// (urgent 2 h, normal 1 business day), its tickets in `project`.
 fn fleet_for(project: &str) -> std::sync::Arc<vigie::model::Fleet> {
-    let config = vigie::config::parse(
-        &format!(
-            r#"
-[contracts.std]
-intervention = {{ urgent = "2h", normal = "1d" }}
-hourly_rate = 120
-monthly_fee = 0
-
-[clients.coop]
-name = "La Cagette"
-timezone = "Europe/Paris"
-contract = "std"
-
-[tickets]
-backend = "redmine"
-url = "{}"
-api_key_env = "VIGIE_TEST_REDMINE_KEY"
-team = ["Redmine Admin"]
-[tickets.projects]
-{project} = "coop"
-"#,
-            redmine().url
-        ),
-        std::path::Path::new("fleet.toml"),
-    )
-    .unwrap();
+    let text = config_text(project, r#"team = ["Redmine Admin"]"#);
+    let config = vigie::config::parse(&text, std::path::Path::new("fleet.toml")).unwrap();
     std::sync::Arc::new(config.fleet)
 }
 
