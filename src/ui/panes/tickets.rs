@@ -492,14 +492,7 @@ impl Pane for TicketsPane {
             lines.push(line);
         }
         // Rows are mostly padding: only their text is written.
-        for (i, line) in lines.iter().enumerate().take(usize::from(body.height)) {
-            let row = Rect {
-                y: body.y + i as u16,
-                height: 1,
-                ..body
-            };
-            crate::ui::render::draw_padded_line(frame.buffer_mut(), row, line);
-        }
+        crate::ui::render::draw_padded_lines(frame.buffer_mut(), body, &lines);
     }
 
     fn wall_title(&self) -> Option<&'static str> {
