@@ -403,3 +403,34 @@ async fn a_history_the_tracker_cannot_give_leaves_that_ticket_unread_only() {
     assert!(t(7).clock_in_doubt(), "#7 stays in doubt");
     assert_eq!(view.unread, 1);
 }
+
+#[tokio::test]
+async fn a_read_history_is_cached_only_over_the_copy_it_was_read_from() {
+    let s = healthy();
+    set(
+        &s,
+        "/issues.json",
+        200,
+        r#"{"issues":[{"id":7,"subject":"t7","created_on":"2026-11-27T16:30:00Z",
+            "updated_on":"2026-11-27T17:00:00Z"}],"total_count":1,"offset":0,"limit":100}"#,
+    );
+    let url = serve(s).await;
+    let listed = client(&url).open_tickets(&[]).await.unwrap().tickets;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = TicketStore::open(&dir.path().join("vigie.db")).unwrap();
+    store
+        .save_sync("redmine", &listed, None, Utc::now())
+        .unwrap();
+    let mut same = listed[0].clone();
+    same.title = "read from this copy".into();
+    let mut newer = listed[0].clone();
+    newer.title = "read from an older copy".into();
+    newer.updated += chrono::Duration::minutes(5);
+    store.update_cached_unchanged("redmine", &[&newer]).unwrap();
+    assert_eq!(store.cached("redmine").unwrap().tickets[0].title, "t7");
+    store.update_cached_unchanged("redmine", &[&same]).unwrap();
+    assert_eq!(
+        store.cached("redmine").unwrap().tickets[0].title,
+        "read from this copy"
+    );
+}

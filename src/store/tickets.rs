@@ -525,8 +525,10 @@ impl TicketStore {
             .map_err(self.err())
     }
 
-    /// Several cached tickets rewritten in one transaction.
-    pub fn update_cached_many(
+    /// Cached tickets rewritten in one transaction, each only if the cached
+    /// copy still has the same `updated` (a sync may have brought a newer
+    /// one since these were read).
+    pub fn update_cached_unchanged(
         &mut self,
         backend: &str,
         tickets: &[&Ticket],
@@ -536,11 +538,19 @@ impl TicketStore {
         let tx = self.conn.transaction().map_err(&e)?;
         {
             let mut up = tx
-                .prepare("UPDATE ticket_cache SET ticket = ?3 WHERE backend = ?1 AND id = ?2")
+                .prepare(
+                    "UPDATE ticket_cache SET ticket = ?3
+                     WHERE backend = ?1 AND id = ?2 AND json_extract(ticket, '$.updated') = ?4",
+                )
                 .map_err(&e)?;
             for t in tickets {
                 let json = serde_json::to_string(t).unwrap_or_default();
-                up.execute(params![backend, t.id as i64, json])
+                // `updated` as the cached JSON spells it.
+                let updated = serde_json::to_value(t.updated)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default();
+                up.execute(params![backend, t.id as i64, json, updated])
                     .map_err(&e)?;
             }
         }

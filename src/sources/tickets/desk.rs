@@ -265,22 +265,10 @@ impl Desk {
                 break;
             }
             let read = self.read_batch(&mut tickets, batch).await?;
-            // Written unless the ticket changed in the cache meanwhile (a
-            // command's sync): its history is then in doubt again.
-            self.with(|s| {
-                let now_cached: HashMap<u64, DateTime<Utc>> = s
-                    .cached(&name)?
-                    .tickets
-                    .iter()
-                    .map(|t| (t.id, t.updated))
-                    .collect();
-                let fresh: Vec<&Ticket> = tickets
-                    .iter()
-                    .filter(|t| read.contains(&t.id))
-                    .filter(|t| now_cached.get(&t.id) == Some(&t.updated))
-                    .collect();
-                s.update_cached_many(&name, &fresh)
-            })?;
+            // Written unless another sync (the CLI's, on the same store)
+            // changed the ticket meanwhile: its history is then in doubt again.
+            let fresh: Vec<&Ticket> = tickets.iter().filter(|t| read.contains(&t.id)).collect();
+            self.with(|s| s.update_cached_unchanged(&name, &fresh))?;
             done += read.len();
         }
         Ok(done)
