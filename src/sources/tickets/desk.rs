@@ -32,6 +32,13 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(20);
 /// at most this many).
 const HISTORY_BATCH: usize = 8;
 
+/// Histories a sync with a deadline reads before it saves the listing. A
+/// warm sync has a few (tickets that changed) and reads them at once; a cold
+/// one has one per open ticket and leaves them all to
+/// [`Desk::read_histories`], so the operator sees the tickets as soon as they
+/// are listed instead of after the first batches.
+const INLINE_HISTORIES: usize = 2 * HISTORY_BATCH;
+
 /// What the desk knows after a sync.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeskView {
@@ -210,8 +217,9 @@ impl Desk {
     }
 
     /// A sync that stops reading histories once `until` has passed (the
-    /// listing itself is always whole): the console shows the tickets
-    /// first and reads what remains with [`Desk::read_histories`].
+    /// listing itself is always whole), and reads none when more than
+    /// [`INLINE_HISTORIES`] are needed: the console shows the tickets first
+    /// and reads what remains with [`Desk::read_histories`].
     pub async fn sync_until(
         &self,
         now: DateTime<Utc>,
@@ -225,7 +233,12 @@ impl Desk {
             .await
         {
             Ok(mut synced) => {
-                let read = self.read_into(&mut synced.tickets, now, until).await;
+                let order = self.to_read(&synced.tickets, now);
+                let read = if until.is_some() && order.len() > INLINE_HISTORIES {
+                    Ok(0)
+                } else {
+                    self.read_into(&mut synced.tickets, &order, until).await
+                };
                 // Once the clock has stopped it stays stopped: noted on the
                 // ticket, the next sync need not read its history again. A
                 // history not read yet only bounds it, so nothing is noted.
@@ -274,15 +287,14 @@ impl Desk {
         Ok(done)
     }
 
-    /// Reads the histories of `tickets` a clock needs, batch by batch, until
+    /// Reads the histories of `order` into `tickets`, batch by batch, until
     /// `until` passes (`None`: all). A ticket deleted meanwhile is skipped.
     async fn read_into(
         &self,
         tickets: &mut [Ticket],
-        now: DateTime<Utc>,
+        order: &[u64],
         until: Option<Instant>,
     ) -> Result<usize, TrackerError> {
-        let order = self.to_read(tickets, now);
         let mut done = 0;
         for batch in order.chunks(HISTORY_BATCH) {
             if until.is_some_and(|u| Instant::now() >= u) {
