@@ -16,8 +16,9 @@ use crate::sources::tickets::desk::{Desk, backend_from};
 use crate::sources::tickets::operator;
 use crate::store::tickets::TicketStore;
 
-/// How long a sync may go on reading histories, from when it began: a
-/// first sync of many tickets shows them as soon as they are listed.
+/// How long a sync may go on reading histories, from when it began (a sync
+/// that needs many reads none, see `Desk::sync_until`): a first sync of many
+/// tickets shows them as soon as they are listed.
 const SYNC_HISTORIES: Duration = Duration::from_secs(2);
 /// One round of reading histories between commands.
 const HISTORY_ROUND: Duration = Duration::from_secs(1);
@@ -73,12 +74,26 @@ pub fn spawn(fleet: Arc<Fleet>, db: PathBuf, tx: mpsc::Sender<Msg>) -> mpsc::Sen
                     let (notice, returned) = run(&desk, &fleet, cmd).await;
                     let now = Utc::now();
                     let pushed = desk.push_pending(now).await;
-                    let view = desk.sync_until(now, Some(began + SYNC_HISTORIES)).await;
-                    if statuses.is_empty() {
-                        statuses = desk.statuses().await.unwrap_or_default();
+                    // The listing, the status names (once) and the calls
+                    // this year are independent questions: asked together,
+                    // a tracker with several workers answers them at once.
+                    let want_statuses = statuses.is_empty();
+                    let (view, named, counted) = tokio::join!(
+                        desk.sync_until(now, Some(began + SYNC_HISTORIES)),
+                        async {
+                            if want_statuses {
+                                desk.statuses().await.unwrap_or_default()
+                            } else {
+                                Vec::new()
+                            }
+                        },
+                        crate::cli::tickets::count_calls(&desk, &fleet, now),
+                    );
+                    if want_statuses {
+                        statuses = named;
                         feed.statuses = statuses.clone();
                     }
-                    calls = crate::cli::tickets::count_calls(&desk, &fleet, now).await;
+                    calls = counted;
                     feed.notice = notice;
                     feed.returned = returned;
                     if let Ok(outcomes) = pushed {
