@@ -13,10 +13,11 @@
 //! /time_entries.json`. The key goes in the `X-Redmine-API-Key` header,
 //! never in a URL.
 //!
-//! Redmine's own server may take one request at a time (webrick behind
-//! `Rack::Lock`, as Debian's package runs it): asking in parallel then
-//! gains little, which is why a sync asks for what changed rather than
-//! for everything faster.
+//! How much asking in parallel gains depends on how Redmine is served: a
+//! single process (webrick behind `Rack::Lock`) answers one request at a
+//! time, a prefork server (unicorn, Passenger) one per worker. Either way
+//! each issue's history is a request of its own, which is why a sync asks
+//! for what changed rather than for everything faster.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
