@@ -707,6 +707,23 @@ fn fleet_for(project: &str) -> std::sync::Arc<vigie::model::Fleet> {
     std::sync::Arc::new(config.fleet)
 }
 
+/// The console's desk for `project` (store in `dir`), as `fleet_for`'s
+/// fleet sets it up: it knows which histories the clocks need.
+fn console_desk(
+    project: &str,
+    dir: &std::path::Path,
+) -> (Desk, std::sync::Arc<vigie::model::Fleet>) {
+    let fleet = fleet_for(project);
+    let desk = Desk::new(
+        Box::new(backend(project, "coop")),
+        TicketStore::open(&dir.join("vigie.db")).unwrap(),
+        "alice",
+    )
+    .with_settings(&fleet.tickets)
+    .with_fleet(fleet.clone());
+    (desk, fleet)
+}
+
 #[tokio::test]
 async fn a_first_sync_shows_tickets_before_reading_their_histories() {
     let admin = Admin::new();
@@ -717,15 +734,8 @@ async fn a_first_sync_shows_tickets_before_reading_their_histories() {
     // second) tells the ticket changed since it was opened.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     admin.update(noted, json!({"notes": "on it"})).await;
-    let fleet = fleet_for(&project);
     let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::new(
-        Box::new(backend(&project, "coop")),
-        TicketStore::open(&dir.path().join("vigie.db")).unwrap(),
-        "alice",
-    )
-    .with_settings(&fleet.tickets)
-    .with_fleet(fleet.clone());
+    let (desk, fleet) = console_desk(&project, dir.path());
 
     // A sync out of time for histories: listed, nothing read.
     let now = Utc::now();
@@ -794,15 +804,8 @@ async fn a_sync_reads_a_few_histories_and_leaves_many_to_the_rounds() {
     for &id in &ids {
         admin.update(id, json!({"notes": "on it"})).await;
     }
-    let fleet = fleet_for(&project);
     let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::new(
-        Box::new(backend(&project, "coop")),
-        TicketStore::open(&dir.path().join("vigie.db")).unwrap(),
-        "alice",
-    )
-    .with_settings(&fleet.tickets)
-    .with_fleet(fleet.clone());
+    let (desk, _) = console_desk(&project, dir.path());
 
     // Cold, with all the time in the world: listed at once, none read.
     let generous = || Some(std::time::Instant::now() + Duration::from_secs(600));
@@ -995,15 +998,8 @@ async fn sync_of_1000_tickets() {
     }
     // The console's desk: the fleet's contract gives each ticket a clock
     // (normal: one business day), so it knows which histories matter.
-    let fleet = fleet_for(project);
     let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::new(
-        Box::new(backend(project, "coop")),
-        TicketStore::open(&dir.path().join("vigie.db")).unwrap(),
-        "alice",
-    )
-    .with_settings(&fleet.tickets)
-    .with_fleet(fleet.clone());
+    let (desk, _) = console_desk(project, dir.path());
 
     // Cold: the listing as the console runs it (a sync with a deadline
     // leaves that many histories to the rounds), then the histories, round
