@@ -125,6 +125,27 @@ impl Admin {
         v["issue"]["id"].as_u64().unwrap()
     }
 
+    /// `n` normal issues titled `{prefix} 0`, `{prefix} 1`... in order.
+    async fn issues(&self, project: &str, prefix: &str, n: usize) -> Vec<u64> {
+        let mut made = Vec::with_capacity(n);
+        for i in 0..n {
+            made.push(
+                self.issue(project, &format!("{prefix} {i}"), "Normal")
+                    .await,
+            );
+        }
+        made
+    }
+
+    /// A note on each of `ids` a second later, so that Redmine's
+    /// `updated_on` (to the second) tells they changed since opened.
+    async fn note_a_second_later(&self, ids: &[u64]) {
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        for &id in ids {
+            self.update(id, json!({"notes": "on it"})).await;
+        }
+    }
+
     async fn update(&self, id: u64, issue: Value) {
         self.call(
             reqwest::Method::PUT,
@@ -238,14 +259,7 @@ async fn sync_reads_open_issues_with_status_history_notes_and_time() {
 async fn sync_follows_every_page() {
     let admin = Admin::new();
     let project = admin.project("pages").await;
-    let mut made = Vec::new();
-    for i in 0..23 {
-        made.push(
-            admin
-                .issue(&project, &format!("ticket {i}"), "Normal")
-                .await,
-        );
-    }
+    let made = admin.issues(&project, "ticket", 23).await;
     let synced = backend(&project, "coop")
         .with_page_size(5)
         .open_tickets(&[])
@@ -796,14 +810,8 @@ async fn a_sync_reads_a_few_histories_and_leaves_many_to_the_rounds() {
     let admin = Admin::new();
     let project = admin.project("inline").await;
     // More tickets changed since opened than a sync reads inline (16).
-    let mut ids = Vec::new();
-    for i in 0..17 {
-        ids.push(admin.issue(&project, &format!("till {i}"), "Normal").await);
-    }
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    for &id in &ids {
-        admin.update(id, json!({"notes": "on it"})).await;
-    }
+    let ids = admin.issues(&project, "till", 17).await;
+    admin.note_a_second_later(&ids).await;
     let dir = tempfile::tempdir().unwrap();
     let (desk, _) = console_desk(&project, dir.path());
 
@@ -822,15 +830,12 @@ async fn a_sync_reads_a_few_histories_and_leaves_many_to_the_rounds() {
     }
 
     // Warm: two new tickets changed since opened are read by the sync itself.
-    let a = admin.issue(&project, "scale offline", "Normal").await;
-    let b = admin.issue(&project, "printer jam", "Normal").await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    admin.update(a, json!({"notes": "on it"})).await;
-    admin.update(b, json!({"notes": "on it"})).await;
+    let new = admin.issues(&project, "new till", 2).await;
+    admin.note_a_second_later(&new).await;
     let view = desk.sync_until(Utc::now(), generous()).await.unwrap();
     assert_eq!(view.cached.tickets.len(), 19);
     assert_eq!(view.unread, 0, "a few histories are read inline");
-    for id in [a, b] {
+    for &id in &new {
         let t = view.cached.tickets.iter().find(|t| t.id == id).unwrap();
         assert_eq!(t.journals.len(), 1, "#{id}'s note was read");
         assert!(
