@@ -77,19 +77,18 @@ pub fn spawn(fleet: Arc<Fleet>, db: PathBuf, tx: mpsc::Sender<Msg>) -> mpsc::Sen
                     // The listing, the status names (once) and the calls
                     // this year are independent questions: asked together,
                     // a tracker with several workers answers them at once.
-                    let want_statuses = statuses.is_empty();
                     let (view, named, counted) = tokio::join!(
                         desk.sync_until(now, Some(began + SYNC_HISTORIES)),
                         async {
-                            if want_statuses {
-                                desk.statuses().await.unwrap_or_default()
+                            if statuses.is_empty() {
+                                Some(desk.statuses().await.unwrap_or_default())
                             } else {
-                                Vec::new()
+                                None
                             }
                         },
                         crate::cli::tickets::count_calls(&desk, &fleet, now),
                     );
-                    if want_statuses {
+                    if let Some(named) = named {
                         statuses = named;
                         feed.statuses = statuses.clone();
                     }
