@@ -207,6 +207,93 @@ impl StrValue for EnvKindValue {
     }
 }
 
+/// An amount of money (a price, rate, fee or percent of a fee): a TOML
+/// number or a string holding one. The validator reads a number again from
+/// the file's text ([`crate::model::money::parse`]), so `0.145` is exactly
+/// 0.145 and never the nearest binary float.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AmountValue(pub crate::model::money::Decimal);
+
+impl<'de> Deserialize<'de> for AmountValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct AmountVisitor;
+
+        impl Visitor<'_> for AmountVisitor {
+            type Value = AmountValue;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an amount like 120, 0.145 or \"0.145\"")
+            }
+
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<AmountValue, E> {
+                Ok(AmountValue(n.into()))
+            }
+
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<AmountValue, E> {
+                Ok(AmountValue(n.into()))
+            }
+
+            // Only a stand-in: the validator replaces it with the number as
+            // written in the file.
+            fn visit_f64<E: de::Error>(self, x: f64) -> Result<AmountValue, E> {
+                crate::model::money::parse(&x.to_string())
+                    .map(AmountValue)
+                    .ok_or_else(|| {
+                        E::custom(format!(
+                            "invalid amount {x}, expected a number like 120 or 0.145"
+                        ))
+                    })
+            }
+
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<AmountValue, E> {
+                crate::model::money::parse(s)
+                    .map(AmountValue)
+                    .ok_or_else(|| {
+                        E::custom(format!(
+                            "invalid amount '{s}', expected a number like 120 or 0.145"
+                        ))
+                    })
+            }
+        }
+
+        d.deserialize_any(AmountVisitor)
+    }
+}
+
+/// `holidays`: one string (`"FR"`) or an array of strings (presets and
+/// dates), each entry with its span when the array gives one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct HolidayList(pub Vec<(Option<std::ops::Range<usize>>, String)>);
+
+impl<'de> Deserialize<'de> for HolidayList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ListVisitor;
+
+        impl<'de> Visitor<'de> for ListVisitor {
+            type Value = HolidayList;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a country like \"FR\" or an array of countries and dates")
+            }
+
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<HolidayList, E> {
+                Ok(HolidayList(vec![(None, s.to_string())]))
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<HolidayList, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = seq.next_element::<Spanned<String>>()? {
+                    let span = entry.span();
+                    out.push((Some(span), entry.into_inner()));
+                }
+                Ok(HolidayList(out))
+            }
+        }
+
+        d.deserialize_any(ListVisitor)
+    }
+}
+
 /// A TOML table read in file order, each key with its span (for
 /// cross-reference messages). The parser does not keep the order of keys, so
 /// entries are sorted by where their key appears in the file.

@@ -430,9 +430,9 @@ pub struct Contract {
     /// Yearly quota of support calls (e.g. 24), if the contract has one.
     pub calls_per_year: Option<u32>,
     /// Billed per started period of work, per hour (e.g. 120 EUR).
-    pub hourly_rate: f64,
+    pub hourly_rate: super::money::Decimal,
     pub currency: String,
-    pub monthly_fee: f64,
+    pub monthly_fee: super::money::Decimal,
     /// Availability tiers, best first: below `below` percent, credit
     /// `credit_percent` of the monthly fee.
     pub tiers: Vec<AvailabilityTier>,
@@ -451,5 +451,5 @@ pub struct Contract {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AvailabilityTier {
     pub below: f64,
-    pub credit_percent: f64,
+    pub credit_percent: super::money::Decimal,
 }
