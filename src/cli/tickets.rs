@@ -490,13 +490,9 @@ pub fn render_timesheet(
     out
 }
 
+/// A client's text as a CSV field: escapes shown, formulas guarded.
 fn csv(s: &str) -> String {
-    let s = sanitize::clean(s);
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
+    super::csv_field(&sanitize::clean(s))
 }
 
 pub async fn run_timesheet(
