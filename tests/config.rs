@@ -487,7 +487,12 @@ fn the_example_names_a_redmine_tracker_and_contract_holidays() {
     assert_eq!(t.rules.stop_statuses, vec!["In Progress".to_string()]);
     assert_eq!(t.sync_interval, std::time::Duration::from_secs(60));
     let standard = &cfg.fleet.contracts["standard"];
-    assert_eq!(standard.holidays.len(), 2);
+    // France's preset knows the days that move with Easter: Ascension 2027.
+    let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    assert!(standard.holidays.contains(&day("2027-05-06")));
+    assert!(standard.holidays.contains(&day("2027-12-24")));
+    assert!(standard.holidays.contains(&day("2026-12-25")));
+    assert_eq!(standard.holidays.of_year(2027).len(), 12);
     assert_eq!(
         standard.billing_increment,
         std::time::Duration::from_secs(900)

@@ -173,8 +173,8 @@ pub(crate) struct RawContract {
     pub diagnosis_warning: Option<DurationValue>,
     #[serde(default)]
     pub tiers: Vec<RawTier>,
-    #[serde(default)]
-    pub holidays: Vec<Spanned<String>>,
+    /// `"FR"`, or a list of presets and `YYYY-MM-DD` dates.
+    pub holidays: Option<Spanned<HolidayList>>,
     pub billing_increment: Option<DurationValue>,
     /// Usage terms for the yearly invoice.
     pub usage: Option<RawUsagePrices>,

@@ -438,8 +438,9 @@ pub struct Contract {
     pub tiers: Vec<AvailabilityTier>,
     /// Diagnosis time after which the client must be warned (DOMAIN: 1 h).
     pub diagnosis_warning: Duration,
-    /// Public holidays (local dates): the intervention clock stops.
-    pub holidays: std::collections::BTreeSet<chrono::NaiveDate>,
+    /// Public holidays (country presets and local dates): the intervention
+    /// clock stops.
+    pub holidays: super::holidays::Holidays,
     /// Work is billed per started period of this length (default 15 min).
     pub billing_increment: Duration,
     /// Usage terms for the yearly invoice (`[contracts.<id>.usage]`).

@@ -6,6 +6,7 @@ pub mod availability;
 pub mod backup;
 pub mod check;
 pub mod fleet;
+pub mod holidays;
 pub mod hours;
 pub mod maintenance;
 pub mod metric;

@@ -27,7 +27,7 @@ const DAY_SECS: u64 = 86_400;
 pub struct BusinessCalendar {
     pub hours: SupportHours,
     pub tz: Tz,
-    pub holidays: BTreeSet<NaiveDate>,
+    pub holidays: super::holidays::Holidays,
 }
 
 impl BusinessCalendar {

@@ -37,7 +37,7 @@ pub(super) fn contract(v: &mut Validator, id: &str, raw: &RawContract) -> Contra
         diagnosis_warning: raw
             .diagnosis_warning
             .map_or(DEFAULT_DIAGNOSIS_WARNING, |d| d.0),
-        holidays: holidays(v, &raw.holidays),
+        holidays: holidays(v, raw.holidays.as_ref()),
         billing_increment: raw
             .billing_increment
             .map_or(DEFAULT_BILLING_INCREMENT, |d| d.0),
@@ -48,24 +48,36 @@ pub(super) fn contract(v: &mut Validator, id: &str, raw: &RawContract) -> Contra
 /// DOMAIN: billed per started quarter hour unless the contract says otherwise.
 const DEFAULT_BILLING_INCREMENT: Duration = Duration::from_secs(900);
 
-/// Public holidays as `YYYY-MM-DD` local dates.
-fn holidays(
-    v: &mut Validator,
-    raw: &[Spanned<String>],
-) -> std::collections::BTreeSet<chrono::NaiveDate> {
-    let mut out = std::collections::BTreeSet::new();
-    for day in raw {
-        match chrono::NaiveDate::parse_from_str(day.get_ref(), "%Y-%m-%d") {
-            Ok(d) => {
-                out.insert(d);
+/// Public holidays: country presets (`FR`, `BE`, `CH`, `CA-QC`) and
+/// `YYYY-MM-DD` local dates.
+fn holidays(v: &mut Validator, raw: Option<&Spanned<HolidayList>>) -> Holidays {
+    let mut out = Holidays::default();
+    let Some(raw) = raw else {
+        return out;
+    };
+    for (span, entry) in &raw.get_ref().0 {
+        let span = span.clone().unwrap_or_else(|| raw.span());
+        if let Some(c) = Country::parse(entry) {
+            if !out.countries.contains(&c) {
+                out.countries.push(c);
             }
-            Err(_) => v.error(
-                day.span(),
-                format!(
-                    "invalid holiday '{}', expected a date like 2026-12-25",
-                    day.get_ref()
-                ),
-            ),
+            continue;
+        }
+        match chrono::NaiveDate::parse_from_str(entry, "%Y-%m-%d") {
+            Ok(d) => {
+                out.dates.insert(d);
+            }
+            Err(_) => {
+                let codes: Vec<&str> = Country::CODES.iter().map(|(c, _)| *c).collect();
+                v.error(
+                    span,
+                    format!(
+                        "invalid holiday '{}', expected a country ({}) or a date like 2026-12-25",
+                        crate::sanitize::clean_short(entry, 40),
+                        codes.join(", ")
+                    ),
+                );
+            }
         }
     }
     out
