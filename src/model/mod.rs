@@ -16,6 +16,7 @@ pub mod ssh;
 pub mod status;
 pub mod tickets;
 pub mod tracker;
+pub mod tz;
 pub mod usage;
 
 pub use check::CheckResult;

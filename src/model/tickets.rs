@@ -6,10 +6,9 @@
 //!
 //! Pure: the current time is always a parameter.
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
-use chrono::{DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 
 use super::hours::SupportHours;
@@ -37,8 +36,9 @@ impl BusinessCalendar {
     }
 
     /// The support window of a local date in UTC, if the clock runs that
-    /// day. A local time that does not exist (DST gap) moves forward to the
-    /// first instant that does; an ambiguous one takes the earlier instant.
+    /// day. A local time that does not exist (DST gap) is read with the
+    /// offset before the gap (RFC 5545); an ambiguous one takes the earlier
+    /// instant.
     fn window(&self, day: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         if !self.is_business_day(day) {
             return None;
@@ -148,21 +148,11 @@ impl BusinessCalendar {
     }
 }
 
-/// A local wall time to UTC: the earlier of an ambiguous pair, and for a
-/// time inside a DST gap, the instant the clocks jump to.
+/// A local wall time to UTC by the one rule of [`super::tz`] (RFC 5545:
+/// the earlier of an ambiguous pair; a time inside a DST gap read with the
+/// offset before it).
 fn resolve(tz: Tz, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
-    match tz.from_local_datetime(&naive) {
-        LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
-        LocalResult::Ambiguous(a, _) => Some(a.with_timezone(&Utc)),
-        LocalResult::None => {
-            // Gaps are at most a few hours: step forward a minute at a time.
-            (1..=240).find_map(|m| {
-                tz.from_local_datetime(&(naive + chrono::Duration::minutes(m)))
-                    .earliest()
-                    .map(|t| t.with_timezone(&Utc))
-            })
-        }
-    }
+    Some(super::tz::instant(tz, naive))
 }
 
 /// Where a secret comes from: an environment variable or an owner-only
@@ -572,6 +562,7 @@ pub fn hours_decimal(d: Duration) -> f64 {
 mod tests {
     use super::*;
     use crate::model::TimeOfDay;
+    use chrono::TimeZone;
     use chrono::Weekday;
 
     fn paris() -> BusinessCalendar {
@@ -755,11 +746,12 @@ mod tests {
                 end: TimeOfDay { minutes: 4 * 60 },
             },
             tz: chrono_tz::Europe::Paris,
-            holidays: BTreeSet::new(),
+            holidays: Default::default(),
         };
-        // 28 Mar 2027 02:30 does not exist in Paris: the window opens at 03:00.
+        // 28 Mar 2027 02:30 does not exist in Paris: read with the offset
+        // before the gap (RFC 5545), the window opens at 03:30 CEST.
         let due = cal.add(at("2027-03-27 12:00"), Duration::from_secs(30 * 60));
-        assert_eq!(due, Some(at("2027-03-28 03:30")));
+        assert_eq!(due, Some(at("2027-03-28 04:00")));
     }
 
     fn ticket(journals: Vec<Journal>) -> Ticket {

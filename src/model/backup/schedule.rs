@@ -1,7 +1,7 @@
 //! When a backup is expected: daily around a time of day, or a cron
 //! expression (the five classic fields, as in a crontab).
 
-use chrono::{DateTime, Datelike, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 
 use crate::model::TimeOfDay;
@@ -32,9 +32,9 @@ impl Schedule {
         }
     }
 
-    /// The instant a backup is expected on `date` (DST-correct: a time in
-    /// the spring gap moves to the first instant after it, an ambiguous one
-    /// takes its first occurrence).
+    /// The instant a backup is expected on `date`, by the one DST rule of
+    /// [`crate::model::tz`] (RFC 5545: a time in the spring gap is read with
+    /// the offset before it, an ambiguous one is its first occurrence).
     pub fn expected_at(&self, date: NaiveDate, tz: Tz) -> DateTime<Utc> {
         local_instant(tz, date, self.time_of_day())
     }
@@ -48,7 +48,8 @@ impl Schedule {
     }
 }
 
-/// A wall-clock time on a date in `tz`, as an instant.
+/// A wall-clock time on a date in `tz`, as an instant (the RFC 5545 rule
+/// of [`crate::model::tz`]).
 pub fn local_instant(tz: Tz, date: NaiveDate, t: TimeOfDay) -> DateTime<Utc> {
     let naive_time = NaiveTime::from_hms_opt(u32::from(t.hour().min(23)), u32::from(t.minute()), 0)
         .unwrap_or(NaiveTime::MIN);
@@ -56,15 +57,7 @@ pub fn local_instant(tz: Tz, date: NaiveDate, t: TimeOfDay) -> DateTime<Utc> {
     if t.hour() >= 24 {
         naive = date.and_time(NaiveTime::MIN) + chrono::TimeDelta::days(1);
     }
-    // A gap is at most a few hours: step forward until the time exists.
-    for _ in 0..=4 * 60 {
-        match tz.from_local_datetime(&naive) {
-            LocalResult::Single(t) => return t.with_timezone(&Utc),
-            LocalResult::Ambiguous(a, _) => return a.with_timezone(&Utc),
-            LocalResult::None => naive += chrono::TimeDelta::minutes(1),
-        }
-    }
-    Utc.from_utc_datetime(&naive)
+    crate::model::tz::instant(tz, naive)
 }
 
 /// A parsed cron expression: `minute hour day-of-month month day-of-week`,
@@ -331,10 +324,11 @@ mod tests {
     #[test]
     fn expected_time_in_the_spring_gap_moves_after_it() {
         let tz: Tz = "Europe/Paris".parse().unwrap();
-        // 2026-03-29: 02:00 -> 03:00 in Paris.
+        // 2026-03-29: 02:00 -> 03:00 in Paris. RFC 5545, as maintenance and
+        // tickets read it: 02:30 with the offset before the gap, 03:30 CEST.
         let s = Schedule::Daily(TimeOfDay::new(2, 30).unwrap());
         let at = s.expected_at(d(2026, 3, 29), tz);
-        assert_eq!(at.to_rfc3339(), "2026-03-29T01:00:00+00:00");
+        assert_eq!(at.to_rfc3339(), "2026-03-29T01:30:00+00:00");
         // Ambiguous autumn time takes its first occurrence (CEST).
         let at = s.expected_at(d(2026, 10, 25), tz);
         assert_eq!(at.to_rfc3339(), "2026-10-25T00:30:00+00:00");
