@@ -300,7 +300,7 @@ pub struct PrometheusCheck {
     pub slow_ms: u32,
 }
 
-/// A command run over SSH (available once the SSH layer lands).
+/// A command run over SSH on the check's host (`sources::ssh::check`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SshCommandCheck {
     pub command: String,
