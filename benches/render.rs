@@ -154,7 +154,7 @@ fn health_1000_hosts(c: &mut Criterion) {
                 ClientMonth {
                     availability: Some(99.8),
                     target: 99.9,
-                    credit: 30.0,
+                    credit: vigie::model::money::Decimal::from(30),
                     currency: "EUR".into(),
                 },
             )

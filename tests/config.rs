@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use vigie::config::{self, ConfigError, Diagnostic};
+use vigie::model::money::Decimal;
 use vigie::model::{CheckKind, DayHours, EnvKind, HttpCheck, JsonOp, TimeOfDay};
 
 fn files(dir: &str, ext: &str) -> Vec<PathBuf> {
@@ -152,14 +153,14 @@ fn the_example_loads_with_its_documented_values() {
     );
     assert_eq!(standard.calls_per_year, Some(24));
     assert_eq!(standard.tiers.len(), 2);
-    assert_eq!(standard.tiers[1].credit_percent, 50.0);
+    assert_eq!(standard.tiers[1].credit_percent, Decimal::from(50));
 
     let basic = &fleet.contracts["basic"];
     assert_eq!(basic.currency, "EUR");
     assert_eq!(basic.diagnosis_warning, Duration::from_secs(3600));
     assert_eq!(basic.support_hours, vigie::model::SupportHours::default());
     assert!(basic.restoration.is_empty() && basic.tiers.is_empty());
-    assert_eq!(basic.hourly_rate, 90.0);
+    assert_eq!(basic.hourly_rate, Decimal::from(90));
 
     let coop = fleet.client("coop").unwrap();
     assert_eq!(coop.timezone, chrono_tz::Europe::Paris);
@@ -261,6 +262,43 @@ fn the_example_loads_with_its_documented_values() {
     assert_eq!(
         shared_web.kind,
         CheckKind::Http(HttpCheck::get("https://amis.example.org/web/health"))
+    );
+}
+
+#[test]
+fn prices_are_read_exactly_as_written() {
+    let text = r#"
+[contracts.std]
+intervention = { urgent = "2h" }
+hourly_rate = 97.35
+monthly_fee = "1_200.10"
+tiers = [{ below = 99.9, credit_percent = 12.5 }]
+[contracts.std.usage]
+base_fee = 1_000
+per_extra_sms = 0.145
+per_extra_email = "0.0015"
+"#;
+    let cfg = config::parse(text, Path::new("prices.toml")).unwrap();
+    let c = &cfg.fleet.contracts["std"];
+    let u = c.usage.as_ref().unwrap();
+    let written = |d: Decimal| d.to_string();
+    assert_eq!(written(c.hourly_rate), "97.35");
+    assert_eq!(written(c.monthly_fee), "1200.10");
+    assert_eq!(written(c.tiers[0].credit_percent), "12.5");
+    assert_eq!(written(u.base_fee), "1000");
+    assert_eq!(written(u.per_extra_sms), "0.145");
+    assert_eq!(written(u.per_extra_email), "0.0015");
+
+    let bad = text.replace("\"0.0015\"", "\"0,0015\"");
+    let Err(ConfigError::Invalid { diagnostics, .. }) = config::parse(&bad, Path::new("p.toml"))
+    else {
+        panic!("a price with a comma should not load");
+    };
+    assert!(
+        render(&diagnostics)
+            .contains("invalid amount '0,0015', expected a number like 120 or 0.145"),
+        "{}",
+        render(&diagnostics)
     );
 }
 
@@ -449,7 +487,12 @@ fn the_example_names_a_redmine_tracker_and_contract_holidays() {
     assert_eq!(t.rules.stop_statuses, vec!["In Progress".to_string()]);
     assert_eq!(t.sync_interval, std::time::Duration::from_secs(60));
     let standard = &cfg.fleet.contracts["standard"];
-    assert_eq!(standard.holidays.len(), 2);
+    // France's preset knows the days that move with Easter: Ascension 2027.
+    let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    assert!(standard.holidays.contains(&day("2027-05-06")));
+    assert!(standard.holidays.contains(&day("2027-12-24")));
+    assert!(standard.holidays.contains(&day("2026-12-25")));
+    assert_eq!(standard.holidays.of_year(2027).len(), 12);
     assert_eq!(
         standard.billing_increment,
         std::time::Duration::from_secs(900)

@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use vigie::model::maintenance::{Kind, MaintenanceWindow, Target, WindowState};
+use vigie::model::money::Decimal;
 use vigie::model::{CheckResult, Status};
 use vigie::store::{Reader, WriteOp, Writer};
 
@@ -482,12 +483,12 @@ fn the_sla_report_leaves_out_only_announced_maintenance() {
     let plain = coop_month(None);
     assert_eq!(plain.time.down, TimeDelta::hours(1));
     assert_eq!(plain.time.maintenance, TimeDelta::zero());
-    assert_eq!(plain.credit_percent, 10.0);
+    assert_eq!(plain.credit_percent, Decimal::TEN);
     let announced = coop_month(Some(window("a", WindowState::Announced, Some(t(1, 9)))));
     assert_eq!(announced.time.down, TimeDelta::zero());
     assert_eq!(announced.time.maintenance, TimeDelta::hours(2));
     assert_eq!(announced.percent, Some(100.0));
-    assert_eq!(announced.credit_percent, 0.0);
+    assert_eq!(announced.credit_percent, Decimal::ZERO);
     // Told nobody, told after it began, or cancelled: the outage counts.
     for w in [
         window("p", WindowState::Planned, None),

@@ -499,7 +499,7 @@ async fn cli_lists_tickets_and_makes_a_timesheet() {
         .find(|t| t["id"] == urgent)
         .unwrap();
     assert_eq!(u["spent_hours"], 1.0);
-    assert_eq!(u["cost"], 120.0);
+    assert_eq!(u["cost"], "120.00");
     assert_eq!(u["diagnosis_warning"], true);
     assert_eq!(v["quotas"][0]["used"], 2);
     assert_eq!(v["quotas"][0]["warning"], true, "2 of 2 calls");

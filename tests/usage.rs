@@ -15,6 +15,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use serde_json::{Map, Value};
 use support::sshd::{KeyPair, Sshd, SshdConfig, free_port, options};
 use vigie::demo::odoo::{self, OdooDb, User};
+use vigie::model::money::{Decimal, format_cents};
 use vigie::model::ssh::SshTarget;
 use vigie::model::usage::{
     ClientUsage, DayFigure, DaySample, Meter, MeterSource, Reading, ReadingKind, UsagePrices,
@@ -546,18 +547,22 @@ async fn the_sampler_catches_up_once_and_the_report_bills_what_it_read() {
     let reader = Reader::open(&path).unwrap();
     let reports = vigie::cli::usage::build(&reader, &config.fleet, 2026, None, next).unwrap();
     let r = &reports[0];
-    let lines: Vec<(String, u64, f64)> = r
+    let lines: Vec<(String, u64, String)> = r
         .lines
         .iter()
-        .map(|l| (l.item.clone(), l.quantity, l.amount))
+        .map(|l| (l.item.clone(), l.quantity, format_cents(l.amount)))
         .collect();
     assert_eq!(
         lines,
         vec![
-            ("Base fee".to_string(), 1, 1000.0),
-            ("Active users in 2026".to_string(), 4, 40.0),
+            ("Base fee".to_string(), 1, "1000.00".to_string()),
+            ("Active users in 2026".to_string(), 4, "40.00".to_string()),
             // 3 on the 10th, none the 34 days before; 1 beyond the 2 included.
-            ("E-mails beyond 2 (sent 3)".to_string(), 1, 0.5),
+            (
+                "E-mails beyond 2 (sent 3)".to_string(),
+                1,
+                "0.50".to_string()
+            ),
         ]
     );
     let emails = r.meter(Meter::Emails).unwrap();
@@ -817,14 +822,14 @@ fn monthly_rows_give_the_reports_the_day_rows_give() {
     assert_eq!(stored, by_day(&path, 2026));
 
     let prices = UsagePrices {
-        per_user: 5.0,
+        per_user: Decimal::from(5),
         users_counted: UserCount::Month,
         included_emails: 1000,
-        per_extra_email: 0.01,
+        per_extra_email: Decimal::new(1, 2),
         included_sms: 100,
-        per_extra_sms: 0.1,
+        per_extra_sms: Decimal::new(1, 1),
         included_gb: 10,
-        per_extra_gb: 2.0,
+        per_extra_gb: Decimal::from(2),
         ..UsagePrices::default()
     };
     let report = |u: &ClientUsage, client: &str| {

@@ -208,7 +208,7 @@ fn markdown(
                 out.push('\n');
             }
         }
-        out.push_str("\n```\nok: (blank), s suspect, x failed, ! missing, ~ pruned, - not scheduled, . future\n");
+        out.push_str("\n```\nok: (blank), s suspect, x failed, ! missing, ~ pruned, ? not kept (never seen), - not scheduled, . future\n");
     }
     out
 }
@@ -220,6 +220,7 @@ fn mark(s: DayState) -> char {
         DayState::Failed => 'x',
         DayState::Missing => '!',
         DayState::Pruned => '~',
+        DayState::NeverSeen => '?',
         DayState::NotScheduled => '-',
         DayState::Future => '.',
     }

@@ -5,6 +5,7 @@ pub mod backups;
 pub mod check;
 pub mod config_check;
 pub mod console;
+mod csv;
 pub mod daemon;
 pub mod logging;
 pub mod maintenance;
@@ -360,12 +361,4 @@ pub(crate) fn check_client(
     Ok(())
 }
 
-/// One CSV field: quoted (quotes doubled) when it holds a comma, a quote or
-/// a line break.
-pub(crate) fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
+pub(crate) use csv::field as csv_field;

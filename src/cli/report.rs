@@ -12,6 +12,7 @@ use super::setup::{self, NoConfig};
 use super::{Cli, CliError, check_client, csv_field};
 use crate::model::availability::{self, Availability, Interval};
 use crate::model::maintenance;
+use crate::model::money::{Decimal, format_cents};
 use crate::model::{Client, EnvKind, Fleet, Status};
 use crate::sanitize;
 use crate::store::{Reader, WriteOp, Writer};
@@ -27,8 +28,10 @@ pub struct ClientReport {
     pub time: Availability,
     pub percent: Option<f64>,
     pub target: Option<f64>,
-    pub credit_percent: f64,
-    pub credit: f64,
+    /// The tier's share of the monthly fee, and that share in money,
+    /// rounded to the cent.
+    pub credit_percent: Decimal,
+    pub credit: Decimal,
     pub currency: String,
     pub incidents: Vec<ReportIncident>,
 }
@@ -129,7 +132,8 @@ pub fn build(
         let percent = time.percent();
         let contract = fleet.contracts.get(&client.contract);
         let tiers = contract.map(|c| c.tiers.as_slice()).unwrap_or_default();
-        let credit_percent = percent.map_or(0.0, |p| availability::credit_percent(p, tiers));
+        let credit_percent =
+            percent.map_or(Decimal::ZERO, |p| availability::credit_percent(p, tiers));
         let mut incidents: Vec<ReportIncident> = checks
             .iter()
             .flat_map(|c| {
@@ -160,7 +164,11 @@ pub fn build(
             percent,
             target: availability::target(tiers),
             credit_percent,
-            credit: credit_percent / 100.0 * contract.map_or(0.0, |c| c.monthly_fee),
+            credit: availability::credit(
+                percent,
+                tiers,
+                contract.map_or(Decimal::ZERO, |c| c.monthly_fee),
+            ),
             currency: contract.map(|c| c.currency.clone()).unwrap_or_default(),
             incidents,
         });
@@ -195,7 +203,7 @@ pub fn markdown(reports: &[ClientReport], month: &str) -> String {
     for r in reports {
         let _ = writeln!(
             out,
-            "| {} | {} % | {} | {} | {} | {} | {} | {:.2} {} ({} %) |",
+            "| {} | {} % | {} | {} | {} | {} | {} | {} {} ({} %) |",
             sanitize::clean(&r.name),
             pct(r.percent),
             r.target.map_or("-".into(), |t| format!("{t} %")),
@@ -203,9 +211,9 @@ pub fn markdown(reports: &[ClientReport], month: &str) -> String {
             span(r.time.maintenance),
             span(r.time.unknown),
             span(r.time.no_data),
-            r.credit,
+            format_cents(r.credit),
             sanitize::clean(&r.currency),
-            r.credit_percent
+            r.credit_percent.normalize()
         );
     }
     for r in reports.iter().filter(|r| !r.incidents.is_empty()) {
@@ -237,7 +245,7 @@ pub fn csv(reports: &[ClientReport]) -> String {
     for r in reports {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{:.2},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             csv_field(&r.client),
             csv_field(&sanitize::clean(&r.name)),
             r.from.to_rfc3339(),
@@ -249,8 +257,8 @@ pub fn csv(reports: &[ClientReport]) -> String {
             r.time.unknown.num_seconds(),
             r.time.no_data.num_seconds(),
             r.incidents.len(),
-            r.credit_percent,
-            r.credit,
+            r.credit_percent.normalize(),
+            format_cents(r.credit),
             csv_field(&r.currency)
         );
     }
@@ -276,8 +284,8 @@ pub fn json(reports: &[ClientReport], month: &str) -> serde_json::Value {
                     "unknown": r.time.unknown.num_seconds(),
                     "no_data": r.time.no_data.num_seconds(),
                 },
-                "credit_pct": r.credit_percent,
-                "credit": r.credit,
+                "credit_pct": r.credit_percent.normalize().to_string(),
+                "credit": format_cents(r.credit),
                 "currency": r.currency,
                 "incidents": r.incidents.iter().map(|i| serde_json::json!({
                     "check": i.check,

@@ -18,6 +18,7 @@ use super::setup::{self, NoConfig};
 use super::{Cli, CliError, check_client};
 use crate::model::Fleet;
 use crate::model::availability::parse_month;
+use crate::model::money::{Decimal, format_cents, format_price};
 use crate::model::tickets::{self, BoardRow, Clock, LocalTime, Quota, TimesheetLine};
 use crate::sanitize;
 use crate::sources::tickets::desk::{Desk, DeskView, backend_from};
@@ -210,7 +211,7 @@ pub fn render_md(
         }
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {age} | {} | {timer} | {} | {:.2} {} | {} |",
+            "| {} | {} | {} | {} | {} | {age} | {} | {timer} | {} | {} {} | {} |",
             t.id,
             md(t.client.as_deref().unwrap_or("?")),
             md(&t.title),
@@ -218,7 +219,7 @@ pub fn render_md(
             md(&t.status),
             deadline_cell(&r.clock),
             short_duration(r.spent),
-            r.cost,
+            format_cents(r.cost),
             r.currency,
             notes.join("; ")
         );
@@ -284,7 +285,7 @@ pub fn render_json(
                 "timer_started": r.timer,
                 "spent_hours": hours(r.spent),
                 "billed_hours": hours(r.billed),
-                "cost": r.cost,
+                "cost": format_cents(r.cost),
                 "currency": r.currency,
                 "diagnosis_warning": r.diagnosis_warning,
                 "url": t.url,
@@ -429,7 +430,7 @@ pub fn render_timesheet(
             let t = terms(&l.client);
             let _ = writeln!(
                 out,
-                "{}-{:02},{},{},{},{:.2},{:.2},{:.2},{:.2},{}",
+                "{}-{:02},{},{},{},{:.2},{:.2},{},{},{}",
                 month.0,
                 month.1,
                 csv(&l.client),
@@ -437,8 +438,9 @@ pub fn render_timesheet(
                 csv(&l.title),
                 hours(l.worked),
                 hours(l.billed),
-                t.as_ref().map_or(0.0, |t| t.hourly_rate),
-                l.cost,
+                t.as_ref()
+                    .map_or_else(String::new, |t| format_price(t.hourly_rate)),
+                format_cents(l.cost),
                 t.map(|t| t.currency).unwrap_or_default()
             );
         }
@@ -453,7 +455,7 @@ pub fn render_timesheet(
         let _ = writeln!(out, "## {} ({})\n", md(name), md(c));
         let _ = writeln!(out, "| ticket | title | worked | billed | cost |");
         let _ = writeln!(out, "|---|---|---|---|---|");
-        let (mut worked, mut billed, mut cost) = (Duration::ZERO, Duration::ZERO, 0.0);
+        let (mut worked, mut billed, mut cost) = (Duration::ZERO, Duration::ZERO, Decimal::ZERO);
         let cur = t.as_ref().map(|t| t.currency.clone()).unwrap_or_default();
         for l in lines.iter().filter(|l| l.client == c) {
             worked += l.worked;
@@ -461,26 +463,26 @@ pub fn render_timesheet(
             cost += l.cost;
             let _ = writeln!(
                 out,
-                "| #{} | {} | {:.2} h | {:.2} h | {:.2} {cur} |",
+                "| #{} | {} | {:.2} h | {:.2} h | {} {cur} |",
                 l.ticket,
                 md(&l.title),
                 hours(l.worked),
                 hours(l.billed),
-                l.cost
+                format_cents(l.cost)
             );
         }
         let _ = writeln!(
             out,
-            "| **total** | | {:.2} h | {:.2} h | **{:.2} {cur}** |",
+            "| **total** | | {:.2} h | {:.2} h | **{} {cur}** |",
             hours(worked),
             hours(billed),
-            cost
+            format_cents(cost)
         );
         if let Some(t) = t {
             let _ = writeln!(
                 out,
-                "\nRate {:.2} {cur}/h, billed per started {} per ticket.\n",
-                t.hourly_rate,
+                "\nRate {} {cur}/h, billed per started {} per ticket.\n",
+                format_price(t.hourly_rate),
                 short_duration(t.rounding.period)
             );
         }
@@ -488,13 +490,9 @@ pub fn render_timesheet(
     out
 }
 
+/// A client's text as a CSV field: escapes shown, formulas guarded.
 fn csv(s: &str) -> String {
-    let s = sanitize::clean(s);
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
+    super::csv_field(&sanitize::clean(s))
 }
 
 pub async fn run_timesheet(

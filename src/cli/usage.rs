@@ -27,20 +27,7 @@ pub fn build(
     Ok(fleet_reports(fleet, &mut stored, year, only, now))
 }
 
-fn money(x: f64) -> String {
-    format!("{x:.2}")
-}
-
-/// Unit prices below a cent keep their digits (0.0015 per e-mail).
-fn unit(x: f64) -> String {
-    let s = format!("{x:.4}");
-    let s = s.trim_end_matches('0');
-    if s.ends_with('.') || s.split('.').nth(1).is_some_and(|d| d.len() < 2) {
-        format!("{x:.2}")
-    } else {
-        s.to_string()
-    }
-}
+use crate::model::money::{format_cents as money, format_price as unit};
 
 pub fn markdown(reports: &[UsageReport], year: i32) -> String {
     let mut out = format!("# Usage invoice figures, {year}\n");
@@ -147,12 +134,12 @@ pub fn json(reports: &[UsageReport], year: i32) -> serde_json::Value {
             serde_json::json!({
                 "client": r.client,
                 "currency": r.currency,
-                "total": r.total,
+                "total": money(r.total),
                 "lines": r.lines.iter().map(|l| serde_json::json!({
                     "item": l.item,
                     "quantity": l.quantity,
-                    "unit_price": l.unit_price,
-                    "amount": l.amount,
+                    "unit_price": unit(l.unit_price),
+                    "amount": money(l.amount),
                     "note": l.note.as_deref().map(sanitize::clean),
                 })).collect::<Vec<_>>(),
                 "active_users": r.users_year,

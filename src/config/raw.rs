@@ -9,7 +9,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::values::{
-    DayValue, DurationValue, EnvKindValue, OrderedMap, TimeValue, TimezoneValue, WeekdayValue,
+    AmountValue, DayValue, DurationValue, EnvKindValue, HolidayList, OrderedMap, TimeValue,
+    TimezoneValue, WeekdayValue,
 };
 
 #[derive(Debug, Default, Deserialize)]
@@ -166,14 +167,14 @@ pub(crate) struct RawContract {
     #[serde(default)]
     pub restoration: OrderedMap<String, DurationValue>,
     pub calls_per_year: Option<u32>,
-    pub hourly_rate: Spanned<f64>,
+    pub hourly_rate: Spanned<AmountValue>,
     pub currency: Option<Spanned<String>>,
-    pub monthly_fee: Spanned<f64>,
+    pub monthly_fee: Spanned<AmountValue>,
     pub diagnosis_warning: Option<DurationValue>,
     #[serde(default)]
     pub tiers: Vec<RawTier>,
-    #[serde(default)]
-    pub holidays: Vec<Spanned<String>>,
+    /// `"FR"`, or a list of presets and `YYYY-MM-DD` dates.
+    pub holidays: Option<Spanned<HolidayList>>,
     pub billing_increment: Option<DurationValue>,
     /// Usage terms for the yearly invoice.
     pub usage: Option<RawUsagePrices>,
@@ -184,16 +185,16 @@ pub(crate) struct RawContract {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawUsagePrices {
-    pub base_fee: Option<Spanned<f64>>,
-    pub per_user: Option<Spanned<f64>>,
+    pub base_fee: Option<Spanned<AmountValue>>,
+    pub per_user: Option<Spanned<AmountValue>>,
     /// `year` (distinct users in the year) or `month`.
     pub users_counted: Option<Spanned<String>>,
     pub included_gb: Option<Spanned<u64>>,
-    pub per_extra_gb: Option<Spanned<f64>>,
+    pub per_extra_gb: Option<Spanned<AmountValue>>,
     pub included_emails: Option<Spanned<u64>>,
-    pub per_extra_email: Option<Spanned<f64>>,
+    pub per_extra_email: Option<Spanned<AmountValue>>,
     pub included_sms: Option<Spanned<u64>>,
-    pub per_extra_sms: Option<Spanned<f64>>,
+    pub per_extra_sms: Option<Spanned<AmountValue>>,
     pub near_quota_pct: Option<Spanned<u32>>,
 }
 
@@ -234,7 +235,7 @@ pub(crate) struct RawSupportHours {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawTier {
     pub below: Spanned<f64>,
-    pub credit_percent: Spanned<f64>,
+    pub credit_percent: Spanned<AmountValue>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -14,12 +14,18 @@ use toml::Spanned;
 
 use crate::model::{DayHours, EnvKind, TimeOfDay};
 
-/// Parses a duration written as whole numbers of days, hours, minutes and
-/// seconds, largest unit first, each unit at most once: `30s`, `5m`, `2h`,
-/// `1d`, `1h30m`. Returns `None` for anything else (no spaces, no fractions,
-/// no bare numbers).
+/// Parses a duration written as whole numbers of days, hours, minutes,
+/// seconds and milliseconds, largest unit first, each unit at most once:
+/// `30s`, `5m`, `2h`, `1d`, `1h30m`, `500ms`, `1s500ms`. Returns `None` for
+/// anything else (no spaces, no fractions, no bare numbers).
 pub fn parse_duration(s: &str) -> Option<Duration> {
-    const UNITS: [(char, u64); 4] = [('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1)];
+    const UNITS: [(&str, u64); 5] = [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1_000),
+        ("ms", 1),
+    ];
     let mut rest = s;
     let mut total: u64 = 0;
     // Index in UNITS of the next unit allowed: enforces order and uniqueness.
@@ -33,27 +39,39 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
             return None;
         }
         let number: u64 = rest[..digits].parse().ok()?;
-        let unit = rest[digits..].chars().next()?;
+        let after = &rest[digits..];
+        // The unit runs to the next digit: `m` and `ms` are told apart.
+        let len = after
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(after.len());
+        let unit = &after[..len];
         let position = UNITS[next_unit..].iter().position(|(u, _)| *u == unit)?;
-        let seconds = UNITS[next_unit + position].1;
-        total = total.checked_add(number.checked_mul(seconds)?)?;
+        let millis = UNITS[next_unit + position].1;
+        total = total.checked_add(number.checked_mul(millis)?)?;
         next_unit += position + 1;
-        rest = &rest[digits + unit.len_utf8()..];
+        rest = &after[len..];
     }
-    Some(Duration::from_secs(total))
+    Some(Duration::from_millis(total))
 }
 
-/// Writes a duration the way the configuration spells it (`1h30m`, `0s`).
+/// Writes a duration the way the configuration spells it (`1h30m`, `0s`,
+/// `250ms`).
 pub(crate) fn format_duration(d: Duration) -> String {
-    let mut secs = d.as_secs();
-    if secs == 0 {
+    let mut millis = d.as_millis();
+    if millis == 0 {
         return "0s".to_string();
     }
     let mut out = String::new();
-    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
-        if secs >= size {
-            out.push_str(&format!("{}{unit}", secs / size));
-            secs %= size;
+    for (unit, size) in [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1_000),
+        ("ms", 1),
+    ] {
+        if millis >= size {
+            out.push_str(&format!("{}{unit}", millis / size));
+            millis %= size;
         }
     }
     out
@@ -105,10 +123,12 @@ deserialize_from_str!(
 pub(crate) struct DurationValue(pub Duration);
 
 impl StrValue for DurationValue {
-    const EXPECTING: &'static str = "a duration like 30s, 5m, 2h or 1d";
+    const EXPECTING: &'static str = "a duration like 500ms, 30s, 5m, 2h or 1d";
     fn parse_value(s: &str) -> Result<Self, String> {
         parse_duration(s).map(DurationValue).ok_or_else(|| {
-            format!("invalid duration '{s}', expected a duration like 30s, 5m, 2h, 1d or 1h30m")
+            format!(
+                "invalid duration '{s}', expected a duration like 500ms, 30s, 5m, 2h, 1d or 1h30m"
+            )
         })
     }
 }
@@ -207,6 +227,93 @@ impl StrValue for EnvKindValue {
     }
 }
 
+/// An amount of money (a price, rate, fee or percent of a fee): a TOML
+/// number or a string holding one. The validator reads a number again from
+/// the file's text ([`crate::model::money::parse`]), so `0.145` is exactly
+/// 0.145 and never the nearest binary float.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AmountValue(pub crate::model::money::Decimal);
+
+impl<'de> Deserialize<'de> for AmountValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct AmountVisitor;
+
+        impl Visitor<'_> for AmountVisitor {
+            type Value = AmountValue;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an amount like 120, 0.145 or \"0.145\"")
+            }
+
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<AmountValue, E> {
+                Ok(AmountValue(n.into()))
+            }
+
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<AmountValue, E> {
+                Ok(AmountValue(n.into()))
+            }
+
+            // Only a stand-in: the validator replaces it with the number as
+            // written in the file.
+            fn visit_f64<E: de::Error>(self, x: f64) -> Result<AmountValue, E> {
+                crate::model::money::parse(&x.to_string())
+                    .map(AmountValue)
+                    .ok_or_else(|| {
+                        E::custom(format!(
+                            "invalid amount {x}, expected a number like 120 or 0.145"
+                        ))
+                    })
+            }
+
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<AmountValue, E> {
+                crate::model::money::parse(s)
+                    .map(AmountValue)
+                    .ok_or_else(|| {
+                        E::custom(format!(
+                            "invalid amount '{s}', expected a number like 120 or 0.145"
+                        ))
+                    })
+            }
+        }
+
+        d.deserialize_any(AmountVisitor)
+    }
+}
+
+/// `holidays`: one string (`"FR"`) or an array of strings (presets and
+/// dates), each entry with its span when the array gives one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct HolidayList(pub Vec<(Option<std::ops::Range<usize>>, String)>);
+
+impl<'de> Deserialize<'de> for HolidayList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ListVisitor;
+
+        impl<'de> Visitor<'de> for ListVisitor {
+            type Value = HolidayList;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a country like \"FR\" or an array of countries and dates")
+            }
+
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<HolidayList, E> {
+                Ok(HolidayList(vec![(None, s.to_string())]))
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<HolidayList, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = seq.next_element::<Spanned<String>>()? {
+                    let span = entry.span();
+                    out.push((Some(span), entry.into_inner()));
+                }
+                Ok(HolidayList(out))
+            }
+        }
+
+        d.deserialize_any(ListVisitor)
+    }
+}
+
 /// A TOML table read in file order, each key with its span (for
 /// cross-reference messages). The parser does not keep the order of keys, so
 /// entries are sorted by where their key appears in the file.
@@ -265,6 +372,25 @@ mod tests {
     }
 
     #[test]
+    fn durations_take_milliseconds() {
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(
+            parse_duration("1s500ms"),
+            Some(Duration::from_millis(1_500))
+        );
+        assert_eq!(
+            parse_duration("1m30s5ms"),
+            Some(Duration::from_millis(90_005))
+        );
+        for bad in [
+            "500 ms", "500MS", "5ms1s", "1ms1ms", "1.5ms", "ms", "1mss", "1sm",
+        ] {
+            assert_eq!(parse_duration(bad), None, "{bad:?} should not parse");
+        }
+    }
+
+    #[test]
     fn durations_combine_units_largest_first() {
         assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5_400)));
         assert_eq!(
@@ -302,7 +428,9 @@ mod tests {
 
     #[test]
     fn durations_are_written_back_as_parsed() {
-        for s in ["0s", "30s", "5m", "2h", "1d", "1h30m", "1d2h3m4s"] {
+        for s in [
+            "0s", "30s", "5m", "2h", "1d", "1h30m", "1d2h3m4s", "250ms", "1s500ms",
+        ] {
             let d = parse_duration(s).unwrap();
             assert_eq!(format_duration(d), s);
         }

@@ -9,6 +9,7 @@
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use super::money::Decimal;
 use super::{AvailabilityTier, Status};
 
 /// A check's state from `start` to `end` (`None`: still going).
@@ -180,12 +181,20 @@ pub fn of_checks(
 
 /// Percent of the monthly fee owed for an availability: the highest credit
 /// among the tiers whose `below` exceeds it.
-pub fn credit_percent(percent: f64, tiers: &[AvailabilityTier]) -> f64 {
+pub fn credit_percent(percent: f64, tiers: &[AvailabilityTier]) -> Decimal {
     tiers
         .iter()
         .filter(|t| percent < t.below)
         .map(|t| t.credit_percent)
-        .fold(0.0, f64::max)
+        .fold(Decimal::ZERO, Decimal::max)
+}
+
+/// The credit owed for a month: its tier's share of the monthly fee,
+/// rounded to the cent (none when the month has no figure).
+pub fn credit(percent: Option<f64>, tiers: &[AvailabilityTier], monthly_fee: Decimal) -> Decimal {
+    percent.map_or(Decimal::ZERO, |p| {
+        super::money::percent_of(credit_percent(p, tiers), monthly_fee)
+    })
 }
 
 /// The availability a contract promises: its best tier's threshold.
@@ -277,18 +286,22 @@ mod tests {
         let tiers = [
             AvailabilityTier {
                 below: 99.9,
-                credit_percent: 10.0,
+                credit_percent: Decimal::TEN,
             },
             AvailabilityTier {
                 below: 99.5,
-                credit_percent: 50.0,
+                credit_percent: Decimal::from(50),
             },
         ];
-        assert_eq!(credit_percent(99.95, &tiers), 0.0);
-        assert_eq!(credit_percent(99.9, &tiers), 0.0);
-        assert_eq!(credit_percent(99.89, &tiers), 10.0);
-        assert_eq!(credit_percent(99.5, &tiers), 10.0);
-        assert_eq!(credit_percent(99.49, &tiers), 50.0);
+        assert_eq!(credit_percent(99.95, &tiers), Decimal::ZERO);
+        assert_eq!(credit_percent(99.9, &tiers), Decimal::ZERO);
+        assert_eq!(credit_percent(99.89, &tiers), Decimal::TEN);
+        assert_eq!(credit_percent(99.5, &tiers), Decimal::TEN);
+        assert_eq!(credit_percent(99.49, &tiers), Decimal::from(50));
+        // 10 % of 0.85 is 0.085: half a cent, rounded up.
+        let fee = crate::model::money::parse("0.85").unwrap_or_default();
+        assert_eq!(credit(Some(99.8), &tiers, fee).to_string(), "0.09");
+        assert_eq!(credit(None, &tiers, fee), Decimal::ZERO);
         assert_eq!(target(&tiers), Some(99.9));
     }
 }

@@ -300,7 +300,7 @@ pub struct PrometheusCheck {
     pub slow_ms: u32,
 }
 
-/// A command run over SSH (available once the SSH layer lands).
+/// A command run over SSH on the check's host (`sources::ssh::check`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SshCommandCheck {
     pub command: String,
@@ -430,16 +430,17 @@ pub struct Contract {
     /// Yearly quota of support calls (e.g. 24), if the contract has one.
     pub calls_per_year: Option<u32>,
     /// Billed per started period of work, per hour (e.g. 120 EUR).
-    pub hourly_rate: f64,
+    pub hourly_rate: super::money::Decimal,
     pub currency: String,
-    pub monthly_fee: f64,
+    pub monthly_fee: super::money::Decimal,
     /// Availability tiers, best first: below `below` percent, credit
     /// `credit_percent` of the monthly fee.
     pub tiers: Vec<AvailabilityTier>,
     /// Diagnosis time after which the client must be warned (DOMAIN: 1 h).
     pub diagnosis_warning: Duration,
-    /// Public holidays (local dates): the intervention clock stops.
-    pub holidays: std::collections::BTreeSet<chrono::NaiveDate>,
+    /// Public holidays (country presets and local dates): the intervention
+    /// clock stops.
+    pub holidays: super::holidays::Holidays,
     /// Work is billed per started period of this length (default 15 min).
     pub billing_increment: Duration,
     /// Usage terms for the yearly invoice (`[contracts.<id>.usage]`).
@@ -451,5 +452,5 @@ pub struct Contract {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AvailabilityTier {
     pub below: f64,
-    pub credit_percent: f64,
+    pub credit_percent: super::money::Decimal,
 }

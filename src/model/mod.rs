@@ -6,14 +6,17 @@ pub mod availability;
 pub mod backup;
 pub mod check;
 pub mod fleet;
+pub mod holidays;
 pub mod hours;
 pub mod maintenance;
 pub mod metric;
+pub mod money;
 pub mod pos;
 pub mod ssh;
 pub mod status;
 pub mod tickets;
 pub mod tracker;
+pub mod tz;
 pub mod usage;
 
 pub use check::CheckResult;

@@ -6,13 +6,13 @@
 //!
 //! Pure: the current time is always a parameter.
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
-use chrono::{DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 
 use super::hours::SupportHours;
+use super::money::Decimal;
 
 /// How far ahead the calendar looks for support time before giving up
 /// (a calendar whose days are all holidays has none).
@@ -26,7 +26,7 @@ const DAY_SECS: u64 = 86_400;
 pub struct BusinessCalendar {
     pub hours: SupportHours,
     pub tz: Tz,
-    pub holidays: BTreeSet<NaiveDate>,
+    pub holidays: super::holidays::Holidays,
 }
 
 impl BusinessCalendar {
@@ -36,8 +36,9 @@ impl BusinessCalendar {
     }
 
     /// The support window of a local date in UTC, if the clock runs that
-    /// day. A local time that does not exist (DST gap) moves forward to the
-    /// first instant that does; an ambiguous one takes the earlier instant.
+    /// day. A local time that does not exist (DST gap) is read with the
+    /// offset before the gap (RFC 5545); an ambiguous one takes the earlier
+    /// instant.
     fn window(&self, day: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         if !self.is_business_day(day) {
             return None;
@@ -147,21 +148,11 @@ impl BusinessCalendar {
     }
 }
 
-/// A local wall time to UTC: the earlier of an ambiguous pair, and for a
-/// time inside a DST gap, the instant the clocks jump to.
+/// A local wall time to UTC by the one rule of [`super::tz`] (RFC 5545:
+/// the earlier of an ambiguous pair; a time inside a DST gap read with the
+/// offset before it).
 fn resolve(tz: Tz, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
-    match tz.from_local_datetime(&naive) {
-        LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
-        LocalResult::Ambiguous(a, _) => Some(a.with_timezone(&Utc)),
-        LocalResult::None => {
-            // Gaps are at most a few hours: step forward a minute at a time.
-            (1..=240).find_map(|m| {
-                tz.from_local_datetime(&(naive + chrono::Duration::minutes(m)))
-                    .earliest()
-                    .map(|t| t.with_timezone(&Utc))
-            })
-        }
-    }
+    Some(super::tz::instant(tz, naive))
 }
 
 /// Where a secret comes from: an environment variable or an owner-only
@@ -434,10 +425,10 @@ impl Rounding {
     }
 }
 
-/// Cost of `billed` time at `hourly_rate`, rounded to the cent.
-pub fn cost(billed: Duration, hourly_rate: f64) -> f64 {
-    let raw = billed.as_secs_f64() / 3600.0 * hourly_rate;
-    (raw * 100.0).round() / 100.0
+/// Cost of `billed` time at `hourly_rate`, rounded half-up to the cent
+/// (one timesheet line).
+pub fn cost(billed: Duration, hourly_rate: Decimal) -> Decimal {
+    super::money::of_time(billed, hourly_rate)
 }
 
 /// DOMAIN: past `threshold` of diagnosis the client must be told and agree
@@ -509,13 +500,13 @@ pub struct TimesheetLine {
     pub title: String,
     pub worked: Duration,
     pub billed: Duration,
-    pub cost: f64,
+    pub cost: Decimal,
 }
 
 /// Billing terms of one client, as the timesheet needs them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BillingTerms {
-    pub hourly_rate: f64,
+    pub hourly_rate: Decimal,
     pub currency: String,
     pub rounding: Rounding,
 }
@@ -548,7 +539,7 @@ pub fn timesheet(
                     let b = t.rounding.billed(worked);
                     (b, cost(b, t.hourly_rate))
                 }
-                None => (worked, 0.0),
+                None => (worked, Decimal::ZERO),
             };
             TimesheetLine {
                 client,
@@ -571,6 +562,7 @@ pub fn hours_decimal(d: Duration) -> f64 {
 mod tests {
     use super::*;
     use crate::model::TimeOfDay;
+    use chrono::TimeZone;
     use chrono::Weekday;
 
     fn paris() -> BusinessCalendar {
@@ -754,11 +746,12 @@ mod tests {
                 end: TimeOfDay { minutes: 4 * 60 },
             },
             tz: chrono_tz::Europe::Paris,
-            holidays: BTreeSet::new(),
+            holidays: Default::default(),
         };
-        // 28 Mar 2027 02:30 does not exist in Paris: the window opens at 03:00.
+        // 28 Mar 2027 02:30 does not exist in Paris: read with the offset
+        // before the gap (RFC 5545), the window opens at 03:30 CEST.
         let due = cal.add(at("2027-03-27 12:00"), Duration::from_secs(30 * 60));
-        assert_eq!(due, Some(at("2027-03-28 03:30")));
+        assert_eq!(due, Some(at("2027-03-28 04:00")));
     }
 
     fn ticket(journals: Vec<Journal>) -> Ticket {
@@ -988,8 +981,15 @@ mod tests {
             exact.billed(Duration::from_millis(1500)),
             Duration::from_secs(2)
         );
-        assert_eq!(cost(Duration::from_secs(75 * 60), 120.0), 150.0);
-        assert_eq!(cost(Duration::from_secs(20 * 60), 100.0), 33.33);
+        let cents = |secs, rate: u32| {
+            crate::model::money::format_cents(cost(Duration::from_secs(secs), rate.into()))
+        };
+        assert_eq!(cents(75 * 60, 120), "150.00");
+        assert_eq!(cents(20 * 60, 100), "33.33");
+        assert_eq!(cents(15 * 60, 120), "30.00");
+        // 30 s at 1 €/h is 0.00833…; 18 s is exactly half a cent, rounded up.
+        assert_eq!(cents(30, 1), "0.01");
+        assert_eq!(cents(18, 1), "0.01");
     }
 
     #[test]
@@ -1068,13 +1068,13 @@ mod tests {
         ];
         let terms = |c: &str| {
             (c == "coop").then(|| BillingTerms {
-                hourly_rate: 120.0,
+                hourly_rate: Decimal::from(120),
                 currency: "EUR".into(),
                 rounding: Rounding::QUARTER_HOUR,
             })
         };
         let lines = timesheet(&entries, (2026, 11), terms);
-        let got: Vec<(&str, u64, u64, u64, f64)> = lines
+        let got: Vec<(&str, u64, u64, u64, String)> = lines
             .iter()
             .map(|l| {
                 (
@@ -1082,16 +1082,16 @@ mod tests {
                     l.ticket,
                     l.worked.as_secs() / 60,
                     l.billed.as_secs() / 60,
-                    l.cost,
+                    crate::model::money::format_cents(l.cost),
                 )
             })
             .collect();
         assert_eq!(
             got,
             vec![
-                ("bio", 3, 50, 50, 0.0),
-                ("coop", 1, 60, 60, 120.0),
-                ("coop", 2, 20, 30, 60.0)
+                ("bio", 3, 50, 50, "0.00".to_string()),
+                ("coop", 1, 60, 60, "120.00".to_string()),
+                ("coop", 2, 20, 30, "60.00".to_string())
             ]
         );
     }
@@ -1211,7 +1211,7 @@ pub struct BoardRow {
     /// Tracker time + queued entries + the running timer.
     pub spent: Duration,
     pub billed: Duration,
-    pub cost: f64,
+    pub cost: Decimal,
     pub currency: String,
     /// DOMAIN: past the diagnosis threshold the client must be told.
     pub diagnosis_warning: bool,
@@ -1260,7 +1260,7 @@ struct Judged {
     restoration: Clock,
     spent: Duration,
     billed: Duration,
-    cost: f64,
+    cost: Decimal,
     currency: String,
     diagnosis_warning: bool,
     timer: Option<DateTime<Utc>>,
@@ -1331,7 +1331,7 @@ pub fn board_of<'a>(
                 restoration: Clock::None,
                 spent,
                 billed: spent,
-                cost: 0.0,
+                cost: Decimal::ZERO,
                 currency: String::new(),
                 diagnosis_warning: false,
                 timer,
@@ -1374,12 +1374,12 @@ mod board_tests {
             .into(),
             restoration: Default::default(),
             calls_per_year: Some(24),
-            hourly_rate: 120.0,
+            hourly_rate: Decimal::from(120),
             currency: "EUR".into(),
-            monthly_fee: 0.0,
+            monthly_fee: Decimal::ZERO,
             tiers: vec![],
             diagnosis_warning: Duration::from_secs(3600),
-            holidays: BTreeSet::new(),
+            holidays: Default::default(),
             billing_increment: Duration::from_secs(900),
             usage: None,
         };
@@ -1454,12 +1454,12 @@ mod board_tests {
         let four = &rows[3];
         assert_eq!(four.spent, Duration::from_secs(61 * 60));
         assert_eq!(four.billed, Duration::from_secs(75 * 60));
-        assert_eq!(four.cost, 150.0);
+        assert_eq!(four.cost, Decimal::from(150));
         assert!(four.diagnosis_warning);
         assert_eq!(four.timer, Some(now - chrono::Duration::minutes(6)));
         assert!(matches!(four.clock, Clock::Stopped { met: true, .. }));
         assert_eq!(rows[4].clock, Clock::None);
-        assert_eq!(rows[4].cost, 0.0);
+        assert_eq!(rows[4].cost, Decimal::ZERO);
     }
 
     #[test]

@@ -17,11 +17,16 @@ use crate::model::backup::{BorgSource, RestorePoint, Secret, local_instant};
 /// the suspicious-size rule and the last weeks of the calendar.
 const INFO_LAST: usize = 40;
 
+/// What borg keeps of Vigie's environment besides [`child::ALLOWED`]: the
+/// SSH agent (`ssh://` repositories) and where borg keeps its keys, cache
+/// and security state. Its passphrase and repository are always given.
 const INHERITED: &[&str] = &[
-    "BORG_PASSPHRASE",
-    "BORG_PASSCOMMAND",
-    "BORG_PASSPHRASE_FD",
-    "BORG_REPO",
+    "SSH_AUTH_SOCK",
+    "BORG_BASE_DIR",
+    "BORG_CONFIG_DIR",
+    "BORG_CACHE_DIR",
+    "BORG_SECURITY_DIR",
+    "BORG_KEYS_DIR",
 ];
 
 #[derive(Deserialize)]

@@ -1,5 +1,6 @@
 //! Running a backup tool: a child process with a timeout (killed when it
-//! passes), bounded output, no terminal, and only the environment given.
+//! passes), bounded output, no terminal, and a cleared environment: only
+//! [`ALLOWED`], the variables its source passes on, and those it sets.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -11,6 +12,12 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 pub const MAX_STDOUT: usize = 32 * 1024 * 1024;
 /// Most bytes kept from its standard error (messages).
 pub const MAX_STDERR: usize = 64 * 1024;
+
+/// What every child keeps of Vigie's environment (when set): where
+/// programs are, the home and cache its tool keeps state in, the language
+/// and the timezone. Anything else (tokens, other tools' passwords, proxies)
+/// stays with Vigie.
+pub const ALLOWED: &[&str] = &["PATH", "HOME", "LANG", "TZ", "XDG_CACHE_HOME"];
 
 /// What a finished child said.
 #[derive(Debug)]
@@ -48,14 +55,16 @@ impl Output {
     }
 }
 
-/// Runs `program args` with `env` added (and `remove` taken away), stdin
-/// closed, for at most `timeout`; the child is killed if it runs longer or
-/// if the caller is dropped. The error is a sentence for the operator.
+/// Runs `program args` in a cleared environment holding [`ALLOWED`] and
+/// `pass` (the variables its source needs from Vigie's, when set) and then
+/// `env`, stdin closed, for at most `timeout`; the child is killed if it
+/// runs longer or if the caller is dropped. The error is a sentence for the
+/// operator.
 pub async fn run(
     program: &str,
     args: &[&str],
     env: &[(&str, String)],
-    remove: &[&str],
+    pass: &[&str],
     timeout: Duration,
 ) -> Result<Output, String> {
     let mut cmd = tokio::process::Command::new(program);
@@ -63,9 +72,12 @@ pub async fn run(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    for k in remove {
-        cmd.env_remove(k);
+        .kill_on_drop(true)
+        .env_clear();
+    for k in ALLOWED.iter().chain(pass) {
+        if let Some(v) = std::env::var_os(k) {
+            cmd.env(k, v);
+        }
     }
     for (k, v) in env {
         cmd.env(k, v);
@@ -164,6 +176,41 @@ mod tests {
         .unwrap();
         assert!(out.truncated);
         assert_eq!(out.stdout.len(), MAX_STDOUT);
+    }
+
+    #[tokio::test]
+    async fn a_child_sees_only_the_allowed_environment() {
+        // Cargo sets CARGO_MANIFEST_DIR for the tests: a parent variable
+        // that is not on the list.
+        assert!(std::env::var_os("CARGO_MANIFEST_DIR").is_some());
+        let out = run(
+            "env",
+            &[],
+            &[("RESTIC_PASSWORD_FILE", "/etc/vigie/restic.pw".into())],
+            &["CARGO_PKG_NAME"],
+            Duration::from_secs(20),
+        )
+        .await
+        .unwrap();
+        assert!(out.success);
+        let text = String::from_utf8(out.stdout).unwrap();
+        let names: Vec<&str> = text.lines().filter_map(|l| l.split('=').next()).collect();
+        for name in &names {
+            assert!(
+                ALLOWED.contains(name) || ["RESTIC_PASSWORD_FILE", "CARGO_PKG_NAME"].contains(name),
+                "{name} reached the child: {names:?}"
+            );
+        }
+        assert!(text.contains("RESTIC_PASSWORD_FILE=/etc/vigie/restic.pw\n"));
+        assert!(
+            text.contains("CARGO_PKG_NAME=vigie\n"),
+            "passed on by the source"
+        );
+        assert!(!text.contains("CARGO_MANIFEST_DIR"));
+        if let Some(path) = std::env::var_os("PATH") {
+            let line = format!("PATH={}\n", path.to_string_lossy());
+            assert!(text.contains(&line), "PATH is kept");
+        }
     }
 
     #[tokio::test]

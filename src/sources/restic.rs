@@ -19,14 +19,10 @@ pub type SizeCache = Arc<Mutex<HashMap<(String, String), u64>>>;
 /// Snapshots measured with `restic stats` per listing at most (newest first).
 const STATS_PER_LISTING: usize = 40;
 
-/// Variables a parent's environment must not slip into the child.
-const INHERITED: &[&str] = &[
-    "RESTIC_PASSWORD",
-    "RESTIC_PASSWORD_FILE",
-    "RESTIC_PASSWORD_COMMAND",
-    "RESTIC_REPOSITORY",
-    "RESTIC_REPOSITORY_FILE",
-];
+/// What restic keeps of Vigie's environment besides [`child::ALLOWED`]:
+/// the SSH agent, for `sftp:` repositories. Its password and repository
+/// are always given, never inherited.
+const INHERITED: &[&str] = &["SSH_AUTH_SOCK"];
 
 #[derive(Deserialize)]
 struct Snapshot {

@@ -26,8 +26,8 @@ pub struct ClientMonth {
     pub availability: Option<f64>,
     /// The first tier of the contract (e.g. 99.9).
     pub target: f64,
-    /// Credit owed if the month ended now, in `currency`.
-    pub credit: f64,
+    /// Credit owed if the month ended now, in `currency`, to the cent.
+    pub credit: crate::model::money::Decimal,
     pub currency: String,
 }
 
@@ -196,9 +196,7 @@ pub fn read_health(
         } else {
             availability::of_checks(&checks, start, end, now).percent()
         };
-        let credit = percent.map_or(0.0, |p| {
-            availability::credit_percent(p, &contract.tiers) / 100.0 * contract.monthly_fee
-        });
+        let credit = availability::credit(percent, &contract.tiers, contract.monthly_fee);
         out.client_month.insert(
             client.id.clone(),
             ClientMonth {

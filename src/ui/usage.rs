@@ -144,8 +144,8 @@ pub fn lines(view: &UsageView, app: &App, width: u16) -> Vec<Line<'static>> {
             ),
             Span::styled(
                 format!(
-                    "  {:.2} {} so far",
-                    r.total,
+                    "  {} {} so far",
+                    crate::model::money::format_cents(r.total),
                     sanitize::clean_short(&r.currency, 3)
                 ),
                 theme.style(Role::Muted),

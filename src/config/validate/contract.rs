@@ -8,7 +8,9 @@ use toml::Spanned;
 
 use super::Validator;
 use crate::config::raw::{RawContract, RawSupportHours, RawTier};
-use crate::config::values::{DurationValue, OrderedMap};
+use crate::config::values::{DurationValue, HolidayList, OrderedMap};
+use crate::model::holidays::{Country, Holidays};
+use crate::model::money::Decimal;
 use crate::model::{AvailabilityTier, Contract, SupportHours};
 
 /// DOMAIN: a diagnosis longer than one hour must be announced to the client.
@@ -20,22 +22,22 @@ pub(super) fn contract(v: &mut Validator, id: &str, raw: &RawContract) -> Contra
         Some(s) => support_hours(v, s),
         None => SupportHours::default(),
     };
-    amount(v, &raw.hourly_rate, "hourly_rate");
-    amount(v, &raw.monthly_fee, "monthly_fee");
+    let hourly_rate = v.amount(&raw.hourly_rate, "hourly_rate");
+    let monthly_fee = v.amount(&raw.monthly_fee, "monthly_fee");
     Contract {
         id: id.to_string(),
         support_hours,
         intervention: durations(&raw.intervention),
         restoration: durations(&raw.restoration),
         calls_per_year: raw.calls_per_year,
-        hourly_rate: *raw.hourly_rate.get_ref(),
+        hourly_rate,
         currency: currency(v, raw.currency.as_ref()),
-        monthly_fee: *raw.monthly_fee.get_ref(),
+        monthly_fee,
         tiers: tiers(v, &raw.tiers),
         diagnosis_warning: raw
             .diagnosis_warning
             .map_or(DEFAULT_DIAGNOSIS_WARNING, |d| d.0),
-        holidays: holidays(v, &raw.holidays),
+        holidays: holidays(v, raw.holidays.as_ref()),
         billing_increment: raw
             .billing_increment
             .map_or(DEFAULT_BILLING_INCREMENT, |d| d.0),
@@ -46,24 +48,36 @@ pub(super) fn contract(v: &mut Validator, id: &str, raw: &RawContract) -> Contra
 /// DOMAIN: billed per started quarter hour unless the contract says otherwise.
 const DEFAULT_BILLING_INCREMENT: Duration = Duration::from_secs(900);
 
-/// Public holidays as `YYYY-MM-DD` local dates.
-fn holidays(
-    v: &mut Validator,
-    raw: &[Spanned<String>],
-) -> std::collections::BTreeSet<chrono::NaiveDate> {
-    let mut out = std::collections::BTreeSet::new();
-    for day in raw {
-        match chrono::NaiveDate::parse_from_str(day.get_ref(), "%Y-%m-%d") {
-            Ok(d) => {
-                out.insert(d);
+/// Public holidays: country presets (`FR`, `BE`, `CH`, `CA-QC`) and
+/// `YYYY-MM-DD` local dates.
+fn holidays(v: &mut Validator, raw: Option<&Spanned<HolidayList>>) -> Holidays {
+    let mut out = Holidays::default();
+    let Some(raw) = raw else {
+        return out;
+    };
+    for (span, entry) in &raw.get_ref().0 {
+        let span = span.clone().unwrap_or_else(|| raw.span());
+        if let Some(c) = Country::parse(entry) {
+            if !out.countries.contains(&c) {
+                out.countries.push(c);
             }
-            Err(_) => v.error(
-                day.span(),
-                format!(
-                    "invalid holiday '{}', expected a date like 2026-12-25",
-                    day.get_ref()
-                ),
-            ),
+            continue;
+        }
+        match chrono::NaiveDate::parse_from_str(entry, "%Y-%m-%d") {
+            Ok(d) => {
+                out.dates.insert(d);
+            }
+            Err(_) => {
+                let codes: Vec<&str> = Country::CODES.iter().map(|(c, _)| *c).collect();
+                v.error(
+                    span,
+                    format!(
+                        "invalid holiday '{}', expected a country ({}) or a date like 2026-12-25",
+                        crate::sanitize::clean_short(entry, 40),
+                        codes.join(", ")
+                    ),
+                );
+            }
         }
     }
     out
@@ -109,16 +123,6 @@ fn day_name(d: chrono::Weekday) -> &'static str {
     ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][d.num_days_from_monday() as usize]
 }
 
-fn amount(v: &mut Validator, value: &Spanned<f64>, key: &str) {
-    let x = *value.get_ref();
-    if !x.is_finite() || x < 0.0 {
-        v.error(
-            value.span(),
-            format!("{key} is {x}, expected an amount of zero or more"),
-        );
-    }
-}
-
 fn currency(v: &mut Validator, raw: Option<&Spanned<String>>) -> String {
     let Some(raw) = raw else {
         return DEFAULT_CURRENCY.to_string();
@@ -139,14 +143,14 @@ fn tiers(v: &mut Validator, raw: &[RawTier]) -> Vec<AvailabilityTier> {
     let mut out: Vec<AvailabilityTier> = Vec::new();
     for tier in raw {
         let below = *tier.below.get_ref();
-        let credit = *tier.credit_percent.get_ref();
+        let credit = v.amount(&tier.credit_percent, "credit_percent");
         if !(below > 0.0 && below <= 100.0) {
             v.error(
                 tier.below.span(),
                 format!("below is {below}, expected a percentage above 0 and at most 100"),
             );
         }
-        if !(0.0..=100.0).contains(&credit) {
+        if credit > Decimal::ONE_HUNDRED {
             v.error(
                 tier.credit_percent.span(),
                 format!("credit_percent is {credit}, expected 0 to 100"),

@@ -21,6 +21,7 @@ use toml::Spanned;
 
 use super::raw::{RawConfig, RawHealth};
 use super::values::format_duration;
+use crate::model::money::Decimal;
 use crate::model::{Fleet, HealthSettings};
 
 /// Collects diagnostics while the model is built.
@@ -40,6 +41,29 @@ impl<'a> Validator<'a> {
     fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
         self.diagnostics
             .push(Diagnostic::at(self.text, span, message));
+    }
+
+    /// An amount as written in the file: a TOML number is read again from
+    /// its text so no binary float stands between the file and the invoice.
+    /// A negative amount is reported and read as zero.
+    fn amount(&mut self, value: &Spanned<super::values::AmountValue>, key: &str) -> Decimal {
+        let span = value.span();
+        let x = self
+            .text
+            .get(span.clone())
+            .and_then(crate::model::money::parse)
+            .unwrap_or(value.get_ref().0);
+        if x.is_sign_negative() && !x.is_zero() {
+            self.error(
+                span,
+                format!(
+                    "{key} is {}, expected an amount of zero or more",
+                    x.normalize()
+                ),
+            );
+            return Decimal::ZERO;
+        }
+        x
     }
 
     /// The 1-based line of a span, to point at an earlier definition.

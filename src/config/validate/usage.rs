@@ -22,13 +22,7 @@ pub(super) fn prices(v: &mut Validator, raw: &RawUsagePrices) -> UsagePrices {
         (&raw.per_extra_sms, &mut out.per_extra_sms, "per_extra_sms"),
     ] {
         if let Some(x) = given {
-            *slot = *x.get_ref();
-            if !slot.is_finite() || *slot < 0.0 {
-                v.error(
-                    x.span(),
-                    format!("{key} is {}, expected an amount of zero or more", slot),
-                );
-            }
+            *slot = v.amount(x, key);
         }
     }
     for (given, slot) in [

@@ -20,9 +20,14 @@ pub enum DayState {
     NotScheduled,
     /// Not due yet: after today, or today before the expected time + grace.
     Future,
-    /// Older than the retention window and no point left: pruned as the
-    /// policy wants; never counted as missed.
+    /// Older than the retention window, no point left, and Vigie saw the
+    /// day's backup run: pruned as the policy wants; never counted as missed.
     Pruned,
+    /// Older than the retention window and no point left, but Vigie never
+    /// saw a run that day (before it watched the source, or a ping source,
+    /// which keeps no restore points to prune): not kept, and nothing says
+    /// whether it ever existed. Never counted as missed either.
+    NeverSeen,
     /// Every point of the day is suspiciously small.
     Suspect,
     /// A run was observed failing and no point exists.
@@ -38,6 +43,7 @@ impl DayState {
             DayState::NotScheduled => "not scheduled",
             DayState::Future => "future",
             DayState::Pruned => "pruned",
+            DayState::NeverSeen => "not kept (never seen)",
             DayState::Suspect => "suspect",
             DayState::Failed => "failed",
             DayState::Missing => "missing",
@@ -48,7 +54,9 @@ impl DayState {
     pub fn status(self) -> Status {
         match self {
             DayState::Ok => Status::Up,
-            DayState::NotScheduled | DayState::Future | DayState::Pruned => Status::Unknown,
+            DayState::NotScheduled | DayState::Future | DayState::Pruned | DayState::NeverSeen => {
+                Status::Unknown
+            }
             DayState::Suspect => Status::Degraded,
             DayState::Failed | DayState::Missing => Status::Down,
         }
@@ -296,7 +304,10 @@ fn day_state(
         (true, true, _) => DayState::Failed,
         (true, false, _) => DayState::Missing,
         (false, true, false) => DayState::Failed,
-        (false, _, _) => DayState::Pruned,
+        // Pruned means seen, then gone: a restore point source whose run
+        // that day Vigie logged. Pings have no points to prune.
+        (false, _, true) if evidence == Evidence::RestorePoints => DayState::Pruned,
+        (false, _, _) => DayState::NeverSeen,
     }
 }
 

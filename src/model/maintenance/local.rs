@@ -1,61 +1,14 @@
-//! Local wall-clock times in a timezone, read the way RFC 5545 reads them
-//! (section 3.3.5): a time that does not exist (clocks jump forward) is taken
-//! with the offset in force before the gap; a time that happens twice
-//! (clocks fall back) is its first occurrence.
+//! Local wall-clock times in a timezone, read by the one rule of
+//! [`crate::model::tz`] (RFC 5545 section 3.3.5): a time that does not
+//! exist (clocks jump forward) is taken with the offset in force before the
+//! gap; a time that happens twice (clocks fall back) is its first
+//! occurrence.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 
 use crate::model::TimeOfDay;
-
-/// How a local time maps onto instants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LocalReading {
-    /// Exactly one instant.
-    Single(DateTime<Utc>),
-    /// The clocks fell back: the time happened twice.
-    Twice(DateTime<Utc>, DateTime<Utc>),
-    /// The clocks jumped over it; `read_as` is the RFC 5545 reading (the
-    /// offset before the gap), which lands after the gap.
-    Missing { read_as: DateTime<Utc> },
-}
-
-impl LocalReading {
-    /// The instant RFC 5545 gives this local time.
-    pub fn instant(self) -> DateTime<Utc> {
-        match self {
-            LocalReading::Single(t) | LocalReading::Twice(t, _) => t,
-            LocalReading::Missing { read_as } => read_as,
-        }
-    }
-}
-
-/// Reads `t` in `tz`.
-pub fn read(tz: Tz, t: NaiveDateTime) -> LocalReading {
-    match tz.from_local_datetime(&t) {
-        chrono::LocalResult::Single(x) => LocalReading::Single(x.with_timezone(&Utc)),
-        chrono::LocalResult::Ambiguous(a, b) => {
-            let (a, b) = (a.with_timezone(&Utc), b.with_timezone(&Utc));
-            LocalReading::Twice(a.min(b), a.max(b))
-        }
-        chrono::LocalResult::None => {
-            // Walk back to a time that exists and keep its offset.
-            let mut back = TimeDelta::minutes(15);
-            while back <= TimeDelta::hours(25) {
-                if let Some(before) = tz.from_local_datetime(&(t - back)).earliest() {
-                    return LocalReading::Missing {
-                        read_as: before.with_timezone(&Utc) + back,
-                    };
-                }
-                back += TimeDelta::minutes(15);
-            }
-            // No zone has a gap this long; read it as UTC rather than panic.
-            LocalReading::Missing {
-                read_as: t.and_utc(),
-            }
-        }
-    }
-}
+pub use crate::model::tz::{LocalReading, read};
 
 /// The instant of `time` on `date` in `tz` (RFC 5545 reading); `24:00` is
 /// midnight at the end of the day.

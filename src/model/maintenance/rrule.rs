@@ -7,7 +7,8 @@
 
 use std::fmt;
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc, Weekday};
+use chrono_tz::Tz;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Freq {
@@ -23,14 +24,65 @@ pub struct ByDay {
     pub day: Weekday,
 }
 
+/// The bound `UNTIL` puts on occurrence starts (inclusive), in the form
+/// it was written (RFC 5545 section 3.3.10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// `UNTIL=20271231`: the last local date an occurrence may start on.
+    Date(NaiveDate),
+    /// `UNTIL=20271231T220000`: a floating local time.
+    Local(NaiveDateTime),
+    /// `UNTIL=20271231T220000Z`: an instant. After local midnight east of
+    /// UTC, its local date is the next day, so the date alone would let one
+    /// occurrence too many through.
+    Instant(DateTime<Utc>),
+}
+
+impl Until {
+    /// Whether an occurrence starting at local `start` in `tz` is within.
+    fn allows(self, start: NaiveDateTime, tz: Tz) -> bool {
+        match self {
+            Until::Date(d) => start.date() <= d,
+            Until::Local(t) => start <= t,
+            Until::Instant(t) => super::local::read(tz, start).instant() <= t,
+        }
+    }
+
+    fn parse(value: &str) -> Option<Until> {
+        if value.len() == 8 {
+            return NaiveDate::parse_from_str(value, "%Y%m%d")
+                .ok()
+                .map(Until::Date);
+        }
+        if let Some(utc) = value.strip_suffix('Z') {
+            return NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S")
+                .ok()
+                .map(|t| Until::Instant(t.and_utc()));
+        }
+        NaiveDateTime::parse_from_str(value, "%Y%m%dT%H%M%S")
+            .ok()
+            .map(Until::Local)
+    }
+}
+
+impl fmt::Display for Until {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Until::Date(d) => write!(f, "{}", d.format("%Y%m%d")),
+            Until::Local(t) => write!(f, "{}", t.format("%Y%m%dT%H%M%S")),
+            Until::Instant(t) => write!(f, "{}", t.format("%Y%m%dT%H%M%SZ")),
+        }
+    }
+}
+
 /// A parsed `RRULE` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RRule {
     pub freq: Freq,
     pub interval: u32,
     pub count: Option<u32>,
-    /// Last local date an occurrence may fall on.
-    pub until: Option<NaiveDate>,
+    /// The last start an occurrence may have.
+    pub until: Option<Until>,
     pub by_day: Vec<ByDay>,
     pub by_month_day: Vec<i8>,
 }
@@ -93,8 +145,7 @@ impl RRule {
                         })?)
                 }
                 "UNTIL" => {
-                    let date = value.get(..8).unwrap_or(value);
-                    rule.until = Some(NaiveDate::parse_from_str(date, "%Y%m%d").map_err(|_| {
+                    rule.until = Some(Until::parse(value).ok_or_else(|| {
                         format!(
                             "UNTIL={value}, expected a date such as 20271231 or 20271231T235959Z"
                         )
@@ -145,16 +196,25 @@ impl RRule {
         day_ok && month_day_ok
     }
 
-    /// Occurrence start times (local) from `dtstart` on, in order, while
-    /// before `to`. `dtstart` itself anchors the period count and the time.
-    pub fn occurrences(&self, dtstart: NaiveDateTime, to: NaiveDateTime) -> Vec<NaiveDateTime> {
+    /// Occurrence start times (local, in `tz`) from `dtstart` on, in order,
+    /// while before `to`. `dtstart` itself anchors the period count and the
+    /// time; `tz` places an `UNTIL` given in UTC.
+    pub fn occurrences(
+        &self,
+        dtstart: NaiveDateTime,
+        to: NaiveDateTime,
+        tz: Tz,
+    ) -> Vec<NaiveDateTime> {
         let mut out = Vec::new();
         let start = dtstart.date();
         let time = dtstart.time();
         let mut date = start;
         let mut seen = 0u32;
         while date.and_time(time) < to {
-            if self.until.is_some_and(|u| date > u) {
+            if self
+                .until
+                .is_some_and(|u| !u.allows(date.and_time(time), tz))
+            {
                 break;
             }
             if self.in_period(start, date) && self.matches_default(start, date) {
@@ -274,7 +334,7 @@ impl fmt::Display for RRule {
             write!(f, ";COUNT={c}")?;
         }
         if let Some(u) = self.until {
-            write!(f, ";UNTIL={}", u.format("%Y%m%d"))?;
+            write!(f, ";UNTIL={u}")?;
         }
         if !self.by_month_day.is_empty() {
             let days: Vec<String> = self.by_month_day.iter().map(i8::to_string).collect();
@@ -301,6 +361,8 @@ impl fmt::Display for RRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono_tz::America::Montreal;
+    use chrono_tz::Europe::Paris;
 
     fn dt(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
@@ -309,7 +371,7 @@ mod tests {
     #[test]
     fn first_monday_of_each_month_at_22() {
         let r = RRule::parse("FREQ=MONTHLY;BYDAY=1MO").unwrap();
-        let got = r.occurrences(dt("2026-01-01 22:00"), dt("2026-05-01 00:00"));
+        let got = r.occurrences(dt("2026-01-01 22:00"), dt("2026-05-01 00:00"), Paris);
         assert_eq!(
             got,
             vec![
@@ -329,6 +391,8 @@ mod tests {
             "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,WE",
             "FREQ=MONTHLY;COUNT=3;BYMONTHDAY=-1",
             "FREQ=DAILY;UNTIL=20271231",
+            "FREQ=DAILY;UNTIL=20271231T220000Z",
+            "FREQ=DAILY;UNTIL=20271231T220000",
         ] {
             assert_eq!(RRule::parse(text).unwrap().to_string(), text);
         }
@@ -352,7 +416,7 @@ mod tests {
     #[test]
     fn every_other_week_counts_from_the_anchor() {
         let r = RRule::parse("FREQ=WEEKLY;INTERVAL=2;BYDAY=WE").unwrap();
-        let got = r.occurrences(dt("2026-12-02 21:00"), dt("2027-01-01 00:00"));
+        let got = r.occurrences(dt("2026-12-02 21:00"), dt("2027-01-01 00:00"), Paris);
         assert_eq!(
             got,
             vec![
@@ -366,12 +430,38 @@ mod tests {
     #[test]
     fn count_and_last_day_of_month() {
         let r = RRule::parse("FREQ=MONTHLY;COUNT=2;BYMONTHDAY=-1").unwrap();
-        let got = r.occurrences(dt("2027-01-01 23:00"), dt("2028-01-01 00:00"));
+        let got = r.occurrences(dt("2027-01-01 23:00"), dt("2028-01-01 00:00"), Paris);
         assert_eq!(got, vec![dt("2027-01-31 23:00"), dt("2027-02-28 23:00")]);
         let last_friday = RRule::parse("FREQ=MONTHLY;BYDAY=-1FR").unwrap();
         assert_eq!(
-            last_friday.occurrences(dt("2026-11-01 22:00"), dt("2026-12-01 00:00")),
+            last_friday.occurrences(dt("2026-11-01 22:00"), dt("2026-12-01 00:00"), Paris),
             vec![dt("2026-11-27 22:00")]
         );
+    }
+
+    #[test]
+    fn until_in_utc_is_an_instant_not_its_date() {
+        // 23:30 in Paris (UTC+1) is 22:30 UTC: an UNTIL at 22:00 UTC on the
+        // 31st ends the rule before that evening's occurrence, though the
+        // 31st is also UNTIL's date.
+        let r = RRule::parse("FREQ=DAILY;UNTIL=20261231T220000Z").unwrap();
+        let got = r.occurrences(dt("2026-12-29 23:30"), dt("2027-01-05 00:00"), Paris);
+        assert_eq!(got, vec![dt("2026-12-29 23:30"), dt("2026-12-30 23:30")]);
+        // Montreal (UTC-5): 22:00 UTC is 17:00 local, the 16:30 start is in.
+        let r = RRule::parse("FREQ=DAILY;UNTIL=20261231T220000Z").unwrap();
+        let got = r.occurrences(dt("2026-12-30 16:30"), dt("2027-01-05 00:00"), Montreal);
+        assert_eq!(got, vec![dt("2026-12-30 16:30"), dt("2026-12-31 16:30")]);
+        // West of UTC the instant's date is the day before locally: an
+        // UNTIL at 02:00 UTC on the 1st still lets the 31st's 20:00 through.
+        let r = RRule::parse("FREQ=DAILY;UNTIL=20270101T020000Z").unwrap();
+        let got = r.occurrences(dt("2026-12-30 20:00"), dt("2027-01-05 00:00"), Montreal);
+        assert_eq!(got, vec![dt("2026-12-30 20:00"), dt("2026-12-31 20:00")]);
+        // A floating local UNTIL and a date bound the local start.
+        let r = RRule::parse("FREQ=DAILY;UNTIL=20261231T233000").unwrap();
+        let got = r.occurrences(dt("2026-12-30 23:30"), dt("2027-01-05 00:00"), Paris);
+        assert_eq!(got, vec![dt("2026-12-30 23:30"), dt("2026-12-31 23:30")]);
+        let r = RRule::parse("FREQ=DAILY;UNTIL=20261231").unwrap();
+        let got = r.occurrences(dt("2026-12-30 23:30"), dt("2027-01-05 00:00"), Paris);
+        assert_eq!(got, vec![dt("2026-12-30 23:30"), dt("2026-12-31 23:30")]);
     }
 }

@@ -276,7 +276,7 @@ pub(crate) fn in_recurring(c: &ClientRules, start: DateTime<Utc>, end: DateTime<
     let to = local::local(c.timezone, end) + TimeDelta::days(1);
     c.policy.recurring.iter().any(|r| {
         r.rule
-            .occurrences(r.dtstart, to)
+            .occurrences(r.dtstart, to, c.timezone)
             .into_iter()
             .filter(|o| *o >= from)
             .any(|o| {

@@ -130,7 +130,7 @@ fn allowed(c: &ClientRules, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Span>
             .iter()
             .flat_map(|r| {
                 r.rule
-                    .occurrences(r.dtstart, lt)
+                    .occurrences(r.dtstart, lt, tz)
                     .into_iter()
                     .filter(move |o| *o >= lf)
                     .map(move |o| {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 
 use super::{ClientUsage, DayFigure, GB, Meter, MeterYear, meter_year};
+use crate::model::money::{self, Decimal};
 
 /// How a contract counts active users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -21,19 +22,19 @@ pub enum UserCount {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UsagePrices {
     /// Invoiced once a year whatever the usage.
-    pub base_fee: f64,
+    pub base_fee: Decimal,
     /// Per active user, per year or per month as `users_counted` says.
-    pub per_user: f64,
+    pub per_user: Decimal,
     pub users_counted: UserCount,
     /// Document volume included (GB of 10^9 bytes); every started GB beyond
     /// the year's peak volume costs `per_extra_gb`.
     pub included_gb: u64,
-    pub per_extra_gb: f64,
+    pub per_extra_gb: Decimal,
     /// E-mails sent included in the year, and the price of each beyond.
     pub included_emails: u64,
-    pub per_extra_email: f64,
+    pub per_extra_email: Decimal,
     pub included_sms: u64,
-    pub per_extra_sms: f64,
+    pub per_extra_sms: Decimal,
     /// A client is near a quota from this share of it (percent).
     pub near_quota_pct: u32,
 }
@@ -41,15 +42,15 @@ pub struct UsagePrices {
 impl Default for UsagePrices {
     fn default() -> Self {
         UsagePrices {
-            base_fee: 0.0,
-            per_user: 0.0,
+            base_fee: Decimal::ZERO,
+            per_user: Decimal::ZERO,
             users_counted: UserCount::Year,
             included_gb: 0,
-            per_extra_gb: 0.0,
+            per_extra_gb: Decimal::ZERO,
             included_emails: 0,
-            per_extra_email: 0.0,
+            per_extra_email: Decimal::ZERO,
             included_sms: 0,
-            per_extra_sms: 0.0,
+            per_extra_sms: Decimal::ZERO,
             near_quota_pct: 80,
         }
     }
@@ -60,9 +61,9 @@ impl Default for UsagePrices {
 pub struct InvoiceLine {
     pub item: String,
     pub quantity: u64,
-    pub unit_price: f64,
-    /// `quantity * unit_price`, rounded to the cent.
-    pub amount: f64,
+    pub unit_price: Decimal,
+    /// `quantity * unit_price`, rounded half-up to the cent.
+    pub amount: Decimal,
     /// Gaps, flagged counters, or "not metered": what the figure rests on.
     pub note: Option<String>,
 }
@@ -98,7 +99,8 @@ pub struct UsageReport {
     /// Distinct active users per month (1 to 12) that has a reading.
     pub users_by_month: BTreeMap<u32, u64>,
     pub lines: Vec<InvoiceLine>,
-    pub total: f64,
+    /// The sum of the rounded lines.
+    pub total: Decimal,
     pub quotas: Vec<QuotaUse>,
     pub near_quota_pct: u32,
 }
@@ -191,7 +193,7 @@ pub fn yearly_report(
         users_year,
         users_by_month,
         lines: Vec::new(),
-        total: 0.0,
+        total: Decimal::ZERO,
         quotas: Vec::new(),
         near_quota_pct: prices.near_quota_pct,
         meters: Vec::new(),
@@ -199,11 +201,11 @@ pub fn yearly_report(
     report
         .lines
         .push(line("Base fee".into(), 1, prices.base_fee, None));
-    if prices.per_user > 0.0 || users.is_some() {
+    if prices.per_user > Decimal::ZERO || users.is_some() {
         user_lines(&mut report, users, prices);
     }
     let find = |m: Meter| meters.iter().find(|y| y.meter == m);
-    if prices.included_gb > 0 || prices.per_extra_gb > 0.0 {
+    if prices.included_gb > 0 || prices.per_extra_gb > Decimal::ZERO {
         let docs = find(Meter::Documents);
         let included = prices.included_gb.saturating_mul(GB);
         let extra = docs.map_or(0, |d| d.peak.saturating_sub(included).div_ceil(GB));
@@ -231,7 +233,7 @@ pub fn yearly_report(
         ),
         (Meter::Sms, prices.included_sms, prices.per_extra_sms, "SMS"),
     ] {
-        if included == 0 && price == 0.0 {
+        if included == 0 && price.is_zero() {
             continue;
         }
         let m = find(meter);
@@ -250,7 +252,7 @@ pub fn yearly_report(
             });
         }
     }
-    report.total = round_cents(report.lines.iter().map(|l| l.amount).sum());
+    report.total = money::total(report.lines.iter().map(|l| &l.amount));
     report.meters = meters;
     report
 }
@@ -334,18 +336,14 @@ fn note(meter: Option<&MeterYear>) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
-fn line(item: String, quantity: u64, unit_price: f64, note: Option<String>) -> InvoiceLine {
+fn line(item: String, quantity: u64, unit_price: Decimal, note: Option<String>) -> InvoiceLine {
     InvoiceLine {
         item,
         quantity,
         unit_price,
-        amount: round_cents(quantity as f64 * unit_price),
+        amount: money::line_amount(quantity, unit_price),
         note,
     }
-}
-
-fn round_cents(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 /// Bytes as GB with one decimal.

@@ -3,6 +3,12 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 
 use super::*;
+use crate::model::money::Decimal;
+
+/// An exact amount as a contract writes it.
+fn m(s: &str) -> Decimal {
+    crate::model::money::parse(s).unwrap()
+}
 
 fn d(m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, m, day).unwrap()
@@ -184,15 +190,15 @@ fn days_after_the_last_complete_day_are_neither_gaps_nor_counted() {
 
 fn prices() -> UsagePrices {
     UsagePrices {
-        base_fee: 1200.0,
-        per_user: 60.0,
+        base_fee: m("1200"),
+        per_user: m("60"),
         users_counted: UserCount::Year,
         included_gb: 20,
-        per_extra_gb: 5.0,
+        per_extra_gb: m("5"),
         included_emails: 1000,
-        per_extra_email: 0.002,
+        per_extra_email: m("0.002"),
         included_sms: 100,
-        per_extra_sms: 0.08,
+        per_extra_sms: m("0.08"),
         near_quota_pct: 80,
     }
 }
@@ -267,7 +273,7 @@ fn usage() -> ClientUsage {
 #[test]
 fn yearly_invoice_has_one_line_per_billed_item() {
     let r = yearly_report("coop", &usage(), &prices(), "EUR", 2026, d(3, 31));
-    let lines: Vec<(String, u64, f64, f64)> = r
+    let lines: Vec<(String, u64, Decimal, Decimal)> = r
         .lines
         .iter()
         .map(|l| (l.item.clone(), l.quantity, l.unit_price, l.amount))
@@ -275,22 +281,32 @@ fn yearly_invoice_has_one_line_per_billed_item() {
     assert_eq!(
         lines,
         vec![
-            ("Base fee".to_string(), 1, 1200.0, 1200.0),
-            ("Active users in 2026".to_string(), 4, 60.0, 240.0),
+            ("Base fee".to_string(), 1, m("1200.0"), m("1200.0")),
+            ("Active users in 2026".to_string(), 4, m("60.0"), m("240.0")),
             // Peak 21.5 GB: 2 started GB beyond 20.
             (
                 "Documents beyond 20 GB (peak 21.5 GB)".to_string(),
                 2,
-                5.0,
-                10.0
+                m("5"),
+                m("10")
             ),
             // 89 days of 10, one gap.
-            ("E-mails beyond 1000 (sent 890)".to_string(), 0, 0.002, 0.0),
+            (
+                "E-mails beyond 1000 (sent 890)".to_string(),
+                0,
+                m("0.002"),
+                m("0.0")
+            ),
             // Jan 1 is the base; +1 a day to 28 Feb (58), reset, then +1 a day (30).
-            ("SMS beyond 100 (sent 88)".to_string(), 0, 0.08, 0.0),
+            (
+                "SMS beyond 100 (sent 88)".to_string(),
+                0,
+                m("0.08"),
+                m("0.0")
+            ),
         ]
     );
-    assert_eq!(r.total, 1450.0);
+    assert_eq!(r.total, m("1450"));
     assert_eq!(r.lines[3].note.as_deref(), Some("1 day without a reading"));
     assert_eq!(
         r.lines[4].note.as_deref(),
@@ -302,9 +318,9 @@ fn yearly_invoice_has_one_line_per_billed_item() {
 fn users_per_month_are_distinct_within_each_month() {
     let mut p = prices();
     p.users_counted = UserCount::Month;
-    p.per_user = 5.0;
+    p.per_user = m("5");
     let r = yearly_report("coop", &usage(), &p, "EUR", 2026, d(3, 31));
-    let users: Vec<(String, u64, f64)> = r
+    let users: Vec<(String, u64, Decimal)> = r
         .lines
         .iter()
         .filter(|l| l.item.starts_with("Active users"))
@@ -314,9 +330,9 @@ fn users_per_month_are_distinct_within_each_month() {
     assert_eq!(
         users,
         vec![
-            ("Active users, January 2026".to_string(), 3, 15.0),
-            ("Active users, February 2026".to_string(), 2, 10.0),
-            ("Active users, March 2026".to_string(), 2, 10.0),
+            ("Active users, January 2026".to_string(), 3, m("15.0")),
+            ("Active users, February 2026".to_string(), 2, m("10.0")),
+            ("Active users, March 2026".to_string(), 2, m("10.0")),
         ]
     );
 }
@@ -327,7 +343,7 @@ fn an_unmetered_priced_item_is_billed_nothing_and_says_so() {
     u.samples.remove(&Meter::Sms);
     let r = yearly_report("coop", &u, &prices(), "EUR", 2026, d(3, 31));
     let sms = r.lines.iter().find(|l| l.item.starts_with("SMS")).unwrap();
-    assert_eq!((sms.quantity, sms.amount), (0, 0.0));
+    assert_eq!((sms.quantity, sms.amount), (0, Decimal::ZERO));
     assert_eq!(sms.note.as_deref(), Some("not metered"));
     assert!(r.quotas.iter().all(|q| q.meter != Meter::Sms));
 }
@@ -368,7 +384,7 @@ fn amounts_are_rounded_to_the_cent() {
     u.samples
         .insert(Meter::Emails, vec![ok(d(1, 1), Reading::Day(1333))]);
     let mut p = prices();
-    p.per_extra_email = 0.0015;
+    p.per_extra_email = m("0.0015");
     let r = yearly_report("coop", &u, &p, "EUR", 2026, d(1, 1));
     let mails = r
         .lines
@@ -376,7 +392,39 @@ fn amounts_are_rounded_to_the_cent() {
         .find(|l| l.item.starts_with("E-mails"))
         .unwrap();
     // 333 * 0.0015 = 0.4995
-    assert_eq!((mails.quantity, mails.amount), (333, 0.5));
+    assert_eq!((mails.quantity, mails.amount), (333, m("0.50")));
+}
+
+#[test]
+fn seven_extra_sms_at_0_145_bill_1_02_and_the_total_sums_rounded_lines() {
+    let mut u = ClientUsage::default();
+    u.samples
+        .insert(Meter::Sms, vec![ok(d(1, 1), Reading::Day(107))]);
+    u.samples
+        .insert(Meter::Emails, vec![ok(d(1, 1), Reading::Day(1001))]);
+    let mut p = prices();
+    p.base_fee = m("1.005");
+    p.per_user = Decimal::ZERO;
+    p.included_gb = 0;
+    p.per_extra_gb = Decimal::ZERO;
+    p.per_extra_sms = m("0.145");
+    p.per_extra_email = m("0.005");
+    let r = yearly_report("coop", &u, &p, "EUR", 2026, d(1, 1));
+    let amounts: Vec<(u64, String)> = r
+        .lines
+        .iter()
+        .map(|l| (l.quantity, crate::model::money::format_cents(l.amount)))
+        .collect();
+    // A binary float said 1.01 for 7 × 0.145 (1.0149999…) and 1.00 for 1.005.
+    assert_eq!(
+        amounts,
+        vec![
+            (1, "1.01".to_string()),
+            (1, "0.01".to_string()),
+            (7, "1.02".to_string())
+        ]
+    );
+    assert_eq!(crate::model::money::format_cents(r.total), "2.04");
 }
 
 #[test]

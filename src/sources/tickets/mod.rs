@@ -1,10 +1,10 @@
 //! Ticket trackers behind one trait: [`TicketBackend`] reads open tickets
 //! (with their notes and status history) and writes notes and time entries.
 //! `redmine.rs` speaks Redmine's REST API; `builtin.rs` is Vigie's own
-//! tracker in the store, for a team without one. A Gitea/Forgejo backend
-//! would implement the same trait (its times are seconds on
-//! `/issues/{index}/times`): [`TimePush::worked`] is a `Duration`, and each
-//! backend converts it to its own unit.
+//! tracker in the store, for a team without one. These two are the only
+//! backends; another tracker would implement the same trait
+//! ([`TimePush::worked`] is a `Duration`, and each backend converts it to
+//! its own unit).
 //!
 //! Every string that comes from a tracker is passed through
 //! [`crate::sanitize::clean`] as it is parsed, so the model only holds text

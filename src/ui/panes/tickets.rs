@@ -474,7 +474,11 @@ impl Pane for TicketsPane {
             ];
             if wide {
                 spans.push(Span::styled(
-                    format!("{:>8.2} {:<3}", r.cost, fit(&r.currency, 3)),
+                    format!(
+                        "{:>8} {:<3}",
+                        crate::model::money::format_cents(r.cost),
+                        fit(&r.currency, 3)
+                    ),
                     theme.style(Role::Text),
                 ));
                 spans.push(Span::styled(
@@ -674,10 +678,10 @@ fn render_detail(
     }
     lines.push(Line::from(Span::styled(
         format!(
-            "spent {} · billed {} · {:.2} {}{}",
+            "spent {} · billed {} · {} {}{}",
             short_duration(r.spent),
             short_duration(r.billed),
-            r.cost,
+            crate::model::money::format_cents(r.cost),
             r.currency,
             if r.diagnosis_warning {
                 " · diagnosis over the contract's threshold: tell the client"

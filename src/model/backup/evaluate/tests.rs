@@ -113,6 +113,50 @@ fn calendar_days_follow_points_runs_and_retention() {
 }
 
 #[test]
+fn an_old_day_vigie_never_saw_run_is_not_kept_not_pruned() {
+    let (points, mut runs) = november();
+    // Vigie did not watch the source on the 5th and 6th (nor before the 1st).
+    runs.retain(|r| ![5, 6].contains(&r.at.with_timezone(&paris()).day()));
+    let now = at(11, 29, 10, 0);
+    let p = policy();
+    let eval = evaluate(&p, Evidence::RestorePoints, paris(), &points, &runs, now);
+    let days = month_days(
+        &p,
+        Evidence::RestorePoints,
+        paris(),
+        &points,
+        &runs,
+        &eval,
+        2026,
+        11,
+    );
+    let cases = [
+        (4, DayState::Pruned), // seen run, point gone
+        (5, DayState::NeverSeen),
+        (6, DayState::NeverSeen),
+        (7, DayState::Pruned),
+        (10, DayState::Ok),
+    ];
+    for (d, want) in cases {
+        assert_eq!(state_of(&days, d), want, "Nov {d}");
+    }
+    assert_eq!(DayState::NeverSeen.label(), "not kept (never seen)");
+    assert_eq!(DayState::NeverSeen.status(), Status::Unknown);
+    // October: before Vigie watched anything.
+    let october = month_days(
+        &p,
+        Evidence::RestorePoints,
+        paris(),
+        &points,
+        &runs,
+        &eval,
+        2026,
+        10,
+    );
+    assert!(october.iter().all(|d| d.state == DayState::NeverSeen));
+}
+
+#[test]
 fn a_failed_run_without_a_point_is_failed_not_missing() {
     let (points, mut runs) = november();
     runs.push(run(at(11, 20, 2, 30), RunOutcome::Failed));
@@ -372,8 +416,11 @@ fn ping_sources_are_judged_by_their_runs() {
     let now = at(11, 29, 10, 0);
     let eval = evaluate(&p, Evidence::Runs, paris(), &[], &runs, now);
     let days = month_days(&p, Evidence::Runs, paris(), &[], &runs, &eval, 2026, 11);
+    // A ping keeps no restore point: an old day without a success was
+    // never seen, not pruned.
     let cases = [
-        (25, DayState::Pruned),
+        (24, DayState::NeverSeen),
+        (25, DayState::NeverSeen),
         (26, DayState::Ok),
         (27, DayState::Failed),
         (28, DayState::Ok),

@@ -239,6 +239,7 @@ fn mark(state: DayState) -> &'static str {
         DayState::Failed => "✗",
         DayState::Missing => "!",
         DayState::Pruned => "~",
+        DayState::NeverSeen => "?",
         DayState::NotScheduled => "-",
         DayState::Future => " ",
     }
@@ -253,7 +254,7 @@ fn day_style(theme: &Theme, state: DayState) -> Style {
         DayState::Failed | DayState::Missing => {
             theme.status(Status::Down).add_modifier(Modifier::REVERSED)
         }
-        DayState::Pruned | DayState::NotScheduled => theme.style(Role::Muted),
+        DayState::Pruned | DayState::NeverSeen | DayState::NotScheduled => theme.style(Role::Muted),
         DayState::Future => theme.style(Role::Muted).add_modifier(Modifier::DIM),
     }
 }
@@ -295,7 +296,9 @@ fn legend(theme: &Theme) -> Vec<Line<'static>> {
     for s in [DayState::Pruned, DayState::NotScheduled] {
         two.extend(item(s));
     }
-    vec![Line::from(one), Line::from(two)]
+    // Its label fills a line of the calendar's width on its own.
+    let three = Line::from(item(DayState::NeverSeen));
+    vec![Line::from(one), Line::from(two), three]
 }
 
 /// The visible sources, one line each under a title, the selected one

@@ -412,11 +412,11 @@ fn group_row(group: &Group, ctx: &PaneCtx, layout: &Layout) -> Vec<Line<'static>
             if layout.since {
                 cells.push(Line::default());
             }
-            let credit = if m.credit > 0.0 {
+            let credit = if !m.credit.is_zero() {
                 format!(
-                    "target {}% · credit {:.2} {}",
+                    "target {}% · credit {} {}",
                     m.target,
-                    m.credit,
+                    crate::model::money::format_cents(m.credit),
                     sanitize::clean(&m.currency)
                 )
             } else {
