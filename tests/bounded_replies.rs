@@ -8,6 +8,8 @@
 //! that test only), so the peak resident memory (VmHWM) it reads is its
 //! own; run with `--nocapture` to see the figures (docs/BENCHMARKS.md).
 
+mod support;
+
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -420,4 +422,39 @@ fn a_configuration_that_never_ends_is_refused() {
         "{e}"
     );
     assert!(peak < MAX_MIB, "{peak} MiB");
+}
+
+#[test]
+fn an_ssh_command_printing_1_gib_keeps_the_start_and_finishes() {
+    if !alone("an_ssh_command_printing_1_gib_keeps_the_start_and_finishes") {
+        return;
+    }
+    use support::sshd::{KeyPair, Sshd, SshdConfig, options};
+    let dir = tempfile::tempdir().unwrap();
+    let key = KeyPair::new(dir.path(), "id_ed25519", "");
+    let sshd = Sshd::start(SshdConfig {
+        allow_tcp_forwarding: false,
+        authorized: vec![key.public_line.clone()],
+    });
+    std::fs::write(
+        dir.path().join("known_hosts"),
+        sshd.known_hosts_line() + "\n",
+    )
+    .unwrap();
+    let target = sshd.target("dev-1", Some(&key.private));
+    // ssh_command checks keep 64 KiB of each stream and drain the rest, so
+    // the command finishes and its exit status is known.
+    let deadline = Duration::from_secs(120);
+    let (answer, peak, took) = measured("ssh command", async {
+        let command = format!("head -c {ONE_GIB} /dev/zero; exit 3");
+        vigie::sources::ssh::run_command(target, options(dir.path()), command, 64 * 1024, deadline)
+            .await
+    });
+    let out = answer.unwrap_or_else(|e| panic!("{e}\n{}", sshd.log()));
+    assert_eq!(
+        (out.stdout.len(), out.truncated, out.exit_status),
+        (64 * 1024, true, 3)
+    );
+    assert!(peak < MAX_MIB, "{peak} MiB");
+    within(took, deadline);
 }
