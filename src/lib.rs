@@ -17,3 +17,4 @@ pub mod secret;
 pub mod sources;
 pub mod store;
 pub mod ui;
+pub mod urls;

@@ -21,6 +21,12 @@ pub fn clean(s: &str) -> String {
     out
 }
 
+/// Like [`clean`] for text of several lines (an error report for stderr):
+/// each line is cleaned, the line breaks stay.
+pub fn clean_lines(s: &str) -> String {
+    s.split('\n').map(clean).collect::<Vec<_>>().join("\n")
+}
+
 /// Whether `c` must never reach a terminal as is: C0 and C1 controls, DEL,
 /// and bidirectional overrides and isolates.
 pub fn is_unsafe(c: char) -> bool {
@@ -58,6 +64,11 @@ mod tests {
     #[test]
     fn line_breaks_become_spaces() {
         assert_eq!(clean("a\nb\tc\r"), "a b c ");
+    }
+
+    #[test]
+    fn clean_lines_keeps_the_lines_and_cleans_each() {
+        assert_eq!(clean_lines("a\u{1b}[2J\nb\rc"), "a␛[2J\nb c");
     }
 
     #[test]

@@ -206,3 +206,45 @@ fn unknown_pane_and_bad_colour_depth_are_input_errors() {
     let out = vigie(home.path(), &["--demo", "--color", "lots", "snapshot"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn config_errors_reach_stderr_without_the_files_escape_sequences() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("vigie.toml");
+    // A key, then a value, carrying a clipboard write (OSC 52) and a screen
+    // wipe (CSI 2J); the value is a URL whose key must not be echoed either.
+    // (the file, whether the message quotes the sequence)
+    for (config, quoted) in [
+        (
+            "[clients.coop]\nname = \"x\"\n\"na\\u001b]52;c;aGk=\\u0007me\\u001b[2J\" = 1\n",
+            true,
+        ),
+        (
+            "[tickets]\nbackend = \"redmine\"\napi_key_env = \"K\"\n\
+             url = \"redmine\\u001b]52;c;aGk=\\u0007\\u001b[2J.example?key=s3cret\"\n",
+            true,
+        ),
+        // Raw, as a hostile file would hold them (TOML refuses them).
+        ("[clients.coop]\nna\u{1b}]52;c;aGk=\u{7}me = 1\n", false),
+    ] {
+        std::fs::write(&path, config).unwrap();
+        let out = vigie(home.path(), &["config", "check", path.to_str().unwrap()]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+        assert!(!quoted || err.contains("␛]52;c;aGk=␇"), "{err:?}");
+        assert!(!err.contains("s3cret"), "{err:?}");
+    }
+}
+
+#[test]
+fn a_configuration_that_never_ends_is_refused_with_a_clear_message() {
+    let home = tempfile::tempdir().unwrap();
+    let out = vigie(home.path(), &["config", "check", "/dev/zero"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("the configuration at /dev/zero is larger than 4 MiB"),
+        "{err}"
+    );
+}

@@ -434,3 +434,131 @@ async fn a_read_history_is_cached_only_over_the_copy_it_was_read_from() {
         "read from this copy"
     );
 }
+
+#[tokio::test]
+async fn a_key_in_the_url_stays_in_the_query_and_out_of_links_and_errors() {
+    // The same Redmine, served under /redmine, configured with its key in
+    // the URL's query as some operators write it.
+    let s = Script::default();
+    for (path, answer) in healthy().answers.lock().unwrap().iter() {
+        set(&s, &format!("/redmine{path}"), answer.0, &answer.1);
+    }
+    set(
+        &s,
+        "/redmine/issues.json",
+        200,
+        r#"{"issues":[{"id":7,"subject":"backup failed","created_on":"2026-11-27T16:30:00Z"}],"total_count":1,"offset":0,"limit":100}"#,
+    );
+    let url = serve(s.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("vigie.db");
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 27, 17, 0, 0).unwrap();
+    let base = format!("{url}/redmine?key=s3cret-in-url");
+    let desk = Desk::new(
+        Box::new(client(&base)),
+        TicketStore::open(&store).unwrap(),
+        "alice",
+    );
+    let view = desk.sync(t0).await.unwrap();
+    assert_eq!(view.error, None);
+    // Paths go before the query, never after it.
+    let seen = s.seen.lock().unwrap().clone();
+    assert!(!seen.is_empty());
+    for (uri, _) in &seen {
+        let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
+        assert!(
+            path.starts_with("/redmine/") && !path.contains("key"),
+            "{uri}"
+        );
+        assert!(query.contains("key=s3cret-in-url"), "{uri}");
+    }
+    // The link stored (and printed by `tickets --format json`) has no key.
+    let link = view.cached.tickets[0].url.clone();
+    assert_eq!(link, Some(format!("{url}/redmine/issues/7")));
+
+    // Unreachable: neither the message shown nor the one stored names it.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!(
+            "http://{}/redmine?key=s3cret-in-url",
+            l.local_addr().unwrap()
+        )
+    };
+    let desk = Desk::new(
+        Box::new(client(&dead)),
+        TicketStore::open(&store).unwrap(),
+        "alice",
+    );
+    let view = desk.sync(t0).await.unwrap();
+    let shown = view.error.unwrap_or_default();
+    let stored = view.cached.error.unwrap_or_default();
+    assert!(shown.contains("unreachable"), "{shown}");
+    for text in [shown, stored] {
+        assert!(!text.contains("s3cret"), "{text}");
+    }
+}
+
+#[test]
+fn tickets_json_masks_a_key_left_in_a_cached_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!(
+            r#"
+[contracts.std]
+intervention = {{ urgent = "2h", normal = "1d" }}
+hourly_rate = 120
+monthly_fee = 0
+
+[clients.coop]
+name = "La Cagette"
+timezone = "Europe/Paris"
+contract = "std"
+
+[tickets]
+backend = "redmine"
+url = "http://127.0.0.1:{port}/redmine"
+api_key_env = "VIGIE_TEST_REDMINE_KEY"
+
+[tickets.projects]
+coop = "coop"
+"#
+        ),
+    )
+    .unwrap();
+    // A link cached by an earlier version, built after the key's query.
+    let ticket: vigie::model::tickets::Ticket = serde_json::from_value(serde_json::json!({
+        "id": 7, "project": "coop", "client": "coop", "title": "caisse", "status": "New",
+        "closed": false, "priority": "Normal", "tracker": "Bug", "author": "bob",
+        "assignee": null, "created": "2026-11-27T16:30:00Z", "updated": "2026-11-27T16:30:00Z",
+        "spent": {"secs": 0, "nanos": 0}, "first_time_entry": null, "journals": [],
+        "url": format!("http://127.0.0.1:{port}/redmine?key=s3cret-old/issues/7"),
+    }))
+    .unwrap();
+    let db = dir.path().join("vigie.db");
+    TicketStore::open(&db)
+        .unwrap()
+        .save_sync("redmine", &[ticket], None, Utc::now())
+        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .args(["--config", dir.path().join("config.toml").to_str().unwrap()])
+        .args(["--db", db.to_str().unwrap()])
+        .args(["--log", dir.path().join("vigie.log").to_str().unwrap()])
+        .args(["tickets", "--format", "json"])
+        .env("VIGIE_OPERATOR", "alice")
+        .env("VIGIE_TEST_REDMINE_KEY", "k")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{e}: {stdout} {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(
+        v["tickets"][0]["url"],
+        format!("http://127.0.0.1:{port}/redmine?key=***")
+    );
+    assert!(!stdout.contains("s3cret"), "{stdout}");
+}

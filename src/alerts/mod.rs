@@ -13,6 +13,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::model::alert::{Alert, Level, SecretSource, UrlSource, WebhookKind, WebhookSpec};
+use crate::sources::bounded::{self, Over};
 
 /// A webhook with its secrets read.
 #[derive(Clone)]
@@ -164,16 +165,21 @@ pub async fn deliver(
         Some(t) => request.bearer_auth(t),
         None => request,
     };
-    let response = request
-        .send()
-        .await
-        .map_err(|e| e.without_url().to_string())?;
+    // The client's timeout covers headers and body; only the start of a
+    // refusal is read, to say why.
+    let mut response = bounded::send(request).await.map_err(|e| e.to_string())?;
     let status = response.status();
     if status.is_success() {
-        Ok(())
-    } else {
-        Err(format!("HTTP {}", status.as_u16()))
+        return Ok(());
     }
+    let body = bounded::body(&mut response, bounded::WEBHOOK, Over::Cut)
+        .await
+        .unwrap_or_default();
+    let why = crate::sanitize::clean_short(&String::from_utf8_lossy(&body.bytes), 80);
+    Err(match why.trim() {
+        "" => format!("HTTP {}", status.as_u16()),
+        why => format!("HTTP {}: {why}", status.as_u16()),
+    })
 }
 
 /// Waits between attempts: `first`, doubling, at most `max`.

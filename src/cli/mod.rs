@@ -336,7 +336,9 @@ pub fn main(started: Instant) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("vigie: {}", e.message);
+            // The one way out for errors: whatever outside text they quote
+            // (config keys, answers, file names) reaches stderr cleaned.
+            eprintln!("vigie: {}", crate::sanitize::clean_lines(&e.message));
             ExitCode::from(e.code)
         }
     }

@@ -288,7 +288,9 @@ pub fn render_json(
                 "cost": format_cents(r.cost),
                 "currency": r.currency,
                 "diagnosis_warning": r.diagnosis_warning,
-                "url": t.url,
+                // Links cached before they were built without credentials
+                // may still carry a key.
+                "url": t.url.as_deref().map(crate::urls::masked),
             })
         })
         .collect();

@@ -10,12 +10,21 @@ use std::path::{Path, PathBuf};
 pub enum ConfigError {
     #[error(
         "no configuration at {}: copy assets/vigie.example.toml there, pass --config PATH, or run `vigie demo`",
-        path.display()
+        shown(path)
     )]
     NotFound { path: PathBuf },
 
-    #[error("cannot read the configuration at {}: {source}; check that it is a file you may read", path.display())]
+    #[error(
+        "cannot read the configuration at {}: {source}; check that it is a file you may read",
+        shown(path)
+    )]
     Unreadable { path: PathBuf, source: io::Error },
+
+    #[error(
+        "the configuration at {} is larger than {limit}: a configuration is a text file of a few hundred KiB; check --config",
+        shown(path)
+    )]
+    TooLarge { path: PathBuf, limit: String },
 
     #[error("{}", Located { path, diagnostics })]
     Invalid {
@@ -47,7 +56,10 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.line, self.column, self.message)
+        // The message quotes the file's keys and values: their escape
+        // sequences must not reach the operator's terminal.
+        let message = crate::sanitize::clean(&self.message);
+        write!(f, "{}:{}: {message}", self.line, self.column)
     }
 }
 
@@ -63,10 +75,15 @@ impl fmt::Display for Located<'_> {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{}:{d}", self.path.display())?;
+            write!(f, "{}:{d}", shown(self.path))?;
         }
         Ok(())
     }
+}
+
+/// A path as the operator may see it (a file name can hold escapes).
+fn shown(path: &Path) -> String {
+    crate::sanitize::clean(&path.display().to_string())
 }
 
 /// The 1-based line and column of a byte offset; an offset past the end (an

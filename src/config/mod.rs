@@ -17,6 +17,7 @@ pub use ssh::{HostSsh, SshClient, SshSettings};
 pub use values::parse_duration;
 
 use crate::model::Fleet;
+use crate::sources::bounded::{self, ReadError};
 
 /// A loaded and validated configuration.
 #[derive(Debug, Clone)]
@@ -43,7 +44,7 @@ pub struct ConsoleSettings {
 
 /// Reads and parses the configuration at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let bytes = std::fs::read(path).map_err(|source| match source.kind() {
+    let unreadable = |source: std::io::Error| match source.kind() {
         std::io::ErrorKind::NotFound => ConfigError::NotFound {
             path: path.to_path_buf(),
         },
@@ -51,7 +52,21 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
             path: path.to_path_buf(),
             source,
         },
-    })?;
+    };
+    // Bounded: `--config /dev/zero` once grew the process to 2.1 GB.
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let bytes = bounded::file(file, bounded::CONFIG)
+        .map_err(unreadable)?
+        .map_err(|e| match e {
+            ReadError::TooLarge { limit } => ConfigError::TooLarge {
+                path: path.to_path_buf(),
+                limit: bounded::size(limit),
+            },
+            e => ConfigError::Unreadable {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(e.to_string()),
+            },
+        })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]);

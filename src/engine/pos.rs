@@ -38,7 +38,12 @@ pub enum OdooLink {
 
 /// Odoo's `/web/health` read exactly as an `odoo_health` check reads it.
 pub fn health_check(url: &str) -> CheckKind {
-    let mut h = HttpCheck::get(format!("{}/web/health", url.trim_end_matches('/')));
+    let health = match crate::urls::parse_base(url) {
+        Ok(base) => crate::urls::join(&base, "/web/health").to_string(),
+        // Probed as written: the probe then says what is wrong with it.
+        Err(_) => format!("{}/web/health", url.trim_end_matches('/')),
+    };
+    let mut h = HttpCheck::get(health);
     h.odoo = true;
     h.json = Some(JsonCondition {
         pointer: "/status".into(),

@@ -5,13 +5,14 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncReadExt};
+use super::bounded::{self, Over, ReadError};
 
-/// Most bytes kept from a child's standard output (JSON listings of years
-/// of snapshots fit well below).
-pub const MAX_STDOUT: usize = 32 * 1024 * 1024;
-/// Most bytes kept from its standard error (messages).
-pub const MAX_STDERR: usize = 64 * 1024;
+/// Most bytes read from a child's standard output (JSON listings of years
+/// of snapshots fit well below); a longer one is refused.
+pub const MAX_STDOUT: usize = bounded::CHILD_STDOUT;
+/// Most bytes kept from its standard error (messages; the rest is read and
+/// dropped).
+pub const MAX_STDERR: usize = bounded::CHILD_STDERR;
 
 /// What every child keeps of Vigie's environment (when set): where
 /// programs are, the home and cache its tool keeps state in, the language
@@ -26,8 +27,6 @@ pub struct Output {
     pub code: Option<i32>,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
-    /// Standard output passed [`MAX_STDOUT`] and was cut.
-    pub truncated: bool,
 }
 
 impl Output {
@@ -93,48 +92,35 @@ pub async fn run(
         return Err(format!("cannot read the output of {program}"));
     };
     let work = async {
-        let (stdout, stderr) = tokio::join!(bounded(out, MAX_STDOUT), bounded(err, MAX_STDERR));
-        let status = child.wait().await;
-        (stdout, stderr, status)
+        // An output over its limit ends the wait at once; the child is
+        // then dropped, which kills it (kill_on_drop).
+        let (stdout, stderr) = tokio::try_join!(
+            bounded::stream(out, MAX_STDOUT, Over::Refuse),
+            bounded::stream(err, MAX_STDERR, Over::Skim)
+        )?;
+        let status = child
+            .wait()
+            .await
+            .map_err(|e| ReadError::Failed(format!("did not finish: {e}")))?;
+        Ok((stdout, stderr, status))
     };
-    match tokio::time::timeout(timeout, work).await {
-        Ok(((stdout, truncated), (stderr, _), status)) => {
-            let status = status.map_err(|e| format!("{program} did not finish: {e}"))?;
-            Ok(Output {
-                success: status.success(),
-                code: status.code(),
-                stdout,
-                stderr,
-                truncated,
-            })
-        }
-        // Dropping `work` drops the child, which kills it (kill_on_drop).
-        Err(_) => Err(format!(
+    match bounded::Deadline::after(timeout).run(work).await {
+        Ok((stdout, stderr, status)) => Ok(Output {
+            success: status.success(),
+            code: status.code(),
+            stdout: stdout.bytes,
+            stderr: stderr.bytes,
+        }),
+        Err(ReadError::Late { .. }) => Err(format!(
             "{program} gave no answer within {} and was stopped",
             super::human_duration(timeout)
         )),
+        Err(ReadError::TooLarge { limit }) => Err(format!(
+            "{program} printed more than {} and was stopped; narrow what it lists",
+            bounded::size(limit)
+        )),
+        Err(ReadError::Failed(e)) => Err(format!("{program}: {e}")),
     }
-}
-
-/// Reads up to `max` bytes, then drains the rest (so the child is not
-/// blocked on a full pipe) without keeping it.
-async fn bounded<R: AsyncRead + Unpin>(mut r: R, max: usize) -> (Vec<u8>, bool) {
-    let mut kept = Vec::new();
-    let mut buf = [0u8; 16 * 1024];
-    let mut truncated = false;
-    loop {
-        match r.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                let room = max.saturating_sub(kept.len());
-                if n > room {
-                    truncated = true;
-                }
-                kept.extend_from_slice(&buf[..n.min(room)]);
-            }
-        }
-    }
-    (kept, truncated)
 }
 
 /// Refuses a password file that is not the user's own and closed to others
@@ -164,8 +150,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn output_past_the_bound_is_cut_and_flagged() {
-        let out = run(
+    async fn output_past_the_bound_is_refused_and_the_child_stopped() {
+        let e = run(
             "head",
             &["-c", &(MAX_STDOUT + 10).to_string(), "/dev/zero"],
             &[],
@@ -173,9 +159,28 @@ mod tests {
             Duration::from_secs(20),
         )
         .await
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "head printed more than 32 MiB and was stopped; narrow what it lists"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_long_complaint_is_cut_and_the_child_still_finishes() {
+        let out = run(
+            "sh",
+            &["-c", "head -c 1000000 /dev/zero >&2; echo done"],
+            &[],
+            &[],
+            Duration::from_secs(20),
+        )
+        .await
         .unwrap();
-        assert!(out.truncated);
-        assert_eq!(out.stdout.len(), MAX_STDOUT);
+        assert_eq!(
+            (out.stdout.as_slice(), out.stderr.len()),
+            (&b"done\n"[..], MAX_STDERR)
+        );
     }
 
     #[tokio::test]

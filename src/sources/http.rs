@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 
+use super::bounded::{self, Over};
 use super::{Probe, elapsed_ms};
 use crate::model::metric::names;
 use crate::model::{HTTP_BODY_LIMIT, HttpCheck, JsonCondition, JsonOp, Metric, Status, Threshold};
@@ -32,8 +33,9 @@ pub async fn probe(clients: Clients<'_>, check: &HttpCheck) -> Probe {
         .get::<reqwest::tls::TlsInfo>()
         .and_then(|i| i.peer_certificate())
         .and_then(days_left);
-    let body = match read_body(&mut response).await {
-        Ok(b) => b,
+    // The probe's timeout (in `Sources::probe`) covers headers and body.
+    let body = match bounded::body(&mut response, HTTP_BODY_LIMIT, Over::Cut).await {
+        Ok(b) => String::from_utf8_lossy(&b.bytes).into_owned(),
         Err(e) => {
             let mut p = Probe::down(sanitize::clean_short(&format!("body: {e}"), 80));
             p.latency_ms = Some(latency);
@@ -97,19 +99,6 @@ pub async fn probe(clients: Clients<'_>, check: &HttpCheck) -> Probe {
         message: sanitize::clean_short(&parts.join(" · "), 100),
         metrics,
     }
-}
-
-/// Reads at most [`HTTP_BODY_LIMIT`] bytes; the rest is never downloaded.
-async fn read_body(response: &mut reqwest::Response) -> Result<String, reqwest::Error> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = HTTP_BODY_LIMIT.saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= HTTP_BODY_LIMIT {
-            break;
-        }
-    }
-    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 /// Why a body fails a JSON condition, or `None` when it holds.

@@ -3,6 +3,7 @@
 
 pub mod backups;
 pub mod borg;
+pub mod bounded;
 pub mod child;
 pub mod dumps;
 pub mod http;

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use super::bounded::{self, Over, ReadError};
 use super::{Probe, elapsed_ms};
 use crate::model::metric::names;
 use crate::model::{Metric, Status, Thresholds};
@@ -376,7 +377,7 @@ pub fn judge(metrics: &[Metric], thresholds: &Thresholds) -> (Status, String) {
 }
 
 /// Bytes of a scrape read at most (a node_exporter answer is ~100 KiB).
-pub const SCRAPE_LIMIT: usize = 8 * 1024 * 1024;
+pub const SCRAPE_LIMIT: usize = bounded::SCRAPE;
 
 /// The previous scrape of each exporter, for rates.
 pub type History = Arc<Mutex<HashMap<String, (Instant, Counters)>>>;
@@ -388,7 +389,7 @@ pub async fn probe(
     history: &History,
 ) -> Probe {
     let start = Instant::now();
-    let mut response = match client.get(url).send().await {
+    let mut response = match bounded::send(client.get(url)).await {
         Ok(r) => r,
         Err(e) => return Probe::down(sanitize::clean_short(&format!("scrape failed: {e}"), 80)),
     };
@@ -398,22 +399,16 @@ pub async fn probe(
             response.status().as_u16()
         ));
     }
-    let mut body = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > SCRAPE_LIMIT {
-                    return Probe::down(format!(
-                        "scrape larger than {} MiB, not a node_exporter answer",
-                        SCRAPE_LIMIT / (1024 * 1024)
-                    ));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => break,
-            Err(e) => return Probe::down(sanitize::clean_short(&format!("scrape body: {e}"), 80)),
+    let body = match bounded::body(&mut response, SCRAPE_LIMIT, Over::Refuse).await {
+        Ok(b) => b.bytes,
+        Err(ReadError::TooLarge { limit }) => {
+            return Probe::down(format!(
+                "scrape larger than {}, not a node_exporter answer",
+                bounded::size(limit)
+            ));
         }
-    }
+        Err(e) => return Probe::down(sanitize::clean_short(&format!("scrape body: {e}"), 80)),
+    };
     let latency = elapsed_ms(start);
     let text = String::from_utf8_lossy(&body);
     let samples = parse(&text);

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 
+use super::bounded::{self, Over};
 use super::{elapsed_ms, human_duration};
 use crate::model::Status;
 use crate::model::pos::{Reading, StorePos, Target, TrafficCheck, UplinkRole};
@@ -57,38 +58,17 @@ pub async fn probe(
 
 /// GETs a URL: the body (bounded, lossy) of a 2xx answer.
 async fn get(http: &reqwest::Client, url: &str) -> Result<String, String> {
-    let mut resp = http
-        .get(url)
-        .send()
+    let mut resp = bounded::send(http.get(url))
         .await
-        .map_err(|e| format!("GET: {}", without_url(e)))?;
+        .map_err(|e| format!("GET: {e}"))?;
     if !resp.status().is_success() {
         return Err(format!("HTTP {}", resp.status().as_u16()));
     }
-    let mut body = Vec::new();
-    while let Some(chunk) = resp
-        .chunk()
+    // The callers' timeout covers headers and body.
+    let body = bounded::body(&mut resp, PAGE_LIMIT, Over::Cut)
         .await
-        .map_err(|e| format!("read: {}", without_url(e)))?
-    {
-        body.extend_from_slice(&chunk);
-        if body.len() >= PAGE_LIMIT {
-            body.truncate(PAGE_LIMIT);
-            break;
-        }
-    }
-    Ok(String::from_utf8_lossy(&body).into_owned())
-}
-
-fn without_url(e: reqwest::Error) -> String {
-    let mut causes = String::new();
-    let mut src = std::error::Error::source(&e);
-    while let Some(inner) = src {
-        causes.push_str(": ");
-        causes.push_str(&inner.to_string());
-        src = inner.source();
-    }
-    format!("{}{causes}", e.without_url())
+        .map_err(|e| format!("read: {e}"))?;
+    Ok(String::from_utf8_lossy(&body.bytes).into_owned())
 }
 
 /// Which line carries the traffic, or why it cannot be told.

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use serde::Deserialize;
 
+use super::bounded::{self, Over};
 use super::{Probe, elapsed_ms, node_exporter};
 use crate::model::metric::names;
 use crate::model::{Metric, PromSignals, PrometheusCheck, Status};
@@ -67,24 +68,23 @@ pub async fn query_at(
     promql: &str,
     time: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<Vec<Series>, String> {
-    let url = format!("{}/api/v1/query", base.trim_end_matches('/'));
-    let mut params = vec![("query", promql.to_string())];
+    let base = crate::urls::parse_base(base).map_err(|e| format!("prometheus: {e}"))?;
+    let mut url = crate::urls::join(&base, "/api/v1/query");
+    url.query_pairs_mut().append_pair("query", promql);
     if let Some(t) = time {
-        params.push(("time", t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
+        let t = t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        url.query_pairs_mut().append_pair("time", &t);
     }
-    let url = reqwest::Url::parse_with_params(&url, &params)
-        .map_err(|e| format!("bad prometheus url: {e}"))?;
-    let response = client
-        .get(url)
-        .send()
+    let mut response = bounded::send(client.get(url))
         .await
         .map_err(|e| format!("prometheus unreachable: {e}"))?;
     let code = response.status();
-    let text = response
-        .text()
+    // Read and parsed only within the limit: parsing is not cancellable,
+    // so an answer of 142 MB once held a check for 22 s and 5.9 GB.
+    let body = bounded::body(&mut response, bounded::PROMETHEUS, Over::Refuse)
         .await
-        .map_err(|e| format!("prometheus answer: {e}"))?;
-    let answer: Answer = serde_json::from_str(&text)
+        .map_err(|e| format!("prometheus {e}"))?;
+    let answer: Answer = serde_json::from_slice(&body.bytes)
         .map_err(|_| format!("prometheus answered HTTP {} without JSON", code.as_u16()))?;
     if answer.status != "success" {
         return Err(format!(

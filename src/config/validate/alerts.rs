@@ -52,7 +52,10 @@ fn webhook(
             {
                 v.error(
                     u.span(),
-                    format!("invalid url '{text}': expected http://... or https://..."),
+                    format!(
+                        "invalid url '{}': expected http://... or https://...",
+                        crate::urls::masked(text)
+                    ),
                 );
                 return None;
             }

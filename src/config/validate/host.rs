@@ -461,7 +461,10 @@ fn url(v: &mut Validator, raw: &RawCheck, kind: RawCheckKind) -> String {
     if rest.is_none_or(str::is_empty) || text.chars().any(char::is_whitespace) {
         v.error(
             url.span(),
-            format!("invalid url '{text}', expected an http:// or https:// URL"),
+            format!(
+                "invalid url '{}', expected an http:// or https:// URL",
+                crate::urls::masked(text)
+            ),
         );
     }
     text.clone()

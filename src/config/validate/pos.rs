@@ -23,7 +23,10 @@ pub(super) fn attach(v: &mut Validator, raw: &RawConfig, clients: &mut [Client])
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 v.error(
                     o.url.span(),
-                    format!("odoo url '{url}', expected an http:// or https:// URL"),
+                    format!(
+                        "odoo url '{}', expected an http:// or https:// URL",
+                        crate::urls::masked(&url)
+                    ),
                 );
             }
             let secret = match (&o.key_env, &o.key_file) {

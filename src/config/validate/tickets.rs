@@ -26,7 +26,10 @@ pub(super) fn tickets(
                     if !(s.starts_with("http://") || s.starts_with("https://")) {
                         v.error(
                             u.span(),
-                            format!("invalid url '{s}', expected http:// or https://"),
+                            format!(
+                                "invalid url '{}', expected http:// or https://",
+                                crate::urls::masked(&s)
+                            ),
                         );
                     }
                     s

@@ -199,7 +199,10 @@ fn source(
                 if !(u.starts_with("http://") || u.starts_with("https://")) {
                     v.error(
                         given.span(),
-                        format!("prometheus url '{u}', expected an http:// or https:// URL"),
+                        format!(
+                            "prometheus url '{}', expected an http:// or https:// URL",
+                            crate::urls::masked(u)
+                        ),
                     );
                     fine = false;
                 }

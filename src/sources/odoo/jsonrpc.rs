@@ -10,12 +10,15 @@ use serde_json::{Value, json};
 
 use super::{OdooApi, OdooError, OdooFuture};
 use crate::sanitize;
+use crate::sources::bounded::{self, Over, ReadError};
+use crate::urls;
 
 /// A JSON-RPC client for one database; logs in on first use and again
 /// after the server refuses the session's uid.
 pub struct JsonRpc {
     http: reqwest::Client,
-    url: String,
+    /// `<base>/jsonrpc`, or why the base is not a URL.
+    url: Result<reqwest::Url, String>,
     db: String,
     login: String,
     secret: String,
@@ -28,7 +31,7 @@ impl std::fmt::Debug for JsonRpc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The secret stays out of logs.
         f.debug_struct("JsonRpc")
-            .field("url", &self.url)
+            .field("url", &self.url.as_ref().map(|u| urls::masked(u.as_str())))
             .field("db", &self.db)
             .field("login", &self.login)
             .finish()
@@ -46,7 +49,7 @@ impl JsonRpc {
     ) -> JsonRpc {
         JsonRpc {
             http,
-            url: format!("{}/jsonrpc", url.trim_end_matches('/')),
+            url: urls::parse_base(url).map(|base| urls::join(&base, "/jsonrpc")),
             db: db.to_string(),
             login: login.to_string(),
             secret,
@@ -65,33 +68,17 @@ impl JsonRpc {
             "params": { "service": service, "method": method, "args": args },
             "id": id,
         });
-        let send = self.http.post(&self.url).json(&body).send();
-        let resp = match tokio::time::timeout(self.timeout, send).await {
-            Err(_) => {
-                return Err(OdooError::Unreachable(format!(
-                    "no answer within {}",
-                    crate::sources::human_duration(self.timeout)
-                )));
-            }
-            Ok(Err(e)) => {
-                return Err(OdooError::Unreachable(sanitize::clean_short(
-                    &error_chain(&e),
-                    100,
-                )));
-            }
-            Ok(Ok(r)) => r,
-        };
-        let status = resp.status();
-        let bytes = match tokio::time::timeout(self.timeout, resp.bytes()).await {
-            Ok(Ok(b)) => b,
-            Ok(Err(e)) => {
-                return Err(OdooError::Unreachable(sanitize::clean_short(
-                    &e.to_string(),
-                    100,
-                )));
-            }
-            Err(_) => return Err(OdooError::Unreachable("answer cut short".into())),
-        };
+        // One deadline for the headers and the body, and a limit: a POS
+        // Odoo answering 1 GiB once held 1 GB of memory.
+        let url = self.url.clone().map_err(OdooError::Unreachable)?;
+        let request = self.http.post(url).json(&body);
+        let reply = bounded::fetch(request, bounded::JSONRPC, Over::Refuse, self.timeout)
+            .await
+            .map_err(|e| match e {
+                ReadError::TooLarge { .. } => OdooError::BadAnswer(e.to_string()),
+                e => OdooError::Unreachable(e.to_string()),
+            })?;
+        let (status, bytes) = (reply.status, reply.body.bytes);
         let v: Value = serde_json::from_slice(&bytes).map_err(|_| {
             if status.is_success() {
                 OdooError::BadAnswer("not JSON (is this an Odoo /jsonrpc?)".into())
@@ -210,17 +197,6 @@ pub fn fault(name: &str, message: &str) -> OdooError {
 
 fn short(v: &Value) -> String {
     sanitize::clean_short(&v.to_string(), 40)
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(inner) = src {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        src = inner.source();
-    }
-    s
 }
 
 #[cfg(test)]

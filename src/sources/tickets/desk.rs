@@ -254,7 +254,8 @@ impl Desk {
                 self.view(None)
             }
             Err(e) => {
-                let msg = e.to_string();
+                // Stored and shown: a URL in it keeps its key hidden.
+                let msg = crate::urls::masked_in(&e.to_string());
                 self.with(|s| s.sync_failed(&name, &msg, now))?;
                 self.view(Some(msg))
             }

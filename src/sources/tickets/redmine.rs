@@ -33,6 +33,8 @@ use super::{
 };
 use crate::model::tickets::{Journal, Ticket, WorkEntry, hours_decimal};
 use crate::sanitize::clean;
+use crate::sources::bounded::{self, Over, ReadError};
+use crate::urls;
 
 /// Issues per page (Redmine caps `limit` at 100 by default).
 const PAGE: usize = 100;
@@ -67,12 +69,11 @@ fn parse(path: &str, body: &[u8]) -> Result<Value, TrackerError> {
     serde_json::from_slice(body)
         .map_err(|e| TrackerError::Garbled(format!("{path}: not JSON ({e}): {}", excerpt(body))))
 }
-/// Bound on one answer's size.
-const MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// A Redmine server and the projects Vigie follows on it.
 pub struct Redmine {
-    base: String,
+    /// The API's address as configured (it may carry `?key=`).
+    base: reqwest::Url,
     key: String,
     /// Project identifier -> client id.
     projects: BTreeMap<String, String>,
@@ -96,7 +97,7 @@ impl Redmine {
             .build()
             .map_err(|e| TrackerError::Unreachable(clean(&e.to_string())))?;
         Ok(Redmine {
-            base: base.trim_end_matches('/').to_string(),
+            base: urls::parse_base(base).map_err(TrackerError::Unreachable)?,
             key,
             projects,
             activity_id,
@@ -127,19 +128,17 @@ impl Redmine {
         path: &str,
         body: Option<Value>,
     ) -> Result<Answer, TrackerError> {
-        let url = format!("{}{}", self.base, path);
         let mut req = self
             .http
-            .request(method, &url)
+            .request(method, urls::join(&self.base, path))
             .header("X-Redmine-API-Key", &self.key)
             .header("Accept", "application/json");
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let resp = req.send().await.map_err(|e| {
-            // reqwest's message names the URL, which holds no secret.
-            TrackerError::Unreachable(clean(&without_source_chain(&e)))
-        })?;
+        let mut resp = bounded::send(req)
+            .await
+            .map_err(|e| TrackerError::Unreachable(clean(&e.to_string())))?;
         let status = resp.status();
         let date = resp
             .headers()
@@ -147,20 +146,14 @@ impl Redmine {
             .and_then(|d| d.to_str().ok())
             .and_then(|d| DateTime::parse_from_rfc2822(d).ok())
             .map(|d| d.with_timezone(&Utc));
-        let mut body = Vec::new();
-        let mut resp = resp;
-        while let Some(chunk) = resp
-            .chunk()
-            .await
-            .map_err(|e| TrackerError::Unreachable(clean(&e.to_string())))?
-        {
-            if body.len() + chunk.len() > MAX_BODY {
-                return Err(TrackerError::Garbled(format!(
-                    "answer larger than {MAX_BODY} bytes"
-                )));
+        // The client's timeout covers headers and body.
+        let body = match bounded::body(&mut resp, bounded::TRACKER, Over::Refuse).await {
+            Ok(b) => b.bytes,
+            Err(e @ ReadError::TooLarge { .. }) => {
+                return Err(TrackerError::Garbled(e.to_string()));
             }
-            body.extend_from_slice(&chunk);
-        }
+            Err(e) => return Err(TrackerError::Unreachable(clean(&e.to_string()))),
+        };
         match status.as_u16() {
             200..=299 => Ok(Answer { body, date }),
             401 | 403 => Err(TrackerError::BadKey {
@@ -735,7 +728,7 @@ impl TicketBackend for Redmine {
     }
 
     fn ticket_url(&self, ticket: u64) -> Option<String> {
-        Some(format!("{}/issues/{ticket}", self.base))
+        Some(urls::link(&self.base, &format!("/issues/{ticket}")))
     }
 
     fn time_entries<'a>(
@@ -788,7 +781,7 @@ impl TicketBackend for Redmine {
 /// One issue of `/issues.json`. Fields that are missing get a visible
 /// placeholder; an issue without an id or a creation date cannot be
 /// tracked and is reported instead.
-fn issue(v: &Value, project: &str, client: &str, base: &str) -> Result<Ticket, String> {
+fn issue(v: &Value, project: &str, client: &str, base: &reqwest::Url) -> Result<Ticket, String> {
     let id = v
         .get("id")
         .and_then(Value::as_u64)
@@ -827,7 +820,7 @@ fn issue(v: &Value, project: &str, client: &str, base: &str) -> Result<Ticket, S
         spent,
         first_time_entry: None,
         journals: Vec::new(),
-        url: Some(format!("{base}/issues/{id}")),
+        url: Some(urls::link(base, &format!("/issues/{id}"))),
         intervention: None,
         journals_as_of: None,
     })
@@ -855,17 +848,6 @@ fn errors_of(body: &[u8]) -> Vec<String> {
 fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
     crate::sanitize::clean_short(&text, 120)
-}
-
-fn without_source_chain(e: &reqwest::Error) -> String {
-    let mut msg = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        src = s.source();
-    }
-    msg
 }
 
 fn urlencode(s: &str) -> String {
