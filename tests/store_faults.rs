@@ -261,3 +261,41 @@ fn results_wait_in_memory_while_the_disk_is_full_and_are_written_when_space_retu
         300
     );
 }
+
+#[test]
+fn vigie_check_says_unknown_while_the_daemon_publishes_a_failing_store() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("vigie.db");
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_vigie"))
+            .args(["--demo", "--db", db.to_str().unwrap(), "check"])
+            .env_clear()
+            .env("HOME", home.path())
+            .output()
+            .unwrap()
+    };
+    let text = |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).into_owned();
+    let before = run();
+    assert!(!text(&before).contains("vigie/store"), "{}", text(&before));
+
+    // This test process holds the claim as a daemon would.
+    let claim = vigie::store::claim::claim(&db, std::process::id(), "test").unwrap();
+    let fault = StoreFault::Full {
+        since: t0(),
+        waiting: 12,
+        lost: 0,
+    };
+    claim.publish(Some(&fault.describe(&db))).unwrap();
+    let out = run();
+    let out_text = text(&out);
+    let line = out_text
+        .lines()
+        .find(|l| l.contains("vigie/store"))
+        .unwrap_or_else(|| panic!("{out_text}"));
+    assert!(line.starts_with("UNKNOWN "), "{line}");
+    assert!(line.contains("disk full"), "{line}");
+    assert_ne!(out.status.code(), Some(0));
+    drop(claim);
+    // A dead daemon's words are not repeated.
+    assert!(!text(&run()).contains("vigie/store"));
+}

@@ -217,6 +217,8 @@ struct Failing<'a> {
     /// The waiting instants of the results being tried again, in order.
     retrying: Vec<Instant>,
     lost: u64,
+    /// Other operations dropped meanwhile.
+    dropped: u64,
     /// When the log last said so, and the failed writes since.
     said: Option<Instant>,
     failures: u64,
@@ -238,14 +240,16 @@ impl Failing<'_> {
         *self.shared.lock().unwrap_or_else(PoisonError::into_inner) = fault;
     }
 
-    /// Records a failed batch: its results wait (bounded), the rest is lost.
+    /// Records a failed batch: its results wait (bounded), its other
+    /// operations (heartbeats, POS rounds...) are dropped. Whether the log
+    /// said so this time (once a minute).
     fn failed(
         &mut self,
         kind: FaultKind,
         error: Option<&rusqlite::Error>,
         kept: Vec<CheckResult>,
         others: usize,
-    ) {
+    ) -> bool {
         if self.kind.is_none() {
             self.since = Utc::now();
             self.said = None;
@@ -258,7 +262,7 @@ impl Failing<'_> {
             self.kind = Some(kind);
         }
         self.failures += 1;
-        self.lost += others as u64;
+        self.dropped += others as u64;
         match self.kind {
             Some(FaultKind::Full) => {
                 // Results that waited already come back first, with their
@@ -282,19 +286,23 @@ impl Failing<'_> {
             match self.kind {
                 Some(FaultKind::Damaged) => tracing::error!(
                     %path, %error, failures = self.failures, lost = self.lost,
+                    dropped = self.dropped,
                     "store damaged: collecting stopped, the file is left as is; inspect it with `{}`",
                     super::fault::inspect_command(self.path)
                 ),
                 _ => tracing::error!(
                     %path, %error, failures = self.failures, waiting = self.waiting.len(),
-                    lost = self.lost,
+                    lost = self.lost, dropped = self.dropped,
                     "store cannot be written (disk full): results wait in memory"
                 ),
             }
             self.said = Some(Instant::now());
             self.failures = 0;
+            self.publish();
+            return true;
         }
         self.publish();
+        false
     }
 
     /// Drops what waited too long or past the count.
@@ -317,6 +325,7 @@ impl Failing<'_> {
                 "store writable again: waiting results written"
             );
             self.lost = 0;
+            self.dropped = 0;
             self.failures = 0;
             self.publish();
         }
@@ -338,6 +347,7 @@ fn run(
         waiting: VecDeque::new(),
         retrying: Vec::new(),
         lost: 0,
+        dropped: 0,
         said: None,
         failures: 0,
     };
@@ -388,7 +398,9 @@ fn run(
                     failing.retrying.clear();
                     failing.recovered();
                 }
-                Err(f) => failing.failed(f.kind, Some(&f.error), f.kept, f.others),
+                Err(f) => {
+                    failing.failed(f.kind, Some(&f.error), f.kept, f.others);
+                }
             }
         }
         for done in flushes {
@@ -757,6 +769,75 @@ fn metrics_json(metrics: &[crate::model::Metric]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn failing<'a>(shared: &'a Mutex<Option<StoreFault>>) -> Failing<'a> {
+        Failing {
+            path: Path::new("/srv/vigie/vigie.db"),
+            shared,
+            kind: None,
+            since: Utc::now(),
+            detail: String::new(),
+            waiting: VecDeque::new(),
+            retrying: Vec::new(),
+            lost: 0,
+            dropped: 0,
+            said: None,
+            failures: 0,
+        }
+    }
+
+    fn full() -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL), None)
+    }
+
+    fn up(n: usize) -> Vec<CheckResult> {
+        (0..n)
+            .map(|i| {
+                CheckResult::observed(
+                    format!("c{i}"),
+                    Utc::now(),
+                    crate::model::Status::Up,
+                    None,
+                    "up".to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_full_disk_is_logged_once_a_minute_not_per_write() {
+        let shared = Mutex::new(None);
+        let mut f = failing(&shared);
+        let said = (0..100)
+            .filter(|_| f.failed(FaultKind::Full, Some(&full()), up(1), 1))
+            .count();
+        assert_eq!(said, 1);
+        assert_eq!(f.waiting.len(), 100);
+        match shared.lock().unwrap().clone() {
+            Some(StoreFault::Full { waiting, lost, .. }) => assert_eq!((waiting, lost), (100, 0)),
+            other => panic!("{other:?}"),
+        }
+        f.recovered();
+        assert_eq!(*shared.lock().unwrap(), None);
+    }
+
+    #[test]
+    fn results_past_the_bound_are_lost_oldest_first() {
+        let shared = Mutex::new(None);
+        let mut f = failing(&shared);
+        f.failed(FaultKind::Full, Some(&full()), up(MAX_WAITING_RESULTS), 0);
+        f.failed(FaultKind::Full, Some(&full()), up(3), 0);
+        assert_eq!(f.waiting.len(), MAX_WAITING_RESULTS);
+        assert_eq!(f.lost, 3);
+        assert_eq!(
+            f.waiting.back().map(|(_, r)| r.check_id.as_str()),
+            Some("c2")
+        );
+        // Waited past MAX_WAIT: lost too.
+        f.bound(Instant::now() + MAX_WAIT + Duration::from_secs(1));
+        assert!(f.waiting.is_empty());
+        assert_eq!(f.lost, 3 + MAX_WAITING_RESULTS as u64);
+    }
 
     #[test]
     fn store_writer_send_after_thread_is_gone_is_an_error_not_a_panic() {
