@@ -119,6 +119,21 @@ fn random_bytes_over_the_middle_of_the_store_are_refused_at_start() {
         fs::read(&path).unwrap() == before,
         "the daemon changed the file"
     );
+
+    // Nor does `vigie tickets` answer from it as if all were well.
+    let out = Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .args(["--demo", "--db", path.to_str().unwrap(), "tickets"])
+        .env_clear()
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("PRAGMA integrity_check"), "{stderr}");
+    assert!(
+        fs::read(&path).unwrap() == before,
+        "tickets changed the file"
+    );
 }
 
 fn wal(path: &Path) -> PathBuf {
