@@ -377,6 +377,22 @@ fn read_only_mode_is_shown_in_the_header() {
     assert!(header.contains("READ-ONLY"), "{header}");
 }
 
+#[test]
+fn a_store_the_daemon_cannot_write_is_shown_in_the_header() {
+    let mut app = common::app();
+    let fault = "store damaged since 2026-12-07 21:00 UTC (database disk image is malformed)";
+    update(&mut app, Msg::StoreFault(Some(fault.into())));
+    let text = snapshot::text(&snapshot::frame(&app, 120, 40).unwrap());
+    let header = text.lines().next().unwrap_or_default();
+    assert!(header.contains("STORE DAMAGED"), "{header}");
+    update(&mut app, Msg::StoreFault(None));
+    let text = snapshot::text(&snapshot::frame(&app, 120, 40).unwrap());
+    assert!(
+        !text.lines().next().unwrap_or_default().contains("STORE"),
+        "{text}"
+    );
+}
+
 /// The header counts the stores beside the checks: a store critical at
 /// opening shows there whichever pane has the focus, in words when they
 /// fit, in glyphs on a narrow terminal.

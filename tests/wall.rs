@@ -29,6 +29,15 @@ fn screen(app: &App, w: u16, h: u16) -> String {
 }
 
 #[test]
+fn the_wall_shows_a_store_the_daemon_cannot_write() {
+    let mut app = wall_app();
+    assert!(!screen(&app, 200, 60).contains("STORE"));
+    app.store_fault = Some("store cannot be written since 2026-12-07 21:00 UTC: disk full".into());
+    let text = screen(&app, 200, 60);
+    assert!(text.contains("STORE FAILING"), "{text}");
+}
+
+#[test]
 fn the_wall_leads_with_the_state_and_the_clock_in_large_type() {
     let app = wall_app();
     for (w, h) in [(80, 24), (200, 60)] {

@@ -9,6 +9,10 @@ use crate::model::{CheckResult, Status};
 use crate::sanitize;
 use crate::sources::Sources;
 
+/// The result `vigie check` adds when the daemon published that its store
+/// fails (damaged, disk full).
+pub const STORE_CHECK: &str = "vigie/store";
+
 /// Nagios plugin states, in exit-code order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -79,7 +83,18 @@ pub async fn run(cli: &Cli, format: &str) -> Result<u8, CliError> {
             )))
         })?
         .with_ssh(crate::sources::ssh::Options::from_config(&setup.config.ssh));
-    let results = engine::run_once(&setup.config.fleet, &sources).await;
+    let mut results = engine::run_once(&setup.config.fleet, &sources).await;
+    // The daemon's store failing is a problem of the monitoring itself: it
+    // cannot be judged up or down, so UNKNOWN, with what to do.
+    if let Some(fault) = crate::store::claim::published_fault(&setup.db) {
+        results.push(CheckResult::observed(
+            STORE_CHECK,
+            chrono::Utc::now(),
+            Status::Unknown,
+            None,
+            fault,
+        ));
+    }
     let verdict = Verdict::overall(&results);
     match format {
         "json" => println!("{}", json(&results, verdict)),

@@ -13,7 +13,6 @@ use crate::demo;
 use crate::engine::{Engine, EngineOptions, Event};
 use crate::sources::{Sources, ssh};
 use crate::store::{self, Reader, WriteOp, Writer};
-use crate::ui::run::DAEMON_MAX_AGE;
 
 /// How often the collector drops history past its retention.
 pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
@@ -27,16 +26,18 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
     let reader = Reader::open(&setup.db).map_err(|e| CliError::input(e.to_string()))?;
     let pid = std::process::id();
     let host = hostname();
-    if let Ok(Some(hb)) = reader.heartbeat("daemon") {
-        if hb.pid != pid && store::daemon_alive(Some(&hb), Utc::now(), DAEMON_MAX_AGE) {
-            return Err(CliError::input(format!(
-                "another daemon (pid {} on {}) already collects into {}: stop it first",
-                hb.pid,
-                hb.host,
-                setup.db.display()
-            )));
-        }
-    }
+    // The claim dies with this process, even by kill -9: a restart right
+    // after a crash collects at once instead of waiting for the heartbeat
+    // to age. Held until `run` returns; it also carries the store's fault
+    // to consoles when the store itself cannot be written.
+    let claim = store::claim::claim(&setup.db, pid, &host).map_err(|refused| match refused {
+        store::claim::ClaimRefused::Held { holder } => CliError::input(format!(
+            "another daemon ({}) already collects into {}: stop it first",
+            holder.unwrap_or_else(|| "another process".into()),
+            setup.db.display()
+        )),
+        io => CliError::input(format!("cannot claim the store: {io}")),
+    })?;
     let fleet = Arc::new(setup.config.fleet.clone());
     let mut seeding = setup
         .demo
@@ -154,6 +155,8 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
     };
     beat(&writer);
     let mut heartbeat = tokio::time::interval(HEARTBEAT_EVERY);
+    // What the claim file says about the store failing, as last written.
+    let mut published: Option<String> = None;
     let mut prune = tokio::time::interval_at(
         tokio::time::Instant::now() + Duration::from_secs(60),
         PRUNE_EVERY,
@@ -176,6 +179,13 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
             }
             _ = heartbeat.tick() => beat(&writer),
             _ = alert_clock.tick() => {
+                let fault = writer.fault().map(|f| f.describe(&setup.db));
+                if fault != published {
+                    if let Err(e) = claim.publish(fault.as_deref()) {
+                        tracing::warn!(error = %e, "store fault not published beside the store");
+                    }
+                    published = fault;
+                }
                 if let Some(alert) = alerter.due(Utc::now()) {
                     tracing::info!(items = alert.items.len(), "alert: {}", alert.title());
                     outbox.send(&alert);

@@ -10,7 +10,7 @@ use super::setup::{self, NoConfig};
 use super::{Cli, CliError};
 use crate::engine;
 use crate::sources::Sources;
-use crate::store::{self, Reader};
+use crate::store::Reader;
 use crate::ui::app::{App, Feed, Modes};
 use crate::ui::panes::{LiveCheck, PaneId};
 use crate::ui::run::DAEMON_MAX_AGE;
@@ -113,10 +113,7 @@ pub async fn run(
 
 fn daemon_states(db: &std::path::Path) -> Option<Vec<(String, LiveCheck)>> {
     let reader = Reader::open(db).ok()?;
-    let hb = reader.heartbeat("daemon").ok().flatten();
-    if !store::daemon_alive(hb.as_ref(), Utc::now(), DAEMON_MAX_AGE) {
-        return None;
-    }
+    reader.live_daemon(Utc::now(), DAEMON_MAX_AGE)?;
     let states = reader.latest_states().ok()?;
     Some(
         states

@@ -45,6 +45,15 @@ pub enum StoreError {
     NotVigie { path: PathBuf, reason: String },
 
     #[error(
+        "{} is damaged (SQLite's check: {detail}): Vigie left it as it is and writes nothing \
+         to it; inspect it with `sqlite3 {} 'PRAGMA integrity_check'`, then move it aside \
+         (or restore a copy) and start again",
+        path.display(),
+        path.display()
+    )]
+    Damaged { path: PathBuf, detail: String },
+
+    #[error(
         "{} was written by a newer Vigie (schema {found}, this one knows {known}): upgrade Vigie",
         path.display()
     )]

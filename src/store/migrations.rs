@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[&str] = &[
     TICKET_SYNC_CURSOR,
     POS_STATE,
     USAGE_MONTHS,
+    USAGE_MONTHS_FOR_SQLITE_3_40,
 ];
 
 /// A tracker's bookmark for asking only what changed since the last sync;
@@ -493,5 +494,114 @@ CREATE TRIGGER usage_users_delete AFTER DELETE ON usage_users BEGIN
                         AND month BETWEEN substr(OLD.month, 1, 4) || '-01'
                                       AND substr(OLD.month, 1, 4) || '-12');
 END;
+"
+);
+
+/// The `usage_months` rows of the `usage_samples` rows that `$filter` (a
+/// `WHERE` clause, or nothing) keeps, one per client, meter and month, in
+/// the layout of `usage_month_select` but written as hexadecimal text.
+/// Parsed and run by SQLite 3.40 (Debian 12's `sqlite3`): no `ORDER BY`
+/// inside an aggregate's arguments (3.44) and no `unhex` (3.41). The day
+/// order comes from the window's `ORDER BY`, which SQLite follows when it
+/// feeds the window's frame to `group_concat`; every row of a partition
+/// carries the whole month, and the first one is kept.
+macro_rules! usage_month_rows {
+    ($filter:expr) => {
+        concat!(
+            "SELECT client, meter, month, coalesce(days, ''), totals FROM (
+            SELECT client, meter, substr(day, 1, 7) AS month,
+                group_concat(
+                    printf('%02X', CAST(substr(day, 9, 2) AS INTEGER)) ||
+                    CASE WHEN typeof(kind) = 'text' AND typeof(value) = 'integer'
+                         THEN CASE kind WHEN 'day' THEN '01' WHEN 'total' THEN '02'
+                                        WHEN 'level' THEN '03' END
+                              || printf('%016X', value)
+                         ELSE '00'
+                              || printf('%08X', length(CAST(coalesce(error, 'no reading') AS BLOB)))
+                              || hex(coalesce(error, 'no reading'))
+                    END, '') OVER month_in_day_order AS days,
+                sum(typeof(kind) = 'text' AND kind = 'total' AND typeof(value) = 'integer')
+                    OVER month_in_day_order AS totals,
+                row_number() OVER month_in_day_order AS nth
+             FROM usage_samples ",
+            $filter,
+            "
+             WINDOW month_in_day_order AS (
+                PARTITION BY client, meter, substr(day, 1, 7) ORDER BY day
+                ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
+         WHERE nth = 1"
+        )
+    };
+}
+
+/// [`usage_month_rebuild`] with [`usage_month_rows`]: the `usage_months`
+/// row of the sample `$row` (`NEW` or `OLD`) rebuilt in SQL that SQLite
+/// 3.40 parses and runs.
+macro_rules! usage_month_rebuild_as_text {
+    ($row:literal) => {
+        concat!(
+            "DELETE FROM usage_months WHERE month = substr(",
+            $row,
+            ".day, 1, 7) AND client = ",
+            $row,
+            ".client AND meter = ",
+            $row,
+            ".meter;
+             INSERT INTO usage_months (client, meter, month, days, totals) ",
+            usage_month_rows!(concat!(
+                "WHERE client = ",
+                $row,
+                ".client AND meter = ",
+                $row,
+                ".meter AND day BETWEEN substr(",
+                $row,
+                ".day, 1, 7) || '-01' AND substr(",
+                $row,
+                ".day, 1, 7) || '-31'"
+            )),
+            ";"
+        )
+    };
+}
+
+/// `usage_months` again, in SQL that Debian 12's `sqlite3` (3.40) reads:
+/// its triggers used `group_concat(... ORDER BY day)` (3.44) and `unhex`
+/// (3.41), so that `sqlite3` refused the whole file as a malformed schema,
+/// even for `PRAGMA integrity_check`. `days` now holds the same packing as
+/// hexadecimal text. The rows are derived, so they are rebuilt from
+/// `usage_samples`; `usage_user_months` and `usage_year_users` stay.
+const USAGE_MONTHS_FOR_SQLITE_3_40: &str = concat!(
+    "
+DROP TRIGGER usage_months_insert;
+DROP TRIGGER usage_months_update;
+DROP TRIGGER usage_months_update_moved;
+DROP TRIGGER usage_months_delete;
+DROP TABLE usage_months;
+CREATE TABLE usage_months (
+    month  TEXT    NOT NULL,
+    client TEXT    NOT NULL,
+    meter  TEXT    NOT NULL,
+    days   TEXT    NOT NULL,
+    totals INTEGER NOT NULL,
+    PRIMARY KEY (month, client, meter)
+) WITHOUT ROWID;
+CREATE INDEX usage_months_counters ON usage_months (client, meter, month) WHERE totals > 0;
+INSERT INTO usage_months (client, meter, month, days, totals) ",
+    usage_month_rows!(""),
+    ";
+CREATE TRIGGER usage_months_insert AFTER INSERT ON usage_samples BEGIN ",
+    usage_month_rebuild_as_text!("NEW"),
+    " END;
+CREATE TRIGGER usage_months_update AFTER UPDATE ON usage_samples BEGIN ",
+    usage_month_rebuild_as_text!("NEW"),
+    " END;
+CREATE TRIGGER usage_months_update_moved AFTER UPDATE OF client, meter, day ON usage_samples
+WHEN OLD.client IS NOT NEW.client OR OLD.meter IS NOT NEW.meter
+     OR substr(OLD.day, 1, 7) IS NOT substr(NEW.day, 1, 7) BEGIN ",
+    usage_month_rebuild_as_text!("OLD"),
+    " END;
+CREATE TRIGGER usage_months_delete AFTER DELETE ON usage_samples BEGIN ",
+    usage_month_rebuild_as_text!("OLD"),
+    " END;
 "
 );

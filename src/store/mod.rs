@@ -9,7 +9,9 @@
 //! epoch ([`to_ms`], [`from_ms`]); time zones live in the model.
 
 pub mod backups;
+pub mod claim;
 mod error;
+pub mod fault;
 pub mod history;
 mod maintenance;
 pub mod migrations;
@@ -29,7 +31,7 @@ pub use error::StoreError;
 pub use migrations::SCHEMA_VERSION;
 pub use open::{APPLICATION_ID, DEFAULT_BUSY_TIMEOUT, StoreOptions};
 pub use read::{AuditEntry, CheckState, Heartbeat, Reader, daemon_alive};
-pub use writer::{WriteHandle, WriteOp, Writer};
+pub use writer::{MAX_WAIT, MAX_WAITING_RESULTS, WriteHandle, WriteOp, Writer};
 
 /// Where the database lives: the `--db` flag, else
 /// `$XDG_DATA_HOME/vigie/vigie.db`, else `$HOME/.local/share/vigie/vigie.db`.

@@ -119,6 +119,65 @@ pub(crate) fn open_for_reading(path: &Path, opts: &StoreOptions) -> Result<Conne
     Ok(conn)
 }
 
+/// How long the start-up check may read the file: a store of a few
+/// hundred MB is checked whole; a bigger one is checked this far, so a
+/// restart never waits on it for long.
+pub const QUICK_CHECK_BUDGET: Duration = Duration::from_secs(3);
+
+/// SQLite's `PRAGMA quick_check` on its own connection (so the writer's
+/// page cache starts clean), stopped after [`QUICK_CHECK_BUDGET`]. A damaged
+/// file is refused and left as it is; a check cut short passes with a log
+/// line.
+pub(crate) fn quick_check(path: &Path, opts: &StoreOptions) -> Result<(), StoreError> {
+    let sqlite = |e| StoreError::from_sqlite(path, opts.busy_timeout, e);
+    // Read-write for WAL's shared memory, as readers do; `query_only`
+    // keeps the check from changing anything.
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
+    conn.busy_timeout(opts.busy_timeout).map_err(sqlite)?;
+    conn.pragma_update(None, "query_only", true)
+        .map_err(sqlite)?;
+    let interrupt = conn.get_interrupt_handle();
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let timer = std::thread::Builder::new()
+        .name("vigie-store-check".into())
+        .spawn(move || {
+            if finished.recv_timeout(QUICK_CHECK_BUDGET)
+                == Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+            {
+                interrupt.interrupt();
+            }
+        });
+    let outcome = conn.prepare("PRAGMA quick_check(5)").and_then(|mut q| {
+        q.query_map([], |row| row.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()
+    });
+    drop(done);
+    if let Ok(timer) = timer {
+        let _ = timer.join();
+    }
+    let damaged = |detail: String| StoreError::Damaged {
+        path: path.to_path_buf(),
+        detail: crate::sanitize::clean_short(&detail, 300),
+    };
+    match outcome {
+        Ok(lines) if lines.iter().all(|l| l == "ok") => Ok(()),
+        Ok(lines) => Err(damaged(lines.join("; "))),
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) => {
+            tracing::warn!(
+                path = %path.display(),
+                budget_s = QUICK_CHECK_BUDGET.as_secs(),
+                "store quick check not finished in time: the rest of the file is not checked"
+            );
+            Ok(())
+        }
+        Err(e) => match super::fault::classify(&e) {
+            Some(super::fault::FaultKind::Damaged) => Err(damaged(e.to_string())),
+            _ => Err(sqlite(e)),
+        },
+    }
+}
+
 fn common_pragmas(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", true)?;

@@ -277,6 +277,21 @@ impl Reader {
             .map_err(|e| self.fail(e))
     }
 
+    /// The daemon's last heartbeat when that daemon runs at `now`: it beat
+    /// within `max_age` (or cannot, having published that the store fails)
+    /// and, if it claimed the store (see `claim`), still holds the claim, so
+    /// a daemon killed with -9 is seen gone at the next poll rather than
+    /// when its heartbeat ages.
+    pub fn live_daemon(&self, now: DateTime<Utc>, max_age: TimeDelta) -> Option<Heartbeat> {
+        let held = super::claim::daemon_holds(&self.path);
+        if held == Some(false) {
+            return None;
+        }
+        let hb = self.heartbeat("daemon").ok().flatten()?;
+        let failing = || held == Some(true) && super::claim::published_fault(&self.path).is_some();
+        (daemon_alive(Some(&hb), now, max_age) || failing()).then_some(hb)
+    }
+
     /// Changes whenever another connection commits: poll it to follow the
     /// writer without re-running queries for nothing.
     pub fn data_version(&self) -> Result<i64, StoreError> {

@@ -14,7 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::open::{StoreOptions, open_for_writing};
+use super::open::{StoreOptions, open_for_writing, quick_check};
 use super::{StoreError, from_ms, migrations, to_ms};
 use crate::model::tickets::{Journal, Ticket, WorkEntry};
 
@@ -117,6 +117,9 @@ impl TicketStore {
     pub fn open(path: &Path) -> Result<TicketStore, StoreError> {
         let opts = StoreOptions::default();
         let mut conn = open_for_writing(path, &opts)?;
+        // A damaged file is refused here as by the writer: `vigie tickets`
+        // must not answer from it as if all were well.
+        quick_check(path, &opts)?;
         migrations::migrate(&mut conn, path)?;
         Ok(TicketStore { conn })
     }

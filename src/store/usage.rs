@@ -3,8 +3,9 @@
 //! cause), and the distinct users active per client and month (exact
 //! yearly and monthly distinct counts without a row per user and day).
 //! Triggers keep a packed copy of each month of samples and the users'
-//! counts (migration `USAGE_MONTHS`): reports read those, writes go to
-//! the day rows.
+//! counts (migrations `USAGE_MONTHS`, and `USAGE_MONTHS_FOR_SQLITE_3_40`
+//! for SQL that Debian 12's `sqlite3` reads): reports read those, writes
+//! go to the day rows.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -112,7 +113,7 @@ impl Reader {
                     continue;
                 };
                 month.clear();
-                unpack(text(r, 2)?.unwrap_or(""), blob(r, 3)?, &mut month);
+                unpack(text(r, 2)?.unwrap_or(""), &packed_days(r, 3)?, &mut month);
                 if let Some(before) = month
                     .drain(..)
                     .rfind(|s| matches!(s.outcome, Ok(Reading::Total(_))))
@@ -126,13 +127,13 @@ impl Reader {
             )?;
             let mut rows = q.query([&first, &last])?;
             while let Some(r) = rows.next()? {
-                let days = blob(r, 3)?;
+                let days = packed_days(r, 3)?;
                 // Only samples of unknown kinds: not a metered meter.
                 if days.is_empty() {
                     continue;
                 }
                 if let Some(samples) = samples_of(&mut out, r)? {
-                    unpack(text(r, 2)?.unwrap_or(""), days, samples);
+                    unpack(text(r, 2)?.unwrap_or(""), &days, samples);
                 }
             }
             let mut q = conn.prepare_cached(
@@ -203,11 +204,22 @@ fn text<'r>(r: &'r rusqlite::Row, i: usize) -> rusqlite::Result<Option<&'r str>>
     })
 }
 
-fn blob<'r>(r: &'r rusqlite::Row, i: usize) -> rusqlite::Result<&'r [u8]> {
+/// A `usage_months.days` cell as bytes: hexadecimal text (migration
+/// `USAGE_MONTHS_FOR_SQLITE_3_40`), read up to the first pair that is not
+/// hexadecimal (the rest is a truncated entry, which ends the row).
+fn packed_days(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Vec<u8>> {
     Ok(match r.get_ref(i)? {
-        rusqlite::types::ValueRef::Blob(b) => b,
-        _ => &[],
+        rusqlite::types::ValueRef::Text(t) => unhex(t),
+        rusqlite::types::ValueRef::Blob(b) => b.to_vec(),
+        _ => Vec::new(),
     })
+}
+
+fn unhex(text: &[u8]) -> Vec<u8> {
+    let nibble = |c: u8| char::from(c).to_digit(16);
+    text.chunks_exact(2)
+        .map_while(|pair| Some((nibble(pair[0])? << 4 | nibble(pair[1])?) as u8))
+        .collect()
 }
 
 /// The client's entry, allocating its id only the first time (always
@@ -235,7 +247,8 @@ fn samples_of<'a>(
 }
 
 /// The samples packed in a `usage_months` row of `month` (`YYYY-MM`; the
-/// layout is in `migrations::usage_month_select`) appended to `out` in day
+/// layout is in `migrations::usage_month_select`, stored as text by
+/// `usage_month_rows`) appended to `out` in day
 /// order. A day that is not a date is skipped; a truncated entry ends the
 /// row.
 fn unpack(month: &str, mut days: &[u8], out: &mut Vec<DaySample>) {

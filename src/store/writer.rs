@@ -1,16 +1,35 @@
 //! The one writer of a process: a thread with its own connection, fed by a
 //! channel, committing whatever is queued in one transaction per batch.
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::fault::{FaultKind, StoreFault, classify};
 use super::state::{Run, advance};
 use super::{StoreError, StoreOptions, history, migrations, open, to_ms};
 use crate::model::{CheckResult, Retention};
+
+/// Most check results that wait in memory while the disk is full (about
+/// ten minutes of 5,000 checks every minute); past it the oldest are lost.
+pub const MAX_WAITING_RESULTS: usize = 50_000;
+
+/// How long a check result waits in memory for the disk at most: past it
+/// the oldest are lost, so a disk full for hours does not exhaust memory.
+pub const MAX_WAIT: Duration = Duration::from_secs(3600);
+
+/// How often the log repeats that the store cannot be written, with a count,
+/// rather than a line per failed write.
+const SAY_EVERY: Duration = Duration::from_secs(60);
+
+/// How often waiting results are tried again when nothing new arrives.
+const RETRY_EVERY: Duration = Duration::from_secs(1);
 
 /// Most operations folded into one transaction, so that a producer faster
 /// than the disk still sees its flushes answered now and then.
@@ -70,6 +89,7 @@ pub struct Writer {
     ops: Option<Sender<WriteOp>>,
     thread: Option<JoinHandle<()>>,
     path: PathBuf,
+    fault: Arc<Mutex<Option<StoreFault>>>,
 }
 
 impl Writer {
@@ -82,12 +102,15 @@ impl Writer {
     /// [`Writer::spawn`] with explicit options (a short busy timeout in tests).
     pub fn spawn_with(path: &Path, opts: &StoreOptions) -> Result<Writer, StoreError> {
         let mut conn = open::open_for_writing(path, opts)?;
+        open::quick_check(path, opts)?;
         migrations::migrate(&mut conn, path)?;
         let (ops, queue) = mpsc::channel();
         let thread_path = path.to_path_buf();
+        let fault = Arc::new(Mutex::new(None));
+        let thread_fault = fault.clone();
         let thread = thread::Builder::new()
             .name("vigie-store-writer".into())
-            .spawn(move || run(conn, queue, &thread_path))
+            .spawn(move || run(conn, queue, &thread_path, &thread_fault))
             .map_err(|source| StoreError::Thread {
                 path: path.to_path_buf(),
                 source,
@@ -96,7 +119,17 @@ impl Writer {
             ops: Some(ops),
             thread: Some(thread),
             path: path.to_path_buf(),
+            fault,
         })
+    }
+
+    /// Why writes fail now, if they do: the daemon publishes it (see
+    /// `claim::DaemonClaim::publish`), since the store cannot say it.
+    pub fn fault(&self) -> Option<StoreFault> {
+        self.fault
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Queues `op` without waiting. Fails only if the writer thread is gone.
@@ -170,9 +203,170 @@ impl Drop for Writer {
     }
 }
 
-fn run(mut conn: Connection, queue: Receiver<WriteOp>, path: &Path) {
-    while let Ok(first) = queue.recv() {
-        let mut batch = vec![first];
+/// What the writer thread keeps between batches while the store fails.
+struct Failing<'a> {
+    path: &'a Path,
+    shared: &'a Mutex<Option<StoreFault>>,
+    kind: Option<FaultKind>,
+    since: DateTime<Utc>,
+    /// SQLite's words for the first failure.
+    detail: String,
+    /// Check results not yet written, oldest first, with when they began
+    /// to wait.
+    waiting: VecDeque<(Instant, CheckResult)>,
+    /// The waiting instants of the results being tried again, in order.
+    retrying: Vec<Instant>,
+    lost: u64,
+    /// Other operations dropped meanwhile.
+    dropped: u64,
+    /// When the log last said so, and the failed writes since.
+    said: Option<Instant>,
+    failures: u64,
+}
+
+impl Failing<'_> {
+    fn publish(&self) {
+        let fault = self.kind.map(|kind| match kind {
+            FaultKind::Damaged => StoreFault::Damaged {
+                since: self.since,
+                detail: self.detail.clone(),
+            },
+            FaultKind::Full => StoreFault::Full {
+                since: self.since,
+                waiting: self.waiting.len(),
+                lost: self.lost,
+            },
+        });
+        *self.shared.lock().unwrap_or_else(PoisonError::into_inner) = fault;
+    }
+
+    /// Records a failed batch: its results wait (bounded), its other
+    /// operations (heartbeats, POS rounds...) are dropped. Whether the log
+    /// said so this time (once a minute).
+    fn failed(
+        &mut self,
+        kind: FaultKind,
+        error: Option<&rusqlite::Error>,
+        kept: Vec<CheckResult>,
+        others: usize,
+    ) -> bool {
+        if self.kind.is_none() {
+            self.since = Utc::now();
+            self.said = None;
+        }
+        if let Some(e) = error.filter(|_| self.kind != Some(kind)) {
+            self.detail = e.to_string();
+        }
+        // Damaged is final: nothing more is written to that file.
+        if self.kind != Some(FaultKind::Damaged) {
+            self.kind = Some(kind);
+        }
+        self.failures += 1;
+        self.dropped += others as u64;
+        match self.kind {
+            Some(FaultKind::Full) => {
+                // Results that waited already come back first, with their
+                // first failure's instant.
+                let now = Instant::now();
+                let mut again = std::mem::take(&mut self.retrying).into_iter();
+                for r in kept {
+                    let since = again.next().unwrap_or(now);
+                    self.waiting.push_back((since, r));
+                }
+                self.bound(now);
+            }
+            _ => {
+                self.lost += (kept.len() + self.waiting.len()) as u64;
+                self.waiting.clear();
+            }
+        }
+        if self.said.is_none_or(|t| t.elapsed() >= SAY_EVERY) {
+            let path = self.path.display();
+            let error = &self.detail;
+            match self.kind {
+                Some(FaultKind::Damaged) => tracing::error!(
+                    %path, %error, failures = self.failures, lost = self.lost,
+                    dropped = self.dropped,
+                    "store damaged: collecting stopped, the file is left as is; inspect it with `{}`",
+                    super::fault::inspect_command(self.path)
+                ),
+                _ => tracing::error!(
+                    %path, %error, failures = self.failures, waiting = self.waiting.len(),
+                    lost = self.lost, dropped = self.dropped,
+                    "store cannot be written (disk full): results wait in memory"
+                ),
+            }
+            self.said = Some(Instant::now());
+            self.failures = 0;
+            self.publish();
+            return true;
+        }
+        self.publish();
+        false
+    }
+
+    /// Drops what waited too long or past the count.
+    fn bound(&mut self, now: Instant) {
+        while self.waiting.len() > MAX_WAITING_RESULTS
+            || self
+                .waiting
+                .front()
+                .is_some_and(|(since, _)| now.duration_since(*since) > MAX_WAIT)
+        {
+            self.waiting.pop_front();
+            self.lost += 1;
+        }
+    }
+
+    fn recovered(&mut self) {
+        if self.kind.take().is_some() {
+            tracing::warn!(
+                path = %self.path.display(), lost = self.lost,
+                "store writable again: waiting results written"
+            );
+            self.lost = 0;
+            self.dropped = 0;
+            self.failures = 0;
+            self.publish();
+        }
+    }
+}
+
+fn run(
+    mut conn: Connection,
+    queue: Receiver<WriteOp>,
+    path: &Path,
+    fault: &Mutex<Option<StoreFault>>,
+) {
+    let mut failing = Failing {
+        path,
+        shared: fault,
+        kind: None,
+        since: Utc::now(),
+        detail: String::new(),
+        waiting: VecDeque::new(),
+        retrying: Vec::new(),
+        lost: 0,
+        dropped: 0,
+        said: None,
+        failures: 0,
+    };
+    loop {
+        // While results wait for space, try again now and then even if
+        // nothing new comes.
+        let first = if failing.waiting.is_empty() {
+            match queue.recv() {
+                Ok(op) => Some(op),
+                Err(_) => break,
+            }
+        } else {
+            match queue.recv_timeout(RETRY_EVERY) {
+                Ok(op) => Some(op),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        };
+        let mut batch: Vec<WriteOp> = first.into_iter().collect();
         while batch.len() < MAX_BATCH_OPS {
             match queue.try_recv() {
                 Ok(op) => batch.push(op),
@@ -180,23 +374,45 @@ fn run(mut conn: Connection, queue: Receiver<WriteOp>, path: &Path) {
             }
         }
         let mut flushes = Vec::new();
-        let writes: Vec<WriteOp> = batch
-            .into_iter()
-            .filter_map(|op| match op {
-                WriteOp::Flush(done) => {
-                    flushes.push(done);
-                    None
+        let mut writes: Vec<WriteOp> = Vec::with_capacity(batch.len() + 1);
+        if !failing.waiting.is_empty() {
+            let (since, results): (Vec<Instant>, Vec<CheckResult>) =
+                failing.waiting.drain(..).unzip();
+            failing.retrying = since;
+            writes.push(WriteOp::Results(results));
+        }
+        writes.extend(batch.into_iter().filter_map(|op| match op {
+            WriteOp::Flush(done) => {
+                flushes.push(done);
+                None
+            }
+            op => Some(op),
+        }));
+        if failing.kind == Some(FaultKind::Damaged) {
+            // Writing on would spread the damage: dropped, and counted.
+            let dropped = writes.len();
+            failing.failed(FaultKind::Damaged, None, Vec::new(), dropped);
+        } else if !writes.is_empty() {
+            match write_batch(&mut conn, writes, path) {
+                Ok(()) => {
+                    failing.retrying.clear();
+                    failing.recovered();
                 }
-                op => Some(op),
-            })
-            .collect();
-        if !writes.is_empty() {
-            write_batch(&mut conn, writes, path);
+                Err(f) => {
+                    failing.failed(f.kind, Some(&f.error), f.kept, f.others);
+                }
+            }
         }
         for done in flushes {
             // The flusher may have given up waiting; nothing to do then.
             let _ = done.send(());
         }
+    }
+    if !failing.waiting.is_empty() {
+        tracing::error!(
+            path = %path.display(), lost = failing.waiting.len(),
+            "store still cannot be written at exit: waiting results lost"
+        );
     }
 }
 
@@ -209,33 +425,117 @@ enum OpError {
     Sqlite(#[from] rusqlite::Error),
 }
 
-fn write_batch(conn: &mut Connection, writes: Vec<WriteOp>, path: &Path) {
-    let count = writes.len();
+/// A batch undone because the store itself fails: its check results (to
+/// wait for space) and how many other operations were lost.
+struct BatchFault {
+    kind: FaultKind,
+    error: rusqlite::Error,
+    kept: Vec<CheckResult>,
+    others: usize,
+}
+
+/// Writes `writes` in one transaction, a savepoint per operation so a bad
+/// one is skipped alone. A damaged file or a full disk undoes the whole
+/// batch instead, since every later write would fail the same way.
+fn write_batch(conn: &mut Connection, writes: Vec<WriteOp>, path: &Path) -> Result<(), BatchFault> {
+    let mut kept: Vec<CheckResult> = Vec::new();
+    let mut others = 0usize;
     let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
-        Err(e) => {
-            let path = path.display();
-            tracing::warn!(%path, error = %e, lost = count, "store batch not started, dropped");
-            return;
+        Err(error) => {
+            let Some(kind) = classify(&error) else {
+                let path = path.display();
+                tracing::warn!(%path, %error, lost = writes.len(), "store batch not started, dropped");
+                return Ok(());
+            };
+            for op in writes {
+                others += keep_results(op, &mut kept);
+            }
+            return Err(BatchFault {
+                kind,
+                error,
+                kept,
+                others,
+            });
         }
     };
-    for op in writes {
+    let mut ops = writes.into_iter();
+    while let Some(op) = ops.next() {
         let kind = op_kind(&op);
-        // A savepoint per operation: a bad one is undone alone.
-        let outcome = tx.savepoint().map_err(OpError::from).and_then(|sp| {
-            apply(&sp, op)?;
-            sp.commit()?;
-            Ok(())
-        });
-        if let Err(e) = outcome {
-            let path = path.display();
-            tracing::warn!(%path, op = kind, error = %e, "store operation skipped");
+        // Results are applied by reference and kept until the commit, so
+        // they can wait if the batch is undone.
+        let outcome = match op {
+            WriteOp::Result(r) => {
+                let outcome = in_savepoint(&mut tx, |c| apply_results(c, std::slice::from_ref(&r)));
+                kept.push(r);
+                outcome
+            }
+            WriteOp::Results(rs) => {
+                let outcome = in_savepoint(&mut tx, |c| apply_results(c, &rs));
+                kept.extend(rs);
+                outcome
+            }
+            op => {
+                others += 1;
+                in_savepoint(&mut tx, |c| apply(c, op))
+            }
+        };
+        match outcome {
+            Ok(()) => {}
+            Err(OpError::Sqlite(error)) if classify(&error).is_some() => {
+                drop(tx);
+                for op in ops {
+                    others += keep_results(op, &mut kept);
+                }
+                let kind = classify(&error).unwrap_or(FaultKind::Damaged);
+                return Err(BatchFault {
+                    kind,
+                    error,
+                    kept,
+                    others,
+                });
+            }
+            Err(e) => {
+                let path = path.display();
+                tracing::warn!(%path, op = kind, error = %e, "store operation skipped");
+            }
         }
     }
-    if let Err(e) = tx.commit() {
+    if let Err(error) = tx.commit() {
+        if let Some(kind) = classify(&error) {
+            return Err(BatchFault {
+                kind,
+                error,
+                kept,
+                others,
+            });
+        }
         let path = path.display();
-        tracing::warn!(%path, error = %e, lost = count, "store batch commit failed, dropped");
+        tracing::warn!(%path, %error, lost = kept.len() + others, "store batch commit failed, dropped");
     }
+    Ok(())
+}
+
+/// Runs `f` in a savepoint of `tx`: undone alone if it fails.
+fn in_savepoint(
+    tx: &mut rusqlite::Transaction<'_>,
+    f: impl FnOnce(&Connection) -> Result<(), OpError>,
+) -> Result<(), OpError> {
+    let sp = tx.savepoint()?;
+    f(&sp)?;
+    sp.commit()?;
+    Ok(())
+}
+
+/// Moves `op`'s check results into `kept`; 1 if it held something else.
+fn keep_results(op: WriteOp, kept: &mut Vec<CheckResult>) -> usize {
+    match op {
+        WriteOp::Result(r) => kept.push(r),
+        WriteOp::Results(rs) => kept.extend(rs),
+        WriteOp::Flush(_) => {}
+        _ => return 1,
+    }
+    0
 }
 
 fn op_kind(op: &WriteOp) -> &'static str {
@@ -257,26 +557,8 @@ fn op_kind(op: &WriteOp) -> &'static str {
 
 fn apply(conn: &Connection, op: WriteOp) -> Result<(), OpError> {
     match op {
-        WriteOp::Result(result) => {
-            if result.check_id.is_empty() {
-                return Err(OpError::Invalid("a check result without a check id"));
-            }
-            insert_results(conn, &[result])
-        }
-        WriteOp::Results(results) => {
-            let before = results.len();
-            let results: Vec<CheckResult> = results
-                .into_iter()
-                .filter(|r| !r.check_id.is_empty())
-                .collect();
-            if results.len() < before {
-                tracing::warn!(
-                    skipped = before - results.len(),
-                    "check results without a check id skipped"
-                );
-            }
-            insert_results(conn, &results)
-        }
+        WriteOp::Result(result) => apply_results(conn, std::slice::from_ref(&result)),
+        WriteOp::Results(results) => apply_results(conn, &results),
         WriteOp::Backfill(results) => backfill(conn, &results),
         WriteOp::Heartbeat {
             role,
@@ -336,6 +618,27 @@ fn apply(conn: &Connection, op: WriteOp) -> Result<(), OpError> {
         // Split off before the batch is written.
         WriteOp::Flush(_) => Ok(()),
     }
+}
+
+/// Check results as sent: one without a check id is refused (alone) or
+/// skipped (among others).
+fn apply_results(conn: &Connection, results: &[CheckResult]) -> Result<(), OpError> {
+    if !results.iter().any(|r| r.check_id.is_empty()) {
+        return insert_results(conn, results);
+    }
+    if results.len() == 1 {
+        return Err(OpError::Invalid("a check result without a check id"));
+    }
+    let named: Vec<CheckResult> = results
+        .iter()
+        .filter(|r| !r.check_id.is_empty())
+        .cloned()
+        .collect();
+    tracing::warn!(
+        skipped = results.len() - named.len(),
+        "check results without a check id skipped"
+    );
+    insert_results(conn, &named)
 }
 
 /// Appends to history, then moves each touched check's state once, from its
@@ -467,6 +770,75 @@ fn metrics_json(metrics: &[crate::model::Metric]) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn failing<'a>(shared: &'a Mutex<Option<StoreFault>>) -> Failing<'a> {
+        Failing {
+            path: Path::new("/srv/vigie/vigie.db"),
+            shared,
+            kind: None,
+            since: Utc::now(),
+            detail: String::new(),
+            waiting: VecDeque::new(),
+            retrying: Vec::new(),
+            lost: 0,
+            dropped: 0,
+            said: None,
+            failures: 0,
+        }
+    }
+
+    fn full() -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL), None)
+    }
+
+    fn up(n: usize) -> Vec<CheckResult> {
+        (0..n)
+            .map(|i| {
+                CheckResult::observed(
+                    format!("c{i}"),
+                    Utc::now(),
+                    crate::model::Status::Up,
+                    None,
+                    "up".to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_full_disk_is_logged_once_a_minute_not_per_write() {
+        let shared = Mutex::new(None);
+        let mut f = failing(&shared);
+        let said = (0..100)
+            .filter(|_| f.failed(FaultKind::Full, Some(&full()), up(1), 1))
+            .count();
+        assert_eq!(said, 1);
+        assert_eq!(f.waiting.len(), 100);
+        match shared.lock().unwrap().clone() {
+            Some(StoreFault::Full { waiting, lost, .. }) => assert_eq!((waiting, lost), (100, 0)),
+            other => panic!("{other:?}"),
+        }
+        f.recovered();
+        assert_eq!(*shared.lock().unwrap(), None);
+    }
+
+    #[test]
+    fn results_past_the_bound_are_lost_oldest_first() {
+        let shared = Mutex::new(None);
+        let mut f = failing(&shared);
+        f.failed(FaultKind::Full, Some(&full()), up(MAX_WAITING_RESULTS), 0);
+        f.failed(FaultKind::Full, Some(&full()), up(3), 0);
+        assert_eq!(f.waiting.len(), MAX_WAITING_RESULTS);
+        assert_eq!(f.lost, 3);
+        assert_eq!(
+            f.waiting.back().map(|(_, r)| r.check_id.as_str()),
+            Some("c2")
+        );
+        // Waited past MAX_WAIT: lost too.
+        f.bound(Instant::now() + MAX_WAIT + Duration::from_secs(1));
+        assert!(f.waiting.is_empty());
+        assert_eq!(f.lost, 3 + MAX_WAITING_RESULTS as u64);
+    }
+
     #[test]
     fn store_writer_send_after_thread_is_gone_is_an_error_not_a_panic() {
         let (ops, queue) = mpsc::channel();
@@ -475,6 +847,7 @@ mod tests {
             ops: Some(ops),
             thread: None,
             path: PathBuf::from("/tmp/gone.db"),
+            fault: Arc::default(),
         };
         let err = writer.send(WriteOp::Prune { before: Utc::now() });
         assert!(matches!(err, Err(StoreError::WriterStopped { .. })));

@@ -74,6 +74,9 @@ pub enum Msg {
     Tickets(Box<super::panes::tickets::TicketsFeed>),
     /// This year's usage reports, read from the store.
     Usage(Box<super::usage::UsageView>),
+    /// What the daemon published about its store failing (damaged, disk
+    /// full), or `None` once it writes again.
+    StoreFault(Option<String>),
 }
 
 /// What `update` asks the runner to do.
@@ -131,6 +134,8 @@ pub struct App {
     pub editor: Option<super::panes::tickets::Editor>,
     /// Ring the bell when a check becomes critical (`[console] bell`).
     pub bell: bool,
+    /// Why the followed daemon cannot write the store, shown in the header.
+    pub store_fault: Option<String>,
 }
 
 const NOTICE_SECONDS: i64 = 5;
@@ -162,6 +167,7 @@ impl App {
             wall: None,
             editor: None,
             bell: false,
+            store_fault: None,
         }
     }
 
@@ -313,6 +319,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             app.data.set_pos(*view);
             app.dirty = true;
+            Vec::new()
+        }
+        Msg::StoreFault(fault) => {
+            if app.store_fault != fault {
+                app.store_fault = fault;
+                app.dirty = true;
+            }
             Vec::new()
         }
         Msg::Feed(feed) => {

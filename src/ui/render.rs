@@ -148,6 +148,13 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect) {
         ));
         badges.push(Span::raw(" "));
     }
+    if let Some(fault) = &app.store_fault {
+        badges.push(Span::styled(
+            format!(" {} ", crate::store::fault::badge_of(fault)),
+            theme.style(Role::Crit).add_modifier(Modifier::REVERSED),
+        ));
+        badges.push(Span::raw(" "));
+    }
     if app.modes.read_only {
         badges.push(Span::styled(
             " READ-ONLY ",

@@ -441,6 +441,7 @@ fn spawn_follower(
         };
         let mut last_version = None;
         let mut last_feed = None;
+        let mut last_fault: Option<String> = None;
         let mut detail: Option<DetailRequest> = None;
         let mut detail_dirty = false;
         let mut history_at: Option<std::time::Instant> = None;
@@ -451,8 +452,14 @@ fn spawn_follower(
         let mut usage_read: Option<std::time::Instant> = None;
         let mut usage_empty = true;
         loop {
-            let hb = reader.heartbeat("daemon").ok().flatten();
-            let alive = store::daemon_alive(hb.as_ref(), Utc::now(), DAEMON_MAX_AGE);
+            let alive = reader.live_daemon(Utc::now(), DAEMON_MAX_AGE).is_some();
+            let fault = store::claim::published_fault(&db);
+            if fault != last_fault {
+                last_fault.clone_from(&fault);
+                if tx.blocking_send(Msg::StoreFault(fault)).is_err() {
+                    return;
+                }
+            }
             let feed = if alive {
                 Feed::Daemon
             } else {

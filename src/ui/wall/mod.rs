@@ -383,6 +383,15 @@ fn counts_line(app: &App) -> Line<'static> {
         format!("   {feed} · read-only"),
         theme.style(Role::Muted),
     ));
+    // The wall is watched from afar: a store that cannot be written must
+    // show there too, not only on the operator's console.
+    if let Some(fault) = &app.store_fault {
+        spans.push(Span::raw("   "));
+        spans.push(Span::styled(
+            format!(" {} ", crate::store::fault::badge_of(fault)),
+            theme.style(Role::Crit).add_modifier(Modifier::REVERSED),
+        ));
+    }
     if app.modes.demo {
         spans.push(Span::styled(" · DEMO", theme.style(Role::Accent)));
     }
