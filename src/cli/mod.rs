@@ -6,6 +6,7 @@ pub mod check;
 pub mod config_check;
 pub mod console;
 pub mod daemon;
+pub mod deadline;
 pub mod logging;
 pub mod maintenance;
 pub mod pos;

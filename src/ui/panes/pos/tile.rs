@@ -90,7 +90,11 @@ impl StoreDisplay {
                     (
                         a.severity,
                         sanitize::clean(&a.message),
-                        format!(" since {}{times}", hhmm(a.since, v.tz)),
+                        // With its day when not the store's today.
+                        format!(
+                            " since {}{times}",
+                            crate::model::hours::moment(a.since, v.at, v.tz)
+                        ),
                     )
                 })
                 .collect(),
