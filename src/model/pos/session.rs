@@ -134,9 +134,8 @@ pub fn conditions(
                         format!("session-left-open:{}", s.id),
                         sev,
                         format!(
-                            "session {} ({}) still open, closing was {}",
-                            s.name,
-                            s.config,
+                            "session {} still open, closing was {}",
+                            session_label(s),
                             fmt_local(site, missed, now)
                         ),
                     )
@@ -189,6 +188,16 @@ pub fn conditions(
         }
     }
     out
+}
+
+/// A session's name, with its point of sale when the name does not say it
+/// ("POS/0007 (Caisse 1)", but "Nord Caisse/00106"): a tile's line is short.
+fn session_label(s: &PosSession) -> String {
+    if s.name.contains(&s.config) {
+        s.name.clone()
+    } else {
+        format!("{} ({})", s.name, s.config)
+    }
 }
 
 /// A time in the store's zone, with its day when not the store's today
@@ -271,6 +280,21 @@ mod tests {
         assert_eq!(
             message("2026-06-10T07:20:00Z").as_deref(),
             Some("session POS/0007 (Caisse 1) still open, closing was Tue 20:00")
+        );
+        // A name that already says its point of sale is not repeated.
+        let mut named = yesterday.clone();
+        named.name = "Caisse 1/00106".into();
+        let c = conditions(
+            &site(),
+            &PosSettings::default(),
+            &configs,
+            &[named],
+            at("2026-06-09T19:00:00Z"),
+        );
+        assert!(
+            c.iter()
+                .any(|c| c.message == "session Caisse 1/00106 still open, closing was 20:00"),
+            "{c:?}"
         );
     }
 
