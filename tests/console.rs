@@ -728,3 +728,27 @@ fn a_confirmed_outage_began_at_its_first_failure_on_screen_too() {
         Some(at - chrono::Duration::seconds(120))
     );
 }
+
+/// A store's hours are its own local times: named with its zone when the
+/// display zone differs, left bare when it is the same.
+#[test]
+fn store_hours_name_their_zone_only_when_it_is_not_the_display_zone() {
+    let mut app = common::app();
+    let views: Vec<_> = app.data.pos.values().cloned().collect();
+    assert!(!views.is_empty(), "the demo fleet has stores");
+    let tile_heads = |app: &vigie::ui::app::App| {
+        let buffer = snapshot::frame(app, 200, 60).unwrap();
+        snapshot::text(&buffer)
+    };
+    for v in views.clone() {
+        update(&mut app, Msg::Pos(Box::new(v)));
+    }
+    let same = tile_heads(&app);
+    assert!(!same.contains("–20:30 CET"), "{same}");
+    app.data.tz = chrono_tz::America::Montreal;
+    for v in views {
+        update(&mut app, Msg::Pos(Box::new(v)));
+    }
+    let other = tile_heads(&app);
+    assert!(other.contains(" CET · "), "{other}");
+}

@@ -210,7 +210,7 @@ impl Data {
     pub fn set_pos(&mut self, view: crate::model::pos::StoreView) {
         let key = (view.client.clone(), view.site.clone());
         self.pos_display
-            .insert(key.clone(), pos::StoreDisplay::new(&view));
+            .insert(key.clone(), pos::StoreDisplay::new(&view, self.tz));
         self.pos.insert(key, view);
     }
 
