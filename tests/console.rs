@@ -752,3 +752,17 @@ fn store_hours_name_their_zone_only_when_it_is_not_the_display_zone() {
     let other = tile_heads(&app);
     assert!(other.contains(" CET · "), "{other}");
 }
+
+/// Backups too: a filter that hides every source says so.
+#[test]
+fn a_backups_filter_that_hides_every_source_says_so() {
+    let mut app = common::app();
+    update(&mut app, ch('2'));
+    update(&mut app, ch('/'));
+    type_text(&mut app, "no-such-source");
+    update(&mut app, key(KeyCode::Enter));
+    let text = snapshot::text(&snapshot::frame(&app, 120, 40).unwrap());
+    let n = app.data.fleet.backups.len();
+    assert!(n > 0);
+    assert!(text.contains(&format!("0 of {n} shown")), "{text}");
+}
