@@ -271,6 +271,7 @@ fn stored_states_merge_with_what_the_console_saw() {
         observed: status,
         metrics: Vec::new(),
         flapping: false,
+        failing: None,
     };
     // The store knows it has been up for two days: the run is older than
     // this console, and `since` says so.
@@ -680,4 +681,104 @@ fn usage_view_says_when_nothing_is_read_yet() {
     update(&mut app, key(KeyCode::Enter));
     let text = snapshot::text(&snapshot::frame(&app, 80, 24).unwrap());
     assert!(text.contains("reading usage from the store"), "{text}");
+}
+
+/// A filter that hides every host says how many, and what it hides that
+/// matters: an empty list must not read as "nothing wrong".
+#[test]
+fn a_filter_that_hides_everything_says_so() {
+    let mut app = common::app();
+    let all = health::listed(&app.data, "").len();
+    update(&mut app, ch('/'));
+    type_text(&mut app, "no-such-host");
+    update(&mut app, key(KeyCode::Enter));
+    let buffer = snapshot::frame(&app, 120, 40).unwrap();
+    let text = snapshot::text(&buffer);
+    assert!(all > 0);
+    // The demo's hosts, two of them down (one seen by two clients).
+    assert!(
+        text.contains(&format!("0 of {all} shown, 2 down, 1 warning")),
+        "{text}"
+    );
+    assert!(text.contains("hidden by the filter"), "{text}");
+}
+
+/// A check failing but not yet confirmed is a warning that says so, never
+/// up nor unknown; flapping checks are counted in the header.
+#[test]
+fn a_failing_check_shows_failing_and_flapping_is_counted() {
+    let mut app = common::app();
+    let mut r = CheckResult::observed(
+        "odoo-coop/erp",
+        common::now(),
+        Status::Degraded,
+        None,
+        "timeout after 5s (failure 1 of 3)",
+    );
+    r.observed = Status::Down;
+    r.failing = Some((1, 3));
+    r.first_failure = Some(common::now());
+    r.flapping = true;
+    update(&mut app, Msg::Engine(Event::Result(r)));
+    let live = app.data.checks.get("odoo-coop/erp").cloned();
+    assert_eq!(live.map(|l| l.label()).as_deref(), Some("failing 1/3"));
+    let buffer = snapshot::frame(&app, 200, 60).unwrap();
+    let text = snapshot::text(&buffer);
+    assert!(text.contains("▲ failing 1/3"), "{text}");
+    let header = text.lines().next().unwrap_or_default();
+    assert!(header.contains("↯ 1 flapping"), "{header}");
+}
+
+/// Confirmed down after failing: the console's `since` is the first
+/// failure, as the store's interval is.
+#[test]
+fn a_confirmed_outage_began_at_its_first_failure_on_screen_too() {
+    let mut app = common::app();
+    let at = common::now();
+    let mut r = CheckResult::observed("odoo-coop/erp", at, Status::Down, None, "timeout");
+    r.first_failure = Some(at - chrono::Duration::seconds(120));
+    update(&mut app, Msg::Engine(Event::Result(r)));
+    let live = app.data.checks.get("odoo-coop/erp").cloned();
+    assert_eq!(
+        live.map(|l| l.since),
+        Some(at - chrono::Duration::seconds(120))
+    );
+}
+
+/// A store's hours are its own local times: named with its zone when the
+/// display zone differs, left bare when it is the same.
+#[test]
+fn store_hours_name_their_zone_only_when_it_is_not_the_display_zone() {
+    let mut app = common::app();
+    let views: Vec<_> = app.data.pos.values().cloned().collect();
+    assert!(!views.is_empty(), "the demo fleet has stores");
+    let tile_heads = |app: &vigie::ui::app::App| {
+        let buffer = snapshot::frame(app, 200, 60).unwrap();
+        snapshot::text(&buffer)
+    };
+    for v in views.clone() {
+        update(&mut app, Msg::Pos(Box::new(v)));
+    }
+    let same = tile_heads(&app);
+    assert!(!same.contains("–20:30 CET"), "{same}");
+    app.data.tz = chrono_tz::America::Montreal;
+    for v in views {
+        update(&mut app, Msg::Pos(Box::new(v)));
+    }
+    let other = tile_heads(&app);
+    assert!(other.contains(" CET · "), "{other}");
+}
+
+/// Backups too: a filter that hides every source says so.
+#[test]
+fn a_backups_filter_that_hides_every_source_says_so() {
+    let mut app = common::app();
+    update(&mut app, ch('2'));
+    update(&mut app, ch('/'));
+    type_text(&mut app, "no-such-source");
+    update(&mut app, key(KeyCode::Enter));
+    let text = snapshot::text(&snapshot::frame(&app, 120, 40).unwrap());
+    let n = app.data.fleet.backups.len();
+    assert!(n > 0);
+    assert!(text.contains(&format!("0 of {n} shown")), "{text}");
 }

@@ -71,10 +71,21 @@ async fn a_closed_port_is_down_on_the_third_failure_and_says_so_before() {
     let (tx, mut rx) = mpsc::channel(64);
     let _engine = Engine::start(&fleet, Sources::new().unwrap(), tx);
     let got = results_of(&mut rx, "h/dead", 4).await;
+    // Failing (a warning) until confirmed, never unknown nor up; the
+    // confirmed outage began at the first failure.
     assert_eq!(
         states(&got),
-        [Status::Unknown, Status::Unknown, Status::Down, Status::Down]
+        [
+            Status::Degraded,
+            Status::Degraded,
+            Status::Down,
+            Status::Down
+        ]
     );
+    let failing: Vec<_> = got.iter().map(|r| r.failing).collect();
+    assert_eq!(failing, [Some((1, 3)), Some((2, 3)), None, None]);
+    assert_eq!(got[2].first_failure, Some(got[0].at));
+    assert_eq!(got[3].first_failure, Some(got[0].at));
     assert!(got.iter().all(|r| r.observed == Status::Down));
     assert!(
         got[0].message.ends_with("(failure 1 of 3)"),

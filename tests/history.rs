@@ -186,6 +186,113 @@ fn pruning_removes_exactly_what_is_out_of_retention() {
     assert_eq!(reader.intervals(at(0), now, &[]).unwrap().len(), 1);
 }
 
+/// Results judged by the engine's own tracker (default policy: down after
+/// three failures, up after two successes) from what the probe saw.
+fn tracked(check: &str, probes: &[(i64, Status)]) -> Vec<CheckResult> {
+    use vigie::model::tracker::{Policy, Tracker};
+    let mut tracker = Tracker::new();
+    probes
+        .iter()
+        .map(|&(secs, observed)| {
+            let j = tracker.observe(observed, at(secs), &Policy::default(), false);
+            let mut r = judged(check, secs, j.status, observed, Some(10));
+            r.failing = j.failing;
+            r.first_failure = j.since;
+            r
+        })
+        .collect()
+}
+
+fn stored_intervals(reader: &Reader) -> Vec<(Status, DateTime<Utc>, Option<DateTime<Utc>>)> {
+    reader
+        .intervals(at(-10), at(100_000), &[])
+        .unwrap()
+        .iter()
+        .map(|i| (i.interval.status, i.interval.start, i.interval.end))
+        .collect()
+}
+
+#[test]
+fn a_confirmed_outage_is_stored_from_its_first_failure() {
+    let (_dir, writer, reader) = store();
+    use Status::*;
+    let probes = [
+        (0, Up),
+        (60, Down),
+        (120, Down),
+        (180, Down),
+        (240, Up),
+        (300, Up),
+    ];
+    for r in tracked("h/web", &probes) {
+        writer.send(WriteOp::Result(r)).unwrap();
+    }
+    writer.flush().unwrap();
+    assert_eq!(
+        stored_intervals(&reader),
+        [
+            (Up, at(0), Some(at(60))),
+            (Down, at(60), Some(at(300))),
+            (Up, at(300), None)
+        ]
+    );
+}
+
+#[test]
+fn failing_unconfirmed_is_stored_as_a_warning_then_clears() {
+    let (_dir, writer, reader) = store();
+    use Status::*;
+    let probes = [(0, Up), (60, Down), (120, Down), (180, Up)];
+    let results = tracked("h/web", &probes);
+    assert_eq!(results[1].failing, Some((1, 3)));
+    assert_eq!(results[2].failing, Some((2, 3)));
+    for r in results {
+        writer.send(WriteOp::Result(r)).unwrap();
+    }
+    writer.flush().unwrap();
+    assert_eq!(
+        stored_intervals(&reader),
+        [
+            (Up, at(0), Some(at(60))),
+            (Degraded, at(60), Some(at(180))),
+            (Up, at(180), None)
+        ]
+    );
+    let states = reader.latest_states().unwrap();
+    assert_eq!((states[0].status, states[0].since), (Up, at(180)));
+}
+
+#[test]
+fn availability_counts_an_outage_from_its_first_failure() {
+    let (_dir, writer, reader) = store();
+    use Status::*;
+    // Up an hour; failing from 1:00, confirmed at 1:02; back up at 2:01.
+    let probes = [
+        (0, Up),
+        (3600, Down),
+        (3660, Down),
+        (3720, Down),
+        (7200, Up),
+        (7260, Up),
+    ];
+    for r in tracked("h/web", &probes) {
+        writer.send(WriteOp::Result(r)).unwrap();
+    }
+    writer.flush().unwrap();
+    let end = at(4 * 3600);
+    let ivs: Vec<Interval> = reader
+        .intervals(at(0), end, &[])
+        .unwrap()
+        .into_iter()
+        .map(|i| i.interval)
+        .collect();
+    let a = availability::of_check(&ivs, at(0), end, end);
+    assert_eq!(a.down, TimeDelta::seconds(7260 - 3600));
+    assert_eq!(a.up, TimeDelta::seconds(4 * 3600 - (7260 - 3600)));
+    let states = reader.latest_states().unwrap();
+    assert_eq!(states[0].status, Up);
+}
+
 #[test]
 fn availability_comes_from_stored_intervals() {
     let (_dir, writer, reader) = store();

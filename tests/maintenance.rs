@@ -713,3 +713,47 @@ fn read_only_refuses_to_plan_move_or_cancel() {
     }
     assert!(!vigie::ui::action::Action::NextSubject.mutates());
 }
+
+/// `x` asks first; a second `x` cancels; Esc keeps the window. The notice
+/// says what happened, in the display zone.
+#[test]
+fn cancelling_a_window_asks_first_and_the_notice_says_cancelled() {
+    use crossterm::event::KeyCode;
+    use vigie::ui::app::{Effect, update};
+    use vigie::ui::panes::maintenance::window_notice;
+    let mut app = common::app();
+    app.data.maintenance = vigie::demo::maintenance::windows(app.data.now);
+    update(&mut app, key('4'));
+    assert!(
+        update(&mut app, key('x')).is_empty(),
+        "x alone cancels nothing"
+    );
+    let text = frame_text(&app, 200, 60);
+    assert!(text.contains("Cancel the window of"), "{text}");
+    assert!(update(&mut app, special(KeyCode::Esc)).is_empty());
+    let text = frame_text(&app, 200, 60);
+    assert!(
+        !text.contains("Cancel the window of"),
+        "Esc keeps it: {text}"
+    );
+    update(&mut app, key('x'));
+    let effects = update(&mut app, key('x'));
+    let [Effect::SaveWindow(w)] = effects.as_slice() else {
+        panic!("expected one window to save, got {effects:?}");
+    };
+    assert_eq!(w.state, WindowState::Cancelled);
+    let notice = window_notice(w, chrono_tz::Europe::Paris);
+    assert!(notice.ends_with(" cancelled"), "{notice}");
+    assert!(notice.starts_with("window "), "{notice}");
+
+    let mut planned = window("u1", WindowState::Planned, None);
+    assert_eq!(
+        window_notice(&planned, chrono_tz::Europe::Paris),
+        "window Wed 04 Nov 22:00 planned"
+    );
+    planned.sequence = 2;
+    assert_eq!(
+        window_notice(&planned, chrono_tz::UTC),
+        "window moved to Wed 04 Nov 21:00 (sequence 2)"
+    );
+}

@@ -93,11 +93,10 @@ fn refused_on_screen(app: &App, action: Action) {
         .as_ref()
         .map(|n| n.text.clone())
         .unwrap_or_default();
-    assert!(
-        notice.contains("read-only") && notice.contains(action.name()),
-        "{}: notice {notice:?}",
-        action.name()
-    );
+    // In the words of the help, not the keymap's internal name.
+    assert_eq!(notice, guard::refusal_of(action), "{}", action.name());
+    assert!(notice.ends_with("is not allowed on a read-only console"));
+    assert!(!notice.contains('_'), "{notice}");
     let text = snapshot::text(&snapshot::frame(app, 120, 40).unwrap());
     assert!(
         text.contains(&notice),
@@ -277,4 +276,44 @@ fn every_key_of_every_shipped_keymap_is_judged_in_read_only_and_wall() {
         }
     }
     assert!(keys_tried > 50, "{keys_tried}");
+}
+
+/// A read-only console does not advertise what it would refuse: neither
+/// its footer nor its help names a mutating action.
+#[test]
+fn read_only_footer_and_help_offer_only_what_is_allowed() {
+    for pane in PaneId::ALL {
+        let mut app = common::app();
+        app.focus = pane;
+        app.modes.read_only = true;
+        let offered = vigie::ui::render::footer_actions(&app);
+        assert!(
+            offered.iter().all(|a| !a.mutates()),
+            "{}: {offered:?}",
+            pane.name()
+        );
+        let help: String = vigie::ui::render::help_lines(&app)
+            .iter()
+            .map(|l| l.to_string())
+            .collect::<Vec<_>>()
+            .join("\n");
+        for a in Action::iter().filter(|a| a.mutates()) {
+            assert!(
+                !help.contains(a.describe()),
+                "{}: help offers {}",
+                pane.name(),
+                a.label()
+            );
+        }
+        // A console that may act offers them.
+        app.modes.read_only = false;
+        let all = vigie::ui::render::footer_actions(&app);
+        if pane == PaneId::Tickets {
+            assert!(all.contains(&Action::TimerToggle));
+        }
+    }
+    assert_eq!(
+        guard::refusal_of(Action::TimerToggle),
+        "starting or stopping a timer is not allowed on a read-only console"
+    );
 }

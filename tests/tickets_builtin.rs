@@ -228,6 +228,17 @@ fn the_cli_opens_tickets_and_changes_their_status() {
     assert_eq!(ids, vec![1]);
     assert_eq!(v["tickets"][0]["priority"], "urgent");
     assert_eq!(v["tickets"][0]["deadline_state"], "running");
+    // The due instant, RFC 3339 with its offset, after the ticket's creation.
+    let due_at = v["tickets"][0]["due_at"].as_str().unwrap_or_default();
+    let due = chrono::DateTime::parse_from_rfc3339(due_at).expect(due_at);
+    let created: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(v["tickets"][0]["created"].clone()).unwrap();
+    assert!(due > created, "{due_at}");
+    // The text says the due moment and the support time apart.
+    let out = vigie(dir.path(), &["tickets"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("| due "), "{text}");
+    assert!(text.contains("of support time left"), "{text}");
     // Two calls this year, the closed one included: the quota of 2 is reached.
     assert_eq!(v["quotas"][0]["used"], 2);
     assert_eq!(v["quotas"][0]["complete"], true);

@@ -7,6 +7,7 @@ pub mod config_check;
 pub mod console;
 mod csv;
 pub mod daemon;
+pub mod deadline;
 pub mod logging;
 pub mod maintenance;
 pub mod pos;

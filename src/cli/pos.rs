@@ -36,7 +36,7 @@ pub async fn run(cli: &Cli, client: Option<&str>, format: &str) -> Result<u8, Cl
             &json!({ "stores": views.iter().map(to_json).collect::<Vec<_>>() }),
         )
         .map_err(|e| CliError::input(e.to_string()))?,
-        _ => markdown(&views),
+        _ => markdown(&views, setup.tz),
     };
     println!("{text}");
     Ok(if views.iter().any(StoreView::is_critical) {
@@ -59,8 +59,9 @@ fn hhmm(v: &StoreView, t: chrono::DateTime<Utc>) -> String {
     t.with_timezone(&v.tz).format("%H:%M").to_string()
 }
 
-/// The report as Markdown, worst store first.
-pub fn markdown(views: &[StoreView]) -> String {
+/// The report as Markdown, worst store first. A store's hours are its own
+/// local times, named when its zone is not the display zone `tz`.
+pub fn markdown(views: &[StoreView], tz: chrono_tz::Tz) -> String {
     let now = Utc::now();
     let mut out = String::from("# Stores\n");
     if views.is_empty() {
@@ -75,7 +76,12 @@ pub fn markdown(views: &[StoreView]) -> String {
             verdict(v.status)
         ));
         let hours = v.today.map_or("closed today".into(), |d| {
-            format!("{}–{}", hhmm(v, d.open), hhmm(v, d.close))
+            format!(
+                "{}–{}{}",
+                hhmm(v, d.open),
+                hhmm(v, d.close),
+                crate::ui::panes::pos::zone_label(v, tz)
+            )
         });
         out.push_str(&format!("- period: {} ({hours})\n", v.period.label()));
         let session = session_text(v, now).0;

@@ -194,7 +194,9 @@ fn pct(p: Option<f64>) -> String {
     })
 }
 
-pub fn markdown(reports: &[ClientReport], month: &str) -> String {
+/// The month's report in Markdown; incident times in the display zone `tz`,
+/// named in the table's heading.
+pub fn markdown(reports: &[ClientReport], month: &str, tz: chrono_tz::Tz) -> String {
     let mut out = format!("# Availability, {month}\n\n");
     out.push_str(
         "| Client | Availability | Target | Down | Maintenance | Unknown | No data | Credit |\n",
@@ -218,17 +220,21 @@ pub fn markdown(reports: &[ClientReport], month: &str) -> String {
     }
     for r in reports.iter().filter(|r| !r.incidents.is_empty()) {
         let _ = write!(out, "\n## {} incidents\n\n", sanitize::clean(&r.name));
-        out.push_str(
-            "| Start (UTC) | End (UTC) | Lasted | Check | Cause |\n|---|---|---:|---|---|\n",
+        let _ = write!(
+            out,
+            "| Start ({z}) | End ({z}) | Lasted | Check | Cause |\n|---|---|---:|---|---|\n",
+            z = tz.name()
         );
         for i in &r.incidents {
             let end = i.end.unwrap_or(r.to.min(Utc::now()));
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |",
-                i.start.format("%Y-%m-%d %H:%M"),
-                i.end
-                    .map_or("ongoing".into(), |e| e.format("%Y-%m-%d %H:%M").to_string()),
+                i.start.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+                i.end.map_or("ongoing".into(), |e| e
+                    .with_timezone(&tz)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()),
                 span(end - i.start),
                 sanitize::clean(&i.check),
                 i.cause.replace('|', "/")
@@ -342,7 +348,7 @@ pub async fn run(
     match format {
         "csv" => print!("{}", csv(&reports)),
         "json" => println!("{}", json(&reports, month)),
-        _ => print!("{}", markdown(&reports, month)),
+        _ => print!("{}", markdown(&reports, month, setup.tz)),
     }
     Ok(0)
 }

@@ -129,24 +129,86 @@ pub fn no_config_message(path: Option<&Path>) -> String {
     )
 }
 
-/// The operator's timezone: $TZ, else /etc/localtime, else the first
-/// client's, else UTC.
+/// The display timezone: `[console] timezone`, else the system's local
+/// zone ($TZ, then /etc/localtime, then /etc/timezone), else UTC. One zone
+/// for every clock, so the operator never has to guess which one a time is in.
 pub fn operator_timezone(config: &Config) -> Tz {
+    display_timezone(config.console.timezone, &env, Path::new("/etc"))
+}
+
+/// `operator_timezone` with the environment and the system's `/etc` given,
+/// so tests choose them.
+pub fn display_timezone(
+    configured: Option<Tz>,
+    env: &dyn Fn(&str) -> Option<String>,
+    etc: &Path,
+) -> Tz {
+    if let Some(tz) = configured {
+        return tz;
+    }
     if let Some(tz) = env("TZ").and_then(|t| t.trim_start_matches(':').parse::<Tz>().ok()) {
         return tz;
     }
-    if let Ok(target) = std::fs::read_link("/etc/localtime") {
+    if let Ok(target) = std::fs::read_link(etc.join("localtime")) {
         let text = target.to_string_lossy().to_string();
-        if let Some((_, name)) = text.split_once("zoneinfo/") {
-            if let Ok(tz) = name.parse::<Tz>() {
-                return tz;
-            }
+        if let Some(tz) = text
+            .split_once("zoneinfo/")
+            .and_then(|(_, name)| name.parse::<Tz>().ok())
+        {
+            return tz;
         }
     }
-    config
-        .fleet
-        .clients
-        .first()
-        .map(|c| c.timezone)
+    std::fs::read_to_string(etc.join("timezone"))
+        .ok()
+        .and_then(|t| t.trim().parse::<Tz>().ok())
         .unwrap_or(Tz::UTC)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn the_configured_zone_wins_over_tz() {
+        let env = |k: &str| (k == "TZ").then(|| "America/Montreal".to_string());
+        let dir = tempfile::tempdir().unwrap();
+        let tz = display_timezone(Some(chrono_tz::Europe::Paris), &env, dir.path());
+        assert_eq!(tz, chrono_tz::Europe::Paris);
+    }
+
+    #[test]
+    fn tz_then_localtime_then_timezone_file_then_utc() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = |k: &str| (k == "TZ").then(|| ":America/Montreal".to_string());
+        assert_eq!(
+            display_timezone(None, &env, dir.path()),
+            chrono_tz::America::Montreal
+        );
+        assert_eq!(display_timezone(None, &no_env, dir.path()), Tz::UTC);
+        std::fs::write(dir.path().join("timezone"), "Europe/Brussels\n").unwrap();
+        assert_eq!(
+            display_timezone(None, &no_env, dir.path()),
+            chrono_tz::Europe::Brussels
+        );
+        std::os::unix::fs::symlink(
+            "/usr/share/zoneinfo/Pacific/Noumea",
+            dir.path().join("localtime"),
+        )
+        .unwrap();
+        assert_eq!(
+            display_timezone(None, &no_env, dir.path()),
+            chrono_tz::Pacific::Noumea
+        );
+    }
+
+    #[test]
+    fn an_unknown_tz_variable_falls_through_to_utc() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = |k: &str| (k == "TZ").then(|| "Mars/Olympus".to_string());
+        assert_eq!(display_timezone(None, &env, dir.path()), Tz::UTC);
+    }
 }

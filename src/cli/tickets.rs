@@ -142,20 +142,6 @@ pub fn short_duration(d: Duration) -> String {
     }
 }
 
-/// The deadline cell: `in 1h20` (support time left), `LATE 35m`, `met`,
-/// `late` (started after the deadline), `checking` (its history is being
-/// read) or `-`.
-pub fn deadline_cell(c: &Clock) -> String {
-    match c {
-        Clock::None => "-".into(),
-        Clock::Unread { .. } => "checking".into(),
-        Clock::Running { left, .. } => format!("in {}", short_duration(*left)),
-        Clock::Breached { over, .. } => format!("LATE {}", short_duration(*over)),
-        Clock::Stopped { met: true, .. } => "met".into(),
-        Clock::Stopped { met: false, .. } => "late".into(),
-    }
-}
-
 fn hours(d: Duration) -> f64 {
     (d.as_secs_f64() / 36.0).round() / 100.0
 }
@@ -175,11 +161,13 @@ fn stale_note(view: &DeskView, now: DateTime<Utc>) -> Option<String> {
     Some(format!("STALE: {} ({age})", sanitize::clean(err)))
 }
 
+/// The board in Markdown; every time in the display zone `tz`.
 pub fn render_md(
     rows: &[BoardRow],
     quotas: &[Calls],
     stale: Option<&str>,
     now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
 ) -> String {
     let mut out = String::new();
     if let Some(s) = stale {
@@ -217,7 +205,7 @@ pub fn render_md(
             md(&t.title),
             md(&t.priority),
             md(&t.status),
-            deadline_cell(&r.clock),
+            super::deadline::words(&r.clock, now, tz),
             short_duration(r.spent),
             format_cents(r.cost),
             r.currency,
@@ -281,6 +269,7 @@ pub fn render_json(
                 "created": t.created,
                 "updated": t.updated,
                 "deadline": due,
+                "due_at": due.map(|d| d.to_rfc3339()),
                 "deadline_state": state,
                 "timer_started": r.timer,
                 "spent_hours": hours(r.spent),
@@ -353,7 +342,7 @@ pub async fn run_tickets(cli: &Cli, client: Option<&str>, format: &str) -> Resul
     let stale = stale_note(&view, now);
     let text = match format {
         "json" => render_json(&rows, &quotas, &view, now),
-        _ => render_md(&rows, &quotas, stale.as_deref(), now),
+        _ => render_md(&rows, &quotas, stale.as_deref(), now, setup.tz),
     };
     println!("{text}");
     if let Some(s) = &stale {
@@ -380,7 +369,7 @@ pub async fn run_new(
     title: &str,
     description: &str,
 ) -> Result<u8, CliError> {
-    refuse_read_only(cli, "tickets new")?;
+    refuse_read_only(cli, "opening a ticket")?;
     if title.trim().is_empty() {
         return Err(CliError::input("--title: a ticket needs a title"));
     }
@@ -404,7 +393,7 @@ pub async fn run_new(
 
 /// `vigie tickets status ID STATUS`.
 pub async fn run_status(cli: &Cli, id: u64, status: &str) -> Result<u8, CliError> {
-    refuse_read_only(cli, "tickets status")?;
+    refuse_read_only(cli, "changing a ticket's status")?;
     let setup = setup::load(cli, false, NoConfig::Refuse).await?;
     let desk = desk(&setup.config.fleet, &setup.db)?;
     desk.set_status(id, status).await.map_err(|e| CliError {

@@ -40,6 +40,9 @@ pub struct ConsoleSettings {
     pub keymap: Option<String>,
     /// Ring the terminal's bell when a check becomes critical (default on).
     pub bell: bool,
+    /// `timezone`: the one zone times are shown in; `None` means the
+    /// system's local zone (see `cli::setup::operator_timezone`).
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 /// Reads and parses the configuration at `path`.
@@ -100,6 +103,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         theme: raw.console.theme,
         keymap: raw.console.keymap,
         bell: raw.console.bell.unwrap_or(true),
+        timezone: raw.console.timezone.map(|t| t.0),
     };
     Ok(Config {
         fleet,

@@ -157,6 +157,8 @@ pub(crate) struct RawConsole {
     pub theme: Option<String>,
     pub keymap: Option<String>,
     pub bell: Option<bool>,
+    /// The zone every time on screen and in CLI text is said in.
+    pub timezone: Option<TimezoneValue>,
 }
 
 #[derive(Debug, Deserialize)]

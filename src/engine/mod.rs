@@ -280,6 +280,8 @@ impl Judge {
             message,
             metrics: probe.metrics,
             flapping: judgement.flapping,
+            failing: judgement.failing.filter(|_| status != Status::Maintenance),
+            first_failure: judgement.since,
         }
     }
 
@@ -318,6 +320,8 @@ pub async fn run_once(fleet: &Fleet, sources: &Sources) -> Vec<CheckResult> {
                 message: probe.message,
                 metrics: probe.metrics,
                 flapping: false,
+                failing: None,
+                first_failure: None,
             };
             (index, result)
         });

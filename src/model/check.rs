@@ -26,6 +26,13 @@ pub struct CheckResult {
     pub metrics: Vec<Metric>,
     /// The state changes often (see `HealthSettings::flap`).
     pub flapping: bool,
+    /// Failing but not yet confirmed down (status `Degraded`): failures in
+    /// a row and how many confirm, shown "▲ failing 1/3".
+    pub failing: Option<(u32, u32)>,
+    /// While failing or down, the first failure of the run: the store
+    /// starts a confirmed down interval there, so availability counts the
+    /// whole outage.
+    pub first_failure: Option<DateTime<Utc>>,
 }
 
 impl CheckResult {
@@ -47,6 +54,8 @@ impl CheckResult {
             message: message.into(),
             metrics: Vec::new(),
             flapping: false,
+            failing: None,
+            first_failure: None,
         }
     }
 }

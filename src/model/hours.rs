@@ -94,6 +94,23 @@ impl Default for SupportHours {
     }
 }
 
+/// A moment in `tz` with as much of its day as it needs beside `now`:
+/// `08:25` the same day, `Tue 08:25` within six days either side,
+/// `15 Dec 08:25` further away (at most 12 characters). Times read at 3 a.m.
+/// must not leave the operator guessing which day they mean.
+pub fn moment(
+    t: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+    tz: chrono_tz::Tz,
+) -> String {
+    let (local, today) = (t.with_timezone(&tz), now.with_timezone(&tz).date_naive());
+    match (local.date_naive() - today).num_days() {
+        0 => local.format("%H:%M").to_string(),
+        -6..=6 => local.format("%a %H:%M").to_string(),
+        _ => local.format("%-d %b %H:%M").to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

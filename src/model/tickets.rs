@@ -314,8 +314,15 @@ pub fn intervention_started(
 pub enum Clock {
     /// The contract sets no time for this priority.
     None,
-    /// Running: due at `due`, `left` of support time left.
-    Running { due: DateTime<Utc>, left: Duration },
+    /// Running: due at `due` (the wall-clock instant that sorts the board
+    /// and is shown), `left` of support time left; `resumes` is when
+    /// support time next runs if it is paused now (evening, weekend,
+    /// holiday), so "25 min left" is never read as wall-clock time.
+    Running {
+        due: DateTime<Utc>,
+        left: Duration,
+        resumes: Option<DateTime<Utc>>,
+    },
     /// Past due and nobody started: breached by `over` (wall time).
     Breached { due: DateTime<Utc>, over: Duration },
     /// Stopped at `at`; `met` when that was by the deadline.
@@ -339,6 +346,17 @@ impl Clock {
             Clock::Running { due, .. } | Clock::Unread { due } => (1, due.timestamp_millis()),
             Clock::Stopped { due, .. } => (2, due.timestamp_millis()),
             Clock::None => (3, 0),
+        }
+    }
+
+    /// The due instant, whatever the clock's state (`None`: no deadline).
+    pub fn due(&self) -> Option<DateTime<Utc>> {
+        match *self {
+            Clock::None => None,
+            Clock::Running { due, .. }
+            | Clock::Breached { due, .. }
+            | Clock::Stopped { due, .. }
+            | Clock::Unread { due } => Some(due),
         }
     }
 
@@ -386,6 +404,7 @@ pub fn clock_due(
         None => Clock::Running {
             due,
             left: cal.elapsed(now, due),
+            resumes: cal.next_open(now).filter(|open| *open > now),
         },
     }
 }
@@ -890,7 +909,8 @@ mod tests {
             clock(&cal, created, two, None, at("2026-11-28 12:00")),
             Clock::Running {
                 due,
-                left: Duration::from_secs(90 * 60)
+                left: Duration::from_secs(90 * 60),
+                resumes: Some(at("2026-11-30 09:00")),
             }
         );
         assert_eq!(
@@ -931,6 +951,7 @@ mod tests {
             Clock::Running {
                 due: due("2026-11-30 15:00"),
                 left: Duration::ZERO,
+                resumes: None,
             },
             Clock::Stopped {
                 due: due("2026-11-30 08:00"),
@@ -944,6 +965,7 @@ mod tests {
             Clock::Running {
                 due: due("2026-11-30 11:00"),
                 left: Duration::ZERO,
+                resumes: None,
             },
             Clock::Breached {
                 due: due("2026-11-29 10:00"),

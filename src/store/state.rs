@@ -30,6 +30,21 @@ pub(crate) fn advance(prev: Option<Run>, status: i64, at_ms: i64) -> Option<Run>
     }
 }
 
+/// A run that begins as down starts at the outage's first failure
+/// (`began_ms`), not at the failure that confirmed it, so history and
+/// availability count the whole outage; never before the run it follows
+/// began, nor after its own first result.
+pub(crate) fn backdate(prev: Option<Run>, next: Run, began_ms: Option<i64>) -> Run {
+    let Some(began) = began_ms else {
+        return next;
+    };
+    let floor = prev.map_or(i64::MIN, |p| p.since_ms);
+    Run {
+        since_ms: began.max(floor).min(next.since_ms),
+        ..next
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,6 +79,28 @@ mod tests {
             advance(Some(run(UP, 100, 160)), DOWN, 220),
             Some(run(DOWN, 220, 220))
         );
+    }
+
+    #[test]
+    fn store_state_down_is_backdated_to_the_first_failure_within_bounds() {
+        const FAILING: i64 = 3;
+        let next = run(DOWN, 220, 220);
+        // (before, first failure, since of the down run)
+        let cases = [
+            (Some(run(FAILING, 100, 160)), Some(100), 100),
+            (Some(run(UP, 50, 160)), Some(100), 100),
+            (Some(run(UP, 150, 160)), Some(100), 150),
+            (Some(run(UP, 50, 160)), Some(300), 220),
+            (Some(run(UP, 50, 160)), None, 220),
+            (None, Some(100), 100),
+        ];
+        for (prev, began, since) in cases {
+            assert_eq!(
+                backdate(prev, next, began),
+                run(DOWN, since, 220),
+                "{prev:?} {began:?}"
+            );
+        }
     }
 
     #[test]

@@ -12,9 +12,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::fault::{FaultKind, StoreFault, classify};
-use super::state::{Run, advance};
+use super::state::{Run, advance, backdate};
 use super::{StoreError, StoreOptions, history, migrations, open, to_ms};
-use crate::model::{CheckResult, Retention};
+use crate::model::{CheckResult, Retention, Status};
 
 /// Most check results that wait in memory while the disk is full (about
 /// ten minutes of 5,000 checks every minute); past it the oldest are lost.
@@ -717,8 +717,11 @@ fn update_state(conn: &Connection, group: &[&CheckResult]) -> Result<(), OpError
     let mut latest = None;
     for r in group {
         history::roll_up(conn, key, r)?;
-        if let Some(next) = advance(run, r.status.code(), to_ms(r.at)) {
+        if let Some(mut next) = advance(run, r.status.code(), to_ms(r.at)) {
             if run.is_none_or(|p| p.status != next.status) {
+                if r.status == Status::Down {
+                    next = backdate(run, next, r.first_failure.map(to_ms));
+                }
                 history::open_interval(conn, key, next.status, next.since_ms, &r.message)?;
             }
             run = Some(next);

@@ -547,7 +547,7 @@ fn switch_theme(app: &mut App, name: &str) {
 pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
     app.dirty = true;
     if app.modes.read_only && action.mutates() {
-        app.notify(super::guard::refusal(action.name()));
+        app.notify(super::guard::refusal_of(action));
         return Vec::new();
     }
     if app.wall.is_some() {

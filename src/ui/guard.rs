@@ -6,6 +6,7 @@
 //! editor, an overlay's Enter). This file is the one place effects are
 //! judged.
 
+use super::action::Action;
 use super::app::{App, Effect};
 
 impl Effect {
@@ -25,9 +26,28 @@ impl Effect {
 /// The notice shown when a read-only console refuses something.
 pub fn refusal(what: &str) -> String {
     format!(
-        "read-only: '{}' is not allowed here",
+        "{} is not allowed on a read-only console",
         crate::sanitize::clean_short(what, 40)
     )
+}
+
+/// The refusal of an action, in the words of the help ("starting or
+/// stopping a timer is not allowed on a read-only console"), never the
+/// keymap's internal name.
+pub fn refusal_of(action: Action) -> String {
+    let doing = match action {
+        Action::Ssh => "opening an SSH session",
+        Action::PlanWindow => "planning a maintenance window",
+        Action::MoveWindow => "moving a maintenance window",
+        Action::CancelWindow => "cancelling a maintenance window",
+        Action::TimerToggle => "starting or stopping a timer",
+        Action::AddNote => "adding a note to a ticket",
+        Action::NewTicket => "opening a ticket",
+        Action::SetStatus => "changing a ticket's status",
+        // An action without its own words yet: the help's label.
+        other => return refusal(&format!("'{}'", other.label())),
+    };
+    refusal(doing)
 }
 
 /// Keeps the effects the console may execute: in a read-only mode, every
@@ -41,7 +61,13 @@ pub fn permit(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
     for effect in effects {
         if effect.mutates() {
             tracing::warn!(?effect, "read-only: mutating effect refused");
-            app.notify(refusal(&format!("{effect:?}")));
+            let doing = match &effect {
+                Effect::SaveWindow(_) => "changing a maintenance window",
+                Effect::Ssh { .. } => "opening an SSH session",
+                Effect::Ticket(_) => "changing a ticket",
+                _ => "this change",
+            };
+            app.notify(refusal(doing));
             app.dirty = true;
         } else {
             kept.push(effect);

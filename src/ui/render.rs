@@ -2,6 +2,8 @@
 //! the panes (a grid when the terminal is large, tabs otherwise), a footer
 //! with the keys that matter, and overlays (help, command line, filter).
 
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
@@ -91,6 +93,18 @@ fn check_counts(app: &App, compact: bool) -> Vec<Span<'static>> {
         };
         spans.push(Span::styled(text, style));
     }
+    // Flapping is a state of its own: counted apart from the states above.
+    let flapping = app.data.flapping();
+    if flapping > 0 {
+        spans.push(Span::styled(
+            if compact {
+                format!(" ↯ {flapping}")
+            } else {
+                format!(" · ↯ {flapping} flapping")
+            },
+            theme.status(Status::Degraded),
+        ));
+    }
     if counts.is_empty() {
         spans.push(Span::styled(
             "no checks configured",
@@ -168,9 +182,10 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect) {
         Feed::Snapshot => "snapshot",
     };
     badges.push(Span::styled(feed, theme.style(Role::Muted)));
-    let local = app.data.now.with_timezone(&app.data.tz);
-    let clock = local.format(" %a %d %b %H:%M:%S ").to_string();
-    badges.push(Span::styled(clock, theme.style(Role::Title)));
+    badges.push(Span::styled(
+        header_clock(app.data.now, app.data.tz, compact),
+        theme.style(Role::Title),
+    ));
     let right: Line = Line::from(badges);
     let right_width = u16::try_from(right.width())
         .unwrap_or(u16::MAX)
@@ -193,6 +208,18 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect) {
         left_area,
     );
     frame.render_widget(Paragraph::new(right).style(header_style), right_area);
+}
+
+/// The header's clock, naming the display zone once so that every other
+/// time on screen can go unlabelled: the IANA name when there is room, the
+/// zone's abbreviation ("CET") under 100 columns.
+pub fn header_clock(now: DateTime<Utc>, tz: Tz, compact: bool) -> String {
+    let local = now.with_timezone(&tz);
+    if compact {
+        local.format(" %a %H:%M:%S %Z ").to_string()
+    } else {
+        format!(" {} {} ", local.format("%a %d %b %H:%M:%S"), tz.name())
+    }
 }
 
 /// Where each visible pane goes.
@@ -318,6 +345,10 @@ pub fn footer_actions(app: &App) -> Vec<Action> {
         actions.push(Action::Back);
     }
     actions.push(Action::Quit);
+    // A read-only console does not offer what it would refuse.
+    if app.modes.read_only {
+        actions.retain(|a| !a.mutates());
+    }
     actions
 }
 
@@ -376,7 +407,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
             theme.style(Role::Title),
         )));
         for (action, keys) in bindings {
-            if keys.is_empty() {
+            if keys.is_empty() || (app.modes.read_only && action.mutates()) {
                 continue;
             }
             let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
@@ -719,5 +750,27 @@ mod padded_line_tests {
             draw_table(&mut got, area, &widths, (&header, red), &rows);
             assert_eq!(got, want, "{w}x{h}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::header_clock;
+
+    #[test]
+    fn the_header_clock_names_the_display_zone() {
+        let now = "2026-12-07T21:30:05Z".parse().unwrap();
+        assert_eq!(
+            header_clock(now, chrono_tz::Europe::Paris, false),
+            " Mon 07 Dec 22:30:05 Europe/Paris "
+        );
+        assert_eq!(
+            header_clock(now, chrono_tz::America::Montreal, true),
+            " Mon 16:30:05 EST "
+        );
+        assert_eq!(
+            header_clock(now, chrono_tz::UTC, true),
+            " Mon 21:30:05 UTC "
+        );
     }
 }

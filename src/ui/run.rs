@@ -200,11 +200,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                 }
                 Effect::Bell => guard.bell()?,
                 Effect::SaveWindow(w) => {
-                    let text = format!(
-                        "window {} saved (sequence {})",
-                        w.start.format("%Y-%m-%d %H:%M UTC"),
-                        w.sequence
-                    );
+                    let text = crate::ui::panes::maintenance::window_notice(&w, app.data.tz);
                     if writer.send(WriteOp::SaveWindow(*w)).is_err() {
                         app.notify("the store writer stopped: window not saved; see the log");
                     } else {

@@ -134,10 +134,9 @@ pub fn conditions(
                         format!("session-left-open:{}", s.id),
                         sev,
                         format!(
-                            "session {} ({}) still open after closing at {}",
-                            s.name,
-                            s.config,
-                            fmt_local(site, missed)
+                            "session {} still open, closing was {}",
+                            session_label(s),
+                            fmt_local(site, missed, now)
                         ),
                     )
                     .began_at(missed + delta(settings.left_open_after)),
@@ -179,7 +178,7 @@ pub fn conditions(
                             sev,
                             format!(
                                 "no session opened on {config} since {}",
-                                fmt_local(site, today.open)
+                                fmt_local(site, today.open, now)
                             ),
                         )
                         .began_at(due),
@@ -191,8 +190,20 @@ pub fn conditions(
     out
 }
 
-fn fmt_local(site: &Site, t: DateTime<Utc>) -> String {
-    t.with_timezone(&site.timezone).format("%H:%M").to_string()
+/// A session's name, with its point of sale when the name does not say it
+/// ("POS/0007 (Caisse 1)", but "Nord Caisse/00106"): a tile's line is short.
+fn session_label(s: &PosSession) -> String {
+    if s.name.contains(&s.config) {
+        s.name.clone()
+    } else {
+        format!("{} ({})", s.name, s.config)
+    }
+}
+
+/// A time in the store's zone, with its day when not the store's today
+/// (a session left open on Sunday is read on Monday morning).
+fn fmt_local(site: &Site, t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    crate::model::hours::moment(t, now, site.timezone)
 }
 
 #[cfg(test)]
@@ -242,6 +253,49 @@ mod tests {
         .into_iter()
         .map(|c| (c.key, c.severity))
         .collect()
+    }
+
+    #[test]
+    fn a_session_left_open_says_the_day_of_the_closing_it_missed() {
+        let configs = vec!["Caisse 1".to_string()];
+        let yesterday = session("opened", Some("2026-06-09T06:50:00Z"), false);
+        let message = |now: &str| {
+            conditions(
+                &site(),
+                &PosSettings::default(),
+                &configs,
+                std::slice::from_ref(&yesterday),
+                at(now),
+            )
+            .into_iter()
+            .find(|c| c.key == "session-left-open:7")
+            .map(|c| c.message)
+        };
+        // Read the same evening: the closing is today's.
+        assert_eq!(
+            message("2026-06-09T19:00:00Z").as_deref(),
+            Some("session POS/0007 (Caisse 1) still open, closing was 20:00")
+        );
+        // Read the next morning (Wednesday): it was Tuesday's closing.
+        assert_eq!(
+            message("2026-06-10T07:20:00Z").as_deref(),
+            Some("session POS/0007 (Caisse 1) still open, closing was Tue 20:00")
+        );
+        // A name that already says its point of sale is not repeated.
+        let mut named = yesterday.clone();
+        named.name = "Caisse 1/00106".into();
+        let c = conditions(
+            &site(),
+            &PosSettings::default(),
+            &configs,
+            &[named],
+            at("2026-06-09T19:00:00Z"),
+        );
+        assert!(
+            c.iter()
+                .any(|c| c.message == "session Caisse 1/00106 still open, closing was 20:00"),
+            "{c:?}"
+        );
     }
 
     #[test]

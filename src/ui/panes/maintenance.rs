@@ -44,8 +44,22 @@ pub struct MaintenancePane {
     offset: i64,
     selected: usize,
     form: Option<Form>,
+    /// The window `x` asked to cancel, waiting for a second `x` or Enter:
+    /// cancelling is announced to the client, so it is never one key.
+    confirm_cancel: Option<String>,
     filter: String,
     effects: Vec<Effect>,
+}
+
+/// What the notice says once a window is written: what happened to it, in
+/// the display zone ("window Tue 08 Dec 22:00 cancelled").
+pub fn window_notice(w: &MaintenanceWindow, tz: Tz) -> String {
+    let when = w.start.with_timezone(&tz).format("%a %d %b %H:%M");
+    match w.state {
+        WindowState::Cancelled => format!("window {when} cancelled"),
+        _ if w.sequence == 0 => format!("window {when} planned"),
+        _ => format!("window moved to {when} (sequence {})", w.sequence),
+    }
 }
 
 /// How far ahead the wall looks: a day, so that at 02:00 this evening's
@@ -251,6 +265,21 @@ impl Pane for MaintenancePane {
         if self.form.is_some() {
             return self.handle_form(action, data);
         }
+        if let Some(uid) = self.confirm_cancel.take() {
+            if matches!(action, Action::CancelWindow | Action::Select) {
+                if let Some(w) = data.maintenance.iter().find(|w| w.uid == uid) {
+                    let now = DateTime::from_timestamp(data.now.timestamp(), 0).unwrap_or(data.now);
+                    let mut c = w.changed(now);
+                    c.state = WindowState::Cancelled;
+                    self.effects.push(Effect::SaveWindow(Box::new(c)));
+                }
+                return Handled::Yes;
+            }
+            // Esc keeps the window; any other key keeps it and does its job.
+            if matches!(action, Action::Back) {
+                return Handled::Yes;
+            }
+        }
         match action {
             Action::PlanWindow => self.open_new(data),
             Action::MoveWindow => {
@@ -273,10 +302,7 @@ impl Pane for MaintenancePane {
                     return Handled::Yes;
                 };
                 if w.state != WindowState::Cancelled {
-                    let now = DateTime::from_timestamp(data.now.timestamp(), 0).unwrap_or(data.now);
-                    let mut c = w.changed(now);
-                    c.state = WindowState::Cancelled;
-                    self.effects.push(Effect::SaveWindow(Box::new(c)));
+                    self.confirm_cancel = Some(w.uid.clone());
                 }
             }
             Action::NextSubject => {
@@ -422,13 +448,29 @@ impl Pane for MaintenancePane {
             .collect();
         let mut lines: Vec<Line> = Vec::new();
         let view = if self.month { "month" } else { "week" };
-        lines.push(Line::from(vec![
-            Span::styled(sanitize::clean(&target.label()), theme.style(Role::Title)),
-            Span::styled(
-                format!("  {} · {view} · {tz}", clients.join(", ")),
-                theme.style(Role::Muted),
-            ),
-        ]));
+        let asking = self
+            .confirm_cancel
+            .as_ref()
+            .and_then(|uid| data.maintenance.iter().find(|w| w.uid == *uid));
+        if let Some(w) = asking {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "Cancel the window of {}? x or Enter cancels it, Esc keeps it",
+                    w.start.with_timezone(&data.tz).format("%a %d %b %H:%M")
+                ),
+                theme
+                    .style(Role::Warn)
+                    .add_modifier(ratatui::style::Modifier::BOLD),
+            )));
+        } else {
+            lines.push(Line::from(vec![
+                Span::styled(sanitize::clean(&target.label()), theme.style(Role::Title)),
+                Span::styled(
+                    format!("  {} · {view} · {tz}", clients.join(", ")),
+                    theme.style(Role::Muted),
+                ),
+            ]));
+        }
         let form_height = if self.form.is_some() { 4 } else { 0 };
         let windows = windows_of(data, &target);
         let list_height = (windows.len() as u16 + 1).min(area.height / 3).max(2);

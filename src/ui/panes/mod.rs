@@ -99,6 +99,46 @@ pub struct LiveCheck {
     /// Figures of the latest result (host metrics, certificate days).
     pub metrics: Vec<Metric>,
     pub flapping: bool,
+    /// Failing but not yet confirmed down: (failures, failures that
+    /// confirm). Unknown (`None`) when read from the store: the status is
+    /// then `Degraded` with a failed probe, shown as failing all the same.
+    pub failing: Option<(u32, u32)>,
+}
+
+impl LiveCheck {
+    /// Failing but not yet confirmed down: a warning, shown "failing 1/3".
+    pub fn is_failing(&self) -> bool {
+        self.status == Status::Degraded && self.observed == Status::Down
+    }
+
+    /// The state in words: "failing 1/3" for a failure not yet confirmed,
+    /// else the status's own label.
+    pub fn label(&self) -> String {
+        match self.failing {
+            _ if !self.is_failing() => self.status.label().to_string(),
+            Some((n, of)) => format!("failing {n}/{of}"),
+            None => "failing".to_string(),
+        }
+    }
+}
+
+/// What a filter that hides every row says, so an empty list is never
+/// read as "nothing wrong": `0 of 6 shown, 1 late hidden by the filter`.
+/// `hidden` names what matters among the rows hidden ("1 late").
+pub fn hidden_by_filter(total: usize, hidden: &[(usize, &str)]) -> String {
+    let words: Vec<String> = hidden
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    if words.is_empty() {
+        format!("0 of {total} shown: the filter hides them all")
+    } else {
+        format!(
+            "0 of {total} shown, {} hidden by the filter",
+            words.join(", ")
+        )
+    }
 }
 
 /// Latency points kept per check for the sparkline.
@@ -170,7 +210,7 @@ impl Data {
     pub fn set_pos(&mut self, view: crate::model::pos::StoreView) {
         let key = (view.client.clone(), view.site.clone());
         self.pos_display
-            .insert(key.clone(), pos::StoreDisplay::new(&view));
+            .insert(key.clone(), pos::StoreDisplay::new(&view, self.tz));
         self.pos.insert(key, view);
     }
 
@@ -204,11 +244,14 @@ impl Data {
                 observed: r.observed,
                 metrics: Vec::new(),
                 flapping: r.flapping,
+                failing: r.failing,
             });
         if entry.status != r.status {
-            entry.since = r.at;
+            // A confirmed outage began at its first failure.
+            entry.since = r.first_failure.filter(|f| *f <= r.at).unwrap_or(r.at);
         }
         entry.status = r.status;
+        entry.failing = r.failing;
         entry.last_at = r.at;
         entry.latency_ms = r.latency_ms;
         entry.message = r.message.clone();
@@ -251,6 +294,7 @@ impl Data {
             entry.observed = stored.observed;
             entry.metrics = stored.metrics;
             entry.flapping = stored.flapping;
+            entry.failing = stored.failing;
         }
         if stored.status == entry.status && stored.since < entry.since {
             entry.since = stored.since;
@@ -285,6 +329,15 @@ impl Data {
         }
         *self.tally.borrow_mut() = Some(counts.clone());
         counts
+    }
+
+    /// How many of the fleet's checks are flapping, whatever their state:
+    /// a flapping check looks up half the time, and the header says so.
+    pub fn flapping(&self) -> usize {
+        self.fleet
+            .checks()
+            .filter(|(_, c)| self.checks.get(&c.id).is_some_and(|l| l.flapping))
+            .count()
     }
 }
 
@@ -386,6 +439,7 @@ impl From<crate::store::CheckState> for LiveCheck {
             observed: s.observed,
             metrics: s.metrics,
             flapping: s.flapping,
+            failing: None,
         }
     }
 }

@@ -18,7 +18,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{Data, Handled, Pane, PaneCtx, PaneId};
-use crate::cli::tickets::{deadline_cell, local_time, quotas, short_duration};
+use crate::cli::deadline;
+use crate::cli::tickets::{local_time, quotas, short_duration};
 use crate::model::Status;
 use crate::model::tickets::{BoardRow, Clock, Deadlines, Ticket, board_of, deadlines};
 use crate::sources::tickets::StatusName;
@@ -243,13 +244,17 @@ impl TicketsPane {
     }
 }
 
-fn status_of(r: &BoardRow) -> Status {
+/// A row's colour. "Due soon" is judged on the wall clock: 25 minutes of
+/// support time left at 3 a.m. is tomorrow morning, not now.
+fn status_of(r: &BoardRow, now: chrono::DateTime<chrono::Utc>) -> Status {
     match r.clock {
         Clock::Breached { .. } => Status::Down,
         Clock::Stopped { met: false, .. } => Status::Degraded,
         Clock::Unread { .. } => Status::Unknown,
         _ if r.diagnosis_warning => Status::Degraded,
-        Clock::Running { left, .. } if left.as_secs() < 30 * 60 => Status::Degraded,
+        Clock::Running { due, .. } if due - now < chrono::TimeDelta::minutes(30) => {
+            Status::Degraded
+        }
         _ => Status::Up,
     }
 }
@@ -325,7 +330,10 @@ impl Pane for TicketsPane {
     }
 
     fn worst(&self, data: &Data) -> Option<Status> {
-        self.board(data, &self.filter).iter().map(status_of).max()
+        self.board(data, &self.filter)
+            .iter()
+            .map(|r| status_of(r, data.now))
+            .max()
     }
 
     fn summary(&self, data: &Data) -> String {
@@ -379,8 +387,16 @@ impl Pane for TicketsPane {
             }
         }
         if rows.is_empty() {
+            let text = if self.filter.is_empty() {
+                "No open tickets.".to_string()
+            } else {
+                let all = self.board(data, "");
+                let late = all.iter().filter(|r| r.clock.is_breached()).count();
+                super::hidden_by_filter(all.len(), &[(late, "late")])
+            };
             frame.render_widget(
-                Paragraph::new(Span::styled("No open tickets.", theme.style(Role::Muted))),
+                Paragraph::new(Span::styled(text, theme.style(Role::Muted)))
+                    .wrap(Wrap { trim: true }),
                 body,
             );
             return;
@@ -391,7 +407,7 @@ impl Pane for TicketsPane {
         // id, client, deadline, timer, spent (with its flag), then cost
         // (amount and currency) and age when wide.
         let fixed = if wide {
-            6 + 11 + 12 + 8 + 7 + 12 + 7
+            6 + 11 + 18 + 8 + 7 + 12 + 7
         } else {
             6 + 9 + 12 + 7 + 7
         };
@@ -399,7 +415,7 @@ impl Pane for TicketsPane {
         let mut lines = Vec::new();
         let head = if wide {
             format!(
-                "{:<6}{:<11}{:<tw$} {:<12}{:<8}{:>6} {:>8}    {:>7}",
+                "{:<6}{:<11}{:<tw$} {:<18}{:<8}{:>6} {:>8}    {:>7}",
                 "#",
                 "CLIENT",
                 "TITLE",
@@ -427,8 +443,8 @@ impl Pane for TicketsPane {
         let start = selected.saturating_sub(height.saturating_sub(1));
         for (i, r) in rows.iter().enumerate().skip(start).take(height) {
             let t = &r.ticket;
-            let st = status_of(r);
-            let deadline = deadline_cell(&r.clock);
+            let st = status_of(r, data.now);
+            let deadline = deadline::cell(&r.clock, data.now, data.tz, wide);
             let timer = r
                 .timer
                 .map(|at| {
@@ -454,7 +470,10 @@ impl Pane for TicketsPane {
                     theme.style(Role::Text),
                 ),
                 Span::styled(format!("{title:<title_w$} "), theme.style(Role::Text)),
-                Span::styled(format!("{deadline:<12}"), theme.status(st)),
+                Span::styled(
+                    format!("{deadline:<w$}", w = if wide { 18 } else { 12 }),
+                    theme.status(st),
+                ),
                 Span::styled(
                     format!("{:<w$}", timer, w = if wide { 8 } else { 7 }),
                     theme.style(Role::Accent),
@@ -518,13 +537,13 @@ impl Pane for TicketsPane {
             })
             .take(n)
             .map(|r| super::WallLine {
-                status: status_of(r),
+                status: status_of(r, data.now),
                 text: format!(
                     "#{} {} · {} · {}",
                     r.ticket.id,
                     crate::sanitize::clean_short(r.ticket.client.as_deref().unwrap_or("?"), 20),
                     crate::sanitize::clean_short(&r.ticket.title, 40),
-                    deadline_cell(&r.clock),
+                    deadline::cell(&r.clock, data.now, data.tz, true),
                 ),
             })
             .collect()
@@ -644,34 +663,17 @@ fn render_detail(
     ];
     let deadline = match r.clock {
         Clock::None => "no intervention time for this priority".to_string(),
-        Clock::Running { due, .. } | Clock::Breached { due, .. } => {
-            format!(
-                "intervention due {} ({})",
-                when(due),
-                deadline_cell(&r.clock)
-            )
-        }
-        Clock::Stopped { due, at, met } => format!(
-            "intervention started {} (due {}, {})",
-            when(at),
-            when(due),
-            if met { "met" } else { "LATE" }
-        ),
-        Clock::Unread { due } => format!(
-            "intervention due {}: reading the history to know if it was met",
-            when(due)
-        ),
+        c => format!("intervention {}", deadline::words(&c, data.now, tz)),
     };
     lines.push(Line::from(Span::styled(
         format!("opened {} · {deadline}", when(t.created)),
-        theme.status(status_of(r)),
+        theme.status(status_of(r, data.now)),
     )));
-    if let Clock::Running { due, .. } | Clock::Breached { due, .. } = r.restoration {
+    if let Clock::Running { .. } | Clock::Breached { .. } = r.restoration {
         lines.push(Line::from(Span::styled(
             format!(
-                "restoration due {} ({})",
-                when(due),
-                deadline_cell(&r.restoration)
+                "restoration {}",
+                deadline::words(&r.restoration, data.now, tz)
             ),
             theme.style(Role::Text),
         )));

@@ -86,11 +86,16 @@ pub(super) fn render<F: Fn(NaiveDate) -> (i32, u32)>(
         return;
     }
     let Some(row) = view.visible.get(view.selected).map(|&i| &o.sources[i]) else {
+        let count = |s: Status| o.sources.iter().filter(|r| r.judged.status == s).count();
+        let text = crate::ui::panes::hidden_by_filter(
+            o.sources.len(),
+            &[
+                (count(Status::Down), "broken"),
+                (count(Status::Degraded), "warning"),
+            ],
+        );
         frame.render_widget(
-            Paragraph::new(Span::styled(
-                "No source matches the filter.",
-                theme.style(Role::Muted),
-            )),
+            Paragraph::new(Span::styled(text, theme.style(Role::Muted))),
             rest,
         );
         return;

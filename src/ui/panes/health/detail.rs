@@ -123,7 +123,7 @@ fn render_checks(
         let mut last = match live {
             Some(l) => {
                 let mut parts = vec![sanitize::clean(&l.message)];
-                if l.observed != l.status {
+                if l.observed != l.status && !l.is_failing() {
                     parts.push(format!("probe says {}", l.observed.label()));
                 }
                 if l.flapping {
@@ -150,7 +150,11 @@ fn render_checks(
         }
         Row::new(vec![
             Span::styled(
-                format!("{} {}", status.glyph(), status.label()),
+                format!(
+                    "{} {}",
+                    status.glyph(),
+                    live.map_or_else(|| status.label().to_string(), |l| l.label())
+                ),
                 theme.status(status),
             ),
             Span::styled(sanitize::clean(&check.name), theme.style(Role::Text)),
@@ -172,7 +176,7 @@ fn render_checks(
     let table = Table::new(
         rows,
         [
-            Constraint::Length(10),
+            Constraint::Length(13),
             Constraint::Length(name_width),
             Constraint::Length(13),
             Constraint::Length(6),

@@ -205,8 +205,23 @@ impl Pane for HealthPane {
         if groups.is_empty() {
             let text = if ctx.data.fleet.hosts.is_empty() {
                 "No hosts configured: add [hosts.NAME] with checks to the configuration."
+                    .to_string()
             } else {
-                "No host matches the filter."
+                let all = rows::groups(ctx.data, "");
+                let count = |s: Status| {
+                    all.iter()
+                        .flat_map(|g| &g.hosts)
+                        .filter(|h| h.status == s)
+                        .count()
+                };
+                super::hidden_by_filter(
+                    rows::host_count(&all),
+                    &[
+                        (count(Status::Down), "down"),
+                        (count(Status::Degraded), "warning"),
+                        (count(Status::Unknown), "unknown"),
+                    ],
+                )
             };
             frame.render_widget(
                 Paragraph::new(Span::styled(text, theme.style(Role::Muted))),
@@ -307,7 +322,7 @@ impl Pane for HealthPane {
 
 /// Which optional columns fit.
 struct Layout {
-    /// 10 for "▲ degraded", 1 for the glyph alone on narrow terminals.
+    /// 13 for "▲ failing 1/3", 1 for the glyph alone on narrow terminals.
     state: u16,
     name_max: usize,
     spark: u16,
@@ -318,7 +333,7 @@ struct Layout {
 impl Layout {
     fn for_width(width: u16) -> Layout {
         Layout {
-            state: if width >= 90 { 10 } else { 1 },
+            state: if width >= 90 { 13 } else { 1 },
             name_max: if width >= 110 { 34 } else { 22 },
             spark: match width {
                 w if w >= 150 => 30,
@@ -447,7 +462,14 @@ fn host_row(group: &Group, row: &HostRow, ctx: &PaneCtx, layout: &Layout) -> Vec
         name.push(Span::styled(" ↯", theme.status(Status::Degraded)));
     }
     let state = if layout.state > 1 {
-        format!("{} {}", row.status.glyph(), row.status.label())
+        // The worst check's own words: "failing 1/3" rather than "degraded".
+        let label = row
+            .worst
+            .and_then(|i| host.checks.get(i))
+            .and_then(|c| data.checks.get(&c.id))
+            .filter(|l| l.status == row.status)
+            .map_or_else(|| row.status.label().to_string(), |l| l.label());
+        format!("{} {label}", row.status.glyph())
     } else {
         row.status.glyph().to_string()
     };

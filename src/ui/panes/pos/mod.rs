@@ -15,7 +15,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-pub use tile::{StoreDisplay, age, line_text, session_text};
+pub use tile::{StoreDisplay, age, line_text, session_text, zone_label};
 
 use super::{Data, Handled, Pane, PaneCtx, PaneId};
 use crate::model::pos::StoreView;
@@ -183,9 +183,10 @@ impl Pane for PosPane {
         let displays: Vec<Cow<StoreDisplay>> = views
             .iter()
             .map(|v| {
-                ctx.data
-                    .pos_display(v)
-                    .map_or_else(|| Cow::Owned(StoreDisplay::new(v)), Cow::Borrowed)
+                ctx.data.pos_display(v).map_or_else(
+                    || Cow::Owned(StoreDisplay::new(v, ctx.data.tz)),
+                    Cow::Borrowed,
+                )
             })
             .collect();
         // Scroll so the selected tile is on screen: tiles before it are

@@ -48,14 +48,27 @@ fn hhmm(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
     t.with_timezone(&tz).format("%H:%M").to_string()
 }
 
+/// The store's zone after its local hours (" CET") when it is not the
+/// display zone `tz`: every other time on screen is in the display zone.
+pub fn zone_label(v: &StoreView, tz: chrono_tz::Tz) -> String {
+    if v.tz == tz {
+        String::new()
+    } else {
+        v.at.with_timezone(&v.tz).format(" %Z").to_string()
+    }
+}
+
 impl StoreDisplay {
-    pub fn new(v: &StoreView) -> StoreDisplay {
+    /// `tz`: the display zone (the store's hours are labelled when theirs
+    /// differs).
+    pub fn new(v: &StoreView, tz: chrono_tz::Tz) -> StoreDisplay {
         let hours = v.today.map_or("closed today".to_string(), |d| {
             format!(
-                "{} {}–{}",
+                "{} {}–{}{}",
                 v.period.label(),
                 hhmm(d.open, v.tz),
-                hhmm(d.close, v.tz)
+                hhmm(d.close, v.tz),
+                zone_label(v, tz)
             )
         });
         StoreDisplay {
@@ -90,7 +103,11 @@ impl StoreDisplay {
                     (
                         a.severity,
                         sanitize::clean(&a.message),
-                        format!(" since {}{times}", hhmm(a.since, v.tz)),
+                        // With its day when not the store's today.
+                        format!(
+                            " since {}{times}",
+                            crate::model::hours::moment(a.since, v.at, v.tz)
+                        ),
                     )
                 })
                 .collect(),
