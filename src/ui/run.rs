@@ -40,8 +40,21 @@ pub struct Console {
     pub ssh: Option<super::ssh::SshSetup>,
 }
 
-/// Runs the console until the operator quits.
-pub async fn run(console: Console) -> std::io::Result<()> {
+/// Why the console's loop ended.
+enum Ending {
+    /// The operator quit.
+    Quit,
+    /// A signal ended it (see `signals`).
+    Signal(i32),
+    /// The terminal went away (closed window, dropped SSH link).
+    TerminalGone,
+    /// Writing to the terminal failed.
+    TerminalError(std::io::Error),
+}
+
+/// Runs the console until the operator quits or a signal ends it, and
+/// returns the exit status: 0, or 128 + the signal's number.
+pub async fn run(console: Console) -> std::io::Result<u8> {
     let Console {
         mut app,
         db,
@@ -51,6 +64,9 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         mut seeding,
         ssh,
     } = console;
+    // Listening before the terminal is taken, so no ending signal finds
+    // it taken and no one to give it back.
+    let mut ending_signals = super::signals::watch()?;
     let mut guard = TerminalGuard::enter()?;
     app.size = guard.size()?;
     guard.draw(&app)?;
@@ -111,13 +127,23 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         .map(|d| super::reload::Watch::new(&d));
     let mut drawn_at = Instant::now();
 
-    loop {
+    // A failed terminal write ends the loop like a lost terminal, so the
+    // store is still flushed and the engine stopped on the way out.
+    macro_rules! term {
+        ($label:lifetime, $e:expr) => {
+            match $e {
+                Ok(v) => v,
+                Err(e) => break $label Ending::TerminalError(e),
+            }
+        };
+    }
+    let ending = 'console: loop {
         let first = tokio::select! {
             ev = next_event(&mut terminal_events) => match ev {
                 Some(Ok(ev)) => term_msg(ev),
-                // The terminal went away (closed window, dropped SSH link).
-                Some(Err(_)) | None => break,
+                Some(Err(_)) | None => break Ending::TerminalGone,
             },
+            Some(sig) = ending_signals.recv() => break Ending::Signal(sig),
             Some(msg) = msg_rx.recv() => Some(msg),
             _ = clock.tick() => {
                 if let Some(w) = watch.as_mut() {
@@ -195,10 +221,10 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                     None => app.notify("the daemon collects: results follow its schedule"),
                 },
                 Effect::Suspend => {
-                    app.size = guard.suspend()?;
+                    app.size = term!('console, guard.suspend());
                     app.dirty = true;
                 }
-                Effect::Bell => guard.bell()?,
+                Effect::Bell => term!('console, guard.bell()),
                 Effect::SaveWindow(w) => {
                     let text = format!(
                         "window {} saved (sequence {})",
@@ -216,7 +242,13 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                         // Stop the input reader first: the session reads
                         // the terminal now. A fresh one starts afterwards.
                         drop(terminal_events.take());
-                        super::ssh::handover(&mut guard, &mut app, setup, writer.handle(), &host)?;
+                        term!('console, super::ssh::handover(
+                            &mut guard,
+                            &mut app,
+                            setup,
+                            writer.handle(),
+                            &host
+                        ));
                         terminal_events = Some(EventStream::new());
                     }
                     None => app.notify("ssh is not available here"),
@@ -229,7 +261,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
             }
         }
         if quit {
-            break;
+            break Ending::Quit;
         }
         if engine.is_some() && pruned_at.elapsed() >= crate::cli::daemon::PRUNE_EVERY {
             pruned_at = Instant::now();
@@ -249,7 +281,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
             let _ = stop_tx.send(FollowerCmd::Detail(wanted));
         }
         if app.dirty && drawn_at.elapsed() >= frame_every {
-            guard.draw(&app)?;
+            term!('console, guard.draw(&app));
             drawn_at = Instant::now();
             app.dirty = false;
             if !all_reported && app.data.checks.len() >= check_total {
@@ -261,6 +293,16 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                 );
             }
         }
+    };
+    // The terminal first: the operator has the shell back while the
+    // collectors stop and the store writer drains.
+    match &ending {
+        Ending::Quit => {
+            if let Err(e) = guard.leave() {
+                tracing::warn!("terminal not fully restored: {e}");
+            }
+        }
+        _ => guard.leave_without_waiting(),
     }
     let _ = stop_tx.send(FollowerCmd::Stop);
     drop(seeding);
@@ -272,11 +314,17 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     if let Some(u) = usage.take() {
         u.stop().await;
     }
-    guard.leave()?;
     if writer.flush().is_err() {
         tracing::warn!("the store writer stopped before the last results were written");
     }
-    Ok(())
+    match ending {
+        Ending::Quit | Ending::TerminalGone => Ok(0),
+        Ending::Signal(sig) => {
+            tracing::info!(signal = sig, "console ended by a signal");
+            Ok(super::signals::exit_code(sig))
+        }
+        Ending::TerminalError(e) => Err(e),
+    }
 }
 
 /// The shortest time between two frames: a second on the wall display (it
