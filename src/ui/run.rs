@@ -448,6 +448,29 @@ fn start_pos(
     monitor
 }
 
+/// A history read of the follower.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// The whole fleet's health history (sparklines, availability).
+    Health,
+    /// The open host detail's charts and incidents.
+    Detail,
+}
+
+/// The history reads of one follower round, in order. A detail the
+/// operator asked for goes first: the period keys' charts must not wait
+/// behind a routine re-read of the whole fleet's health. An open detail is
+/// read again after a routine re-read, the store having moved.
+fn round(detail_asked: bool, health_due: bool, detail_open: bool) -> Vec<Read> {
+    match (detail_asked && detail_open, health_due) {
+        (true, true) => vec![Read::Detail, Read::Health],
+        (true, false) => vec![Read::Detail],
+        (false, true) if detail_open => vec![Read::Health, Read::Detail],
+        (false, true) => vec![Read::Health],
+        (false, false) => Vec::new(),
+    }
+}
+
 /// What the loop tells the follower thread.
 enum FollowerCmd {
     /// The detail the focused pane wants read (None: closed).
@@ -490,7 +513,8 @@ fn spawn_follower(
         let mut last_version = None;
         let mut last_feed = None;
         let mut detail: Option<DetailRequest> = None;
-        let mut detail_dirty = false;
+        // The operator asked for this detail (opened it, changed its period).
+        let mut detail_asked = false;
         let mut history_at: Option<std::time::Instant> = None;
         let mut history_version = None;
         let mut backups_read: Option<std::time::Instant> = None;
@@ -527,26 +551,31 @@ fn spawn_follower(
                     (version != history_version && a >= HISTORY_MIN_EVERY) || a >= HISTORY_MAX_EVERY
                 }
             };
-            if due {
-                history_at = Some(std::time::Instant::now());
-                history_version = version;
-                match history::read_health(&reader, &fleet, tz, Utc::now()) {
-                    Ok(h) => {
-                        if tx.blocking_send(Msg::History(h)).is_err() {
-                            return;
+            for step in round(detail_asked, due, detail.is_some()) {
+                match step {
+                    Read::Health => {
+                        history_at = Some(std::time::Instant::now());
+                        history_version = version;
+                        match history::read_health(&reader, &fleet, tz, Utc::now()) {
+                            Ok(h) => {
+                                if tx.blocking_send(Msg::History(h)).is_err() {
+                                    return;
+                                }
+                            }
+                            Err(e) => tracing::warn!("health history not read: {e}"),
                         }
                     }
-                    Err(e) => tracing::warn!("health history not read: {e}"),
+                    Read::Detail => {
+                        if let Some(req) = detail.as_ref() {
+                            let d = history::read_detail(&reader, &fleet, req, Utc::now());
+                            if tx.blocking_send(Msg::Detail(d)).is_err() {
+                                return;
+                            }
+                        }
+                    }
                 }
-                detail_dirty = true;
             }
-            if let Some(req) = detail.as_ref().filter(|_| detail_dirty) {
-                detail_dirty = false;
-                let d = history::read_detail(&reader, &fleet, req, Utc::now());
-                if tx.blocking_send(Msg::Detail(d)).is_err() {
-                    return;
-                }
-            }
+            detail_asked = false;
             if crate::ui::panes::backups::read_due(&mut backups_read, moved) {
                 match reader.backups(Utc::now() - crate::ui::panes::backups::RUNS_KEPT) {
                     Ok(b) => {
@@ -627,11 +656,32 @@ fn spawn_follower(
             match stop.recv_timeout(FOLLOW_EVERY) {
                 Err(std_mpsc::RecvTimeoutError::Timeout) => {}
                 Ok(FollowerCmd::Detail(req)) => {
-                    detail_dirty = req.is_some();
+                    detail_asked = req.is_some();
                     detail = req;
                 }
                 Ok(FollowerCmd::Stop) | Err(_) => return,
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_asked_detail_is_read_before_a_routine_health_read() {
+        // (asked, health due, detail open) -> reads in order
+        let cases = [
+            ((true, true, true), vec![Read::Detail, Read::Health]),
+            ((true, false, true), vec![Read::Detail]),
+            ((false, true, true), vec![Read::Health, Read::Detail]),
+            ((false, true, false), vec![Read::Health]),
+            ((false, false, true), vec![]),
+            ((true, false, false), vec![]),
+        ];
+        for ((asked, due, open), want) in cases {
+            assert_eq!(round(asked, due, open), want, "{asked} {due} {open}");
+        }
+    }
 }
