@@ -82,8 +82,14 @@ pub async fn run(
         crate::demo::pos::seed_timelines(&mut app.data.pos, &fleet, Utc::now());
     }
     app.data.now = Utc::now();
-    let records =
-        super::backups::records(&fleet, &setup.config.ssh, &setup.db, setup.demo.is_some()).await;
+    let records = super::backups::records(
+        &fleet,
+        &setup.config.ssh,
+        &setup.db,
+        setup.demo.is_some(),
+        false,
+    )
+    .await;
     app.data.backups.set(records);
     app.data.maintenance = if setup.demo.is_some() {
         crate::demo::maintenance::windows(app.data.now)
