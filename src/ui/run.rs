@@ -253,6 +253,11 @@ pub async fn run(console: Console) -> std::io::Result<u8> {
                     }
                     None => app.notify("ssh is not available here"),
                 },
+                Effect::SshRefused { host } => {
+                    if let Some(setup) = &ssh {
+                        super::ssh::audit_refusal(&app, setup, writer.handle(), &host);
+                    }
+                }
                 Effect::Ticket(cmd) => {
                     if tickets.try_send(cmd).is_err() {
                         app.notify("the ticket desk is busy or stopped; try again");
