@@ -24,6 +24,16 @@ pub mod actions {
     pub const FAILED: &str = "ssh.failed";
 }
 
+/// Why a session did not run: refused (the server's identity) or failed.
+enum Failure {
+    /// A changed, revoked or unknown host key: audited as a refusal.
+    Refused(String),
+    Failed(String),
+}
+
+/// How much of the system `ssh`'s error output is kept to read its verdict.
+const STDERR_TAIL: usize = 8 * 1024;
+
 /// What to open.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum What {
@@ -106,6 +116,22 @@ impl Access<'_> {
             SshClient::OpenSsh => self.run_openssh(&entry.target, what),
             SshClient::Libssh2 => self.run_libssh2(&entry.target, what, prompt),
         };
+        let outcome = match outcome {
+            Ok(code) => Ok(code),
+            Err(Failure::Failed(e)) => Err(e),
+            Err(Failure::Refused(reason)) => {
+                let at = [("start", start.to_rfc3339())];
+                let mut extra: Vec<(&str, &str)> =
+                    at.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                extra.push(("reason", &reason));
+                self.record(
+                    actions::REFUSED,
+                    start,
+                    &self.detail(host, entry, what, &extra),
+                );
+                return Err(reason);
+            }
+        };
         let end = Utc::now();
         let (action, status) = match what {
             What::Shell => (actions::SESSION, &outcome),
@@ -137,8 +163,14 @@ impl Access<'_> {
         target: &SshTarget,
         what: &What,
         prompt: &dyn Prompt,
-    ) -> Result<i32, String> {
-        let conn = ssh::connect(target, &self.options, prompt).map_err(|e| e.shown())?;
+    ) -> Result<i32, Failure> {
+        let conn = ssh::connect(target, &self.options, prompt).map_err(|e| {
+            if e.is_host_key() {
+                Failure::Refused(e.shown())
+            } else {
+                Failure::Failed(e.shown())
+            }
+        })?;
         let stdin = std::io::stdin();
         let stdout = std::io::stdout();
         let stderr = std::io::stderr();
@@ -165,17 +197,74 @@ impl Access<'_> {
             }
             What::Command(c) => conn.interactive(Run::Command(c), &local),
         }
-        .map_err(|e| e.shown())?;
+        .map_err(|e| Failure::Failed(e.shown()))?;
         Ok(ended.exit_status)
     }
 
-    fn run_openssh(&self, target: &SshTarget, what: &What) -> Result<i32, String> {
+    /// The system `ssh`, its error output passed on as it comes and its
+    /// end read: exit 255 with a host key verdict is a refusal.
+    fn run_openssh(&self, target: &SshTarget, what: &What) -> Result<i32, Failure> {
         let args = openssh_args(target, &self.options, what);
-        let status = std::process::Command::new("ssh")
+        let mut child = std::process::Command::new("ssh")
             .args(&args)
-            .status()
-            .map_err(|e| format!("cannot run ssh: {e}"))?;
-        Ok(status.code().unwrap_or(255))
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| Failure::Failed(format!("cannot run ssh: {e}")))?;
+        let (tail_tx, tail_rx) = std::sync::mpsc::channel();
+        if let Some(from) = child.stderr.take() {
+            std::thread::spawn(move || {
+                let _ = tail_tx.send(relay(from, &mut std::io::stderr()));
+            });
+        }
+        let status = child
+            .wait()
+            .map_err(|e| Failure::Failed(format!("ssh did not end cleanly: {e}")))?;
+        let code = status.code().unwrap_or(255);
+        // A process ssh left behind (a control master) may keep the pipe
+        // open: its verdict is in by now or not at all.
+        let tail = tail_rx
+            .recv_timeout(std::time::Duration::from_secs(1))
+            .unwrap_or_default();
+        match host_key_refusal(code, &tail) {
+            Some(reason) => Err(Failure::Refused(reason)),
+            None => Ok(code),
+        }
+    }
+}
+
+/// Copies `from` to `to` as it comes and returns its last [`STDERR_TAIL`]
+/// bytes.
+fn relay(mut from: impl std::io::Read, to: &mut impl Write) -> Vec<u8> {
+    let mut buf = [0u8; 4096];
+    let mut tail = Vec::new();
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) | Err(_) => return tail,
+            Ok(n) => {
+                let _ = to.write_all(&buf[..n]);
+                let _ = to.flush();
+                tail.extend_from_slice(&buf[..n]);
+                if tail.len() > STDERR_TAIL {
+                    tail.drain(..tail.len() - STDERR_TAIL);
+                }
+            }
+        }
+    }
+}
+
+/// The system `ssh`'s refusal of the server's identity, read from its exit
+/// status (255) and error output.
+fn host_key_refusal(code: i32, stderr: &[u8]) -> Option<String> {
+    if code != 255 {
+        return None;
+    }
+    let text = String::from_utf8_lossy(stderr);
+    if text.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") {
+        Some("HOST KEY CHANGED: ssh refused the server's identity".into())
+    } else if text.contains("Host key verification failed") {
+        Some("host key verification failed: ssh refused the server's identity".into())
+    } else {
+        None
     }
 }
 
@@ -430,5 +519,27 @@ mod tests {
                 "dev-1"
             ]
         );
+    }
+
+    #[test]
+    fn only_ssh_refusing_the_servers_identity_is_a_refusal() {
+        let changed = b"@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@\nHost key verification failed.\n";
+        assert!(host_key_refusal(255, changed).is_some_and(|r| r.contains("HOST KEY CHANGED")));
+        assert!(host_key_refusal(255, b"Host key verification failed.\r\n").is_some());
+        // The remote command's own 255, or a mere connection failure.
+        assert_eq!(
+            host_key_refusal(255, b"ssh: connect to host x port 22: Connection refused"),
+            None
+        );
+        assert_eq!(host_key_refusal(1, changed), None);
+    }
+
+    #[test]
+    fn relay_passes_everything_on_and_keeps_the_tail() {
+        let input = vec![b'x'; STDERR_TAIL * 2 + 5];
+        let mut out = Vec::new();
+        let tail = relay(&input[..], &mut out);
+        assert_eq!(out, input);
+        assert_eq!(tail.len(), STDERR_TAIL);
     }
 }

@@ -642,3 +642,70 @@ retention_days = 1
     assert!(!md.contains("| db |"), "{md}");
     assert_eq!(out.status.code(), Some(0), "{md}");
 }
+
+/// `vigie --demo backups` with `PATH` holding only `bin`.
+fn demo_backups(home: &Path, bin: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .args(["--demo", "backups"])
+        .env_clear()
+        .env("PATH", bin)
+        .env("HOME", home)
+        .env("TZ", "Europe/Paris")
+        .env("VIGIE_DEMO_BACKUPS", home.join("repos"))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The table row of `source`.
+fn row<'a>(text: &'a str, source: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.starts_with(&format!("| {source} |")))
+        .unwrap_or_else(|| panic!("no row for {source}:\n{text}"))
+}
+
+/// Without restic or borg the demo names the missing program and its
+/// Debian package, lists the dumps (which need neither) at once, and builds
+/// restic's repository as soon as restic is on the PATH, the same day.
+#[test]
+fn the_demo_names_a_missing_program_and_builds_its_repository_once_it_appears() {
+    let home = tempfile::tempdir().unwrap();
+    let bin = home.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+
+    let text = demo_backups(home.path(), &bin);
+    let cagette = row(&text, "cagette-db");
+    assert!(
+        cagette.contains("restic is not installed") && cagette.contains("apt install restic"),
+        "{text}"
+    );
+    let velo = row(&text, "velo-files");
+    assert!(
+        velo.contains("borg is not installed") && velo.contains("apt install borgbackup"),
+        "{text}"
+    );
+    assert!(row(&text, "mairie-dumps").contains("RPO ok"), "{text}");
+    assert!(!text.contains(vigie::demo::backups::PREPARING), "{text}");
+
+    let restic = String::from_utf8(
+        Command::new("sh")
+            .args(["-c", "command -v restic"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(restic.trim(), bin.join("restic")).unwrap();
+    let text = demo_backups(home.path(), &bin);
+    let cagette = row(&text, "cagette-db");
+    assert!(
+        !cagette.contains("not installed") && !cagette.contains("no restic repository"),
+        "{text}"
+    );
+    // The night left out on purpose, read from a real repository.
+    assert!(cagette.contains("14/15 days"), "{text}");
+    assert!(
+        row(&text, "velo-files").contains("borg is not installed"),
+        "{text}"
+    );
+}

@@ -248,3 +248,24 @@ fn a_configuration_that_never_ends_is_refused_with_a_clear_message() {
         "{err}"
     );
 }
+
+/// A snapshot draws tickets as `vigie tickets` reads them (here from the
+/// demo's tracker), instead of waiting for a tracker read that never comes.
+#[test]
+fn demo_snapshot_draws_the_demo_trackers_tickets() {
+    let home = tempfile::tempdir().unwrap();
+    let out = vigie(
+        home.path(),
+        &[
+            "--demo", "snapshot", "--width", "160", "--height", "40", "--pane", "tickets",
+        ],
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{}\n{text}", stderr(&out));
+    assert!(!text.contains("Reading the tracker"), "{text}");
+    // The demo tracker's breached ticket comes first.
+    assert!(
+        text.contains("Caisses hors ligne") && text.contains("LATE"),
+        "{text}"
+    );
+}

@@ -607,6 +607,76 @@ fn enter_opens_a_host_detail_with_history_and_esc_closes_it() {
     );
 }
 
+/// In a host detail the moving keys move the selection through the host's
+/// checks, then the period's incidents (they were dropped before, so the
+/// screen changed only at the next clock tick).
+#[test]
+fn in_a_host_detail_moving_keys_go_through_checks_then_incidents() {
+    use vigie::ui::history::{DetailRequest, HostDetail, Incident, Period};
+    use vigie::ui::theme::Role;
+    let mut app = common::app();
+    app.zoomed = true;
+    update(&mut app, key(KeyCode::Enter));
+    let first = health::listed(&app.data, "")[0].host.clone();
+    let host = app.data.fleet.host(&first).unwrap();
+    let first_check = host.checks[0].name.clone();
+    let check_id = host.checks[0].id.clone();
+    let check_count = host.checks.len();
+    let now = common::now();
+    let incident = |cause: &str, hours: i64| Incident {
+        check_id: check_id.clone(),
+        status: Status::Down,
+        start: now - chrono::Duration::hours(hours),
+        end: Some(now - chrono::Duration::hours(hours - 1)),
+        cause: cause.into(),
+    };
+    app.data.detail = Some(HostDetail {
+        request: DetailRequest {
+            host: first.clone(),
+            period: Period::Day,
+        },
+        from: now - chrono::Duration::hours(24),
+        to: now,
+        checks: Vec::new(),
+        incidents: vec![incident("earlier cause", 5), incident("later cause", 3)],
+        error: None,
+    });
+    let selection = app.theme.style(Role::Selection).bg;
+    // Whether the first line showing `needle` is drawn selected.
+    let selected = |app: &vigie::ui::app::App, needle: &str| {
+        let buf = snapshot::frame(app, 120, 40).unwrap();
+        let text = snapshot::text(&buf);
+        let (y, line) = text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} not on screen:\n{text}"));
+        let x = line[..line.find(needle).unwrap()].chars().count();
+        buf[(x as u16, y as u16)].bg == selection.unwrap()
+    };
+    assert!(
+        selected(&app, &first_check),
+        "the first check starts selected"
+    );
+    for _ in 0..check_count {
+        update(&mut app, key(KeyCode::Down));
+    }
+    assert!(selected(&app, "earlier cause"));
+    assert!(!selected(&app, &first_check));
+    update(&mut app, key(KeyCode::Down));
+    assert!(selected(&app, "later cause"));
+    // The last row holds the selection.
+    update(&mut app, key(KeyCode::Down));
+    assert!(selected(&app, "later cause"));
+    update(&mut app, key(KeyCode::Up));
+    assert!(selected(&app, "earlier cause"));
+    update(&mut app, key(KeyCode::PageUp));
+    assert!(selected(&app, &first_check));
+    // Still the same host's detail: the keys did not reach the host list.
+    let request = app.pane(PaneId::Health).and_then(|p| p.history_request());
+    assert_eq!(request.map(|r| r.host), Some(first));
+}
+
 /// This year's usage of the demo fleet, seeded into a real store and read
 /// back as the follower reads it.
 fn demo_usage_view(app: &vigie::ui::app::App) -> vigie::ui::usage::UsageView {

@@ -791,3 +791,53 @@ fn the_store_gives_followers_only_what_is_new() {
     assert_eq!(new.len(), 1);
     assert_eq!(new.values().next().unwrap().view.status, Status::Up);
 }
+
+/// An Odoo stand-in that logs anyone in and answers every model call with
+/// `answer` (the shapes a proxy, a newer API or a module may give).
+async fn odd_odoo(answer: serde_json::Value) -> SocketAddr {
+    use axum::Json;
+    use axum::routing::post;
+    let app = Router::new().route(
+        "/jsonrpc",
+        post(move |Json(req): Json<serde_json::Value>| {
+            let answer = answer.clone();
+            async move {
+                let result = match req.pointer("/params/service").and_then(|s| s.as_str()) {
+                    Some("common") => json!(2),
+                    _ => answer,
+                };
+                Json(json!({"jsonrpc": "2.0", "id": req.get("id"), "result": result}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+/// A `search_read` answer that is not a list of records is an unreadable
+/// answer (never "no session"), and the POS pane says so once.
+#[tokio::test]
+async fn a_search_read_answer_of_the_wrong_shape_is_an_error_said_once() {
+    let now = Utc::now();
+    for (answer, shape) in [
+        (json!({"records": [], "length": 0}), "answered an object"),
+        (json!([1, 2]), "answered a list holding a number"),
+        (json!(false), "answered a boolean"),
+    ] {
+        let addr = odd_odoo(answer.clone()).await;
+        let got = read_sessions(&client(addr, "k"), &[], now, TimeDelta::hours(1)).await;
+        let Err(err @ OdooError::BadAnswer(_)) = got else {
+            panic!("{answer}: {got:?}")
+        };
+        assert!(err.to_string().contains(shape), "{answer}: {err}");
+        let said = err.problem().describe();
+        assert_eq!(said.matches("Odoo answer unreadable").count(), 1, "{said}");
+        assert!(said.contains("pos.session search_read"), "{said}");
+    }
+    // A list of records is read.
+    let addr = odd_odoo(json!([{"id": 4, "name": "POS/4", "state": "opened"}])).await;
+    let got = read_sessions(&client(addr, "k"), &[], now, TimeDelta::hours(1)).await;
+    assert_eq!(got.map(|s| s.len()), Ok(1));
+}

@@ -985,9 +985,18 @@ fn s_asks_the_runner_for_a_session_on_the_selected_host_and_read_only_refuses_it
         .and_then(|p| p.selected_host(&app.data));
     assert_eq!(Some(moved), now);
 
+    // Read-only: no session, but the refusal is handed to the runner for
+    // the audit log, as `vigie --read-only ssh` audits it.
     let mut ro = common::app();
     ro.modes.read_only = true;
-    assert!(update(&mut ro, s_key()).is_empty());
+    let first = ro
+        .pane(vigie::ui::panes::PaneId::Health)
+        .and_then(|p| p.selected_host(&ro.data))
+        .unwrap();
+    assert_eq!(
+        update(&mut ro, s_key()),
+        vec![Effect::SshRefused { host: first }]
+    );
     assert!(
         ro.notice
             .as_ref()
@@ -1022,6 +1031,99 @@ fn the_openssh_client_option_runs_the_system_ssh_under_the_same_policy_and_audit
     assert!(
         text.lines()
             .any(|l| l.contains("ssh.command") && l.contains("exit=\"4\"")),
+        "{text}"
+    );
+}
+
+/// With the system's `ssh`, a server whose key changed is refused by ssh
+/// (exit 255, "REMOTE HOST IDENTIFICATION HAS CHANGED"): the audit says
+/// refused, with why, not a command that exited 255.
+#[test]
+fn the_openssh_client_refusing_a_changed_host_key_is_audited_as_a_refusal() {
+    let s = setup(false);
+    let config = cli_config(&s);
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = text.replacen("[ssh]\n", "[ssh]\nclient = \"openssh\"\n", 1);
+    std::fs::write(&config, text).unwrap();
+    let other = KeyPair::new(s.dir.path(), "impostor", "");
+    let mut f = other.public_line.split_whitespace();
+    let line = format!(
+        "[127.0.0.1]:{} {} {}\n",
+        s.sshd.port,
+        f.next().unwrap(),
+        f.next().unwrap()
+    );
+    std::fs::write(s.dir.path().join("vigie_known_hosts"), line).unwrap();
+    let out = vigie(&s, &config, &["ssh", "dev-1", "--", "echo reached"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(255), "{err}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("reached"));
+    // ssh's own words still reach the operator.
+    assert!(
+        err.contains("REMOTE HOST IDENTIFICATION HAS CHANGED"),
+        "{err}"
+    );
+    let audit = vigie(&s, &config, &["audit"]);
+    let text = String::from_utf8_lossy(&audit.stdout);
+    let refused = text
+        .lines()
+        .find(|l| l.contains("ssh.refused") && l.contains("host=dev-1"))
+        .unwrap_or_else(|| panic!("no refusal audited:\n{text}"));
+    assert!(refused.contains("HOST KEY CHANGED"), "{refused}");
+    assert!(!text.contains("ssh.command"), "{text}");
+}
+
+/// A read-only console refuses `s` and puts the refusal in the audit log,
+/// as the CLI does.
+#[test]
+fn s_in_a_read_only_console_is_refused_and_audited() {
+    let s = setup(false);
+    let config = cli_config(&s);
+    let home = s.dir.path();
+    let socket = format!("vigie-ssh-e2e-ro-{}", std::process::id());
+    let cmd = format!(
+        "env -i HOME={home} TERM=xterm-256color {bin} --read-only --config {config} --db {home}/vigie.db --log {home}/vigie.log; echo exited=$? ; exec sleep 600",
+        home = home.display(),
+        bin = env!("CARGO_BIN_EXE_vigie"),
+        config = config.display(),
+    );
+    assert!(
+        std::process::Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                "-s",
+                "t",
+                &cmd
+            ])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let t = Tmux { socket };
+    t.wait_for("the console", |sc| sc.contains("dev-1"));
+    t.keys(&["/"]);
+    t.keys(&["-l", "dev-1"]);
+    t.keys(&["Enter"]);
+    t.wait_for("the filter applied", |sc| sc.contains("/dev-1"));
+    t.keys(&["s"]);
+    t.wait_for("the refusal", |sc| sc.contains("read-only"));
+    t.keys(&["q"]);
+    t.wait_for("vigie to exit", |sc| sc.contains("exited=0"));
+    let audit = vigie(&s, &config, &["audit"]);
+    let text = String::from_utf8_lossy(&audit.stdout);
+    assert!(
+        text.lines().any(|l| l.contains("ssh.refused")
+            && l.contains("host=dev-1")
+            && l.contains("read-only")),
         "{text}"
     );
 }

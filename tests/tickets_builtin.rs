@@ -291,3 +291,24 @@ fn the_cli_refuses_changes_when_read_only() {
         "nothing opened"
     );
 }
+
+/// The built-in tracker lives in Vigie's store: when the store fails, the
+/// message says so, not that a tracker is unreachable.
+#[tokio::test]
+async fn a_failing_store_is_worded_as_a_store_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vigie.db");
+    let d = desk(&path, &[("coop-support", "coop")]);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("DROP TABLE local_tickets")
+        .unwrap();
+    let err = d
+        .create("coop", "Urgent", "Caisses hors ligne", "")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TrackerError::Store(_)), "{err:?}");
+    let said = err.to_string();
+    assert!(said.contains("store"), "{said}");
+    assert!(!said.contains("unreachable"), "{said}");
+}

@@ -49,8 +49,11 @@ impl Tmux {
             ),
         );
         t.wait_for("a prompt", |s| s.contains('$'));
+        // `sh -c 'echo $$ ...; exec vigie'` leaves vigie's pid in a file,
+        // for the tests that signal it.
         let line = format!(
-            "( stty -a > {home}/stty-before; TZ=Europe/Paris {bin} {args} 2> {home}/stderr; \
+            "( stty -a > {home}/stty-before; \
+             TZ=Europe/Paris sh -c 'echo $$ > {home}/pid; exec \"$0\" \"$@\"' {bin} {args} 2> {home}/stderr; \
              rc=$?; stty -a > {home}/stty-after; echo $rc > {status} )",
             home = home.display(),
             bin = env!("CARGO_BIN_EXE_vigie"),
@@ -162,6 +165,21 @@ impl Tmux {
             !after.contains("  odoo-coop "),
             "terminal not restored:\n{after}"
         );
+    }
+
+    /// The pid of vigie started by `start_in_shell`.
+    fn pid(&self) -> String {
+        let path = self.home.join("pid");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(pid) = std::fs::read_to_string(&path) {
+                if pid.ends_with('\n') {
+                    return pid.trim().to_string();
+                }
+            }
+            assert!(Instant::now() < deadline, "vigie's pid never written");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// The exit status of vigie, once it has exited.
@@ -370,4 +388,77 @@ fn a_console_follows_the_daemons_pos_state_without_probing() {
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), "0");
     assert!(!probed, "the console probed the till itself");
+}
+
+/// `kill -SIG` to a running console: it gives the terminal back (tty modes
+/// as found, main screen, cursor shown) and exits with the shell's status
+/// for that signal; the shell in the same pane then reads lines as typed.
+fn a_signal_gives_the_terminal_back(signal: &str, status: &str) {
+    let _one = one_console();
+    let home = tempfile::tempdir().unwrap();
+    let t = Tmux::start_in_shell(home.path(), 100, 30, "demo");
+    t.wait_for("live rows", |s| {
+        s.contains("  odoo-coop ") && s.contains(" ms")
+    });
+    let killed = Command::new("kill")
+        .args(["-s", signal, &t.pid()])
+        .status()
+        .unwrap();
+    assert!(killed.success(), "kill -s {signal} failed");
+    assert_eq!(t.wait_exit(), status, "exit status after SIG{signal}");
+    t.assert_restored();
+    t.keys(&[
+        "stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo | sort | tr '\\n' ' '; echo modes",
+        "Enter",
+    ]);
+    t.wait_for("the shell's tty modes", |s| s.contains("echo icanon modes"));
+}
+
+#[test]
+fn sigterm_gives_the_terminal_back_and_exits_143() {
+    a_signal_gives_the_terminal_back("TERM", "143");
+}
+
+#[test]
+fn sighup_gives_the_terminal_back_and_exits_129() {
+    a_signal_gives_the_terminal_back("HUP", "129");
+}
+
+#[test]
+fn sigint_gives_the_terminal_back_and_exits_130() {
+    a_signal_gives_the_terminal_back("INT", "130");
+}
+
+/// Whether process `pid` has ended (gone, or a zombie nobody reaped yet).
+fn ended(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        // The state follows the command's closing parenthesis.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])),
+    }
+}
+
+/// The terminal itself goes away (a closed window, a dropped SSH link):
+/// the console gets SIGHUP with nothing left to write to, and ends instead
+/// of hanging on the dead tty.
+#[test]
+fn a_closed_terminal_ends_the_console_without_hanging() {
+    let _one = one_console();
+    let home = tempfile::tempdir().unwrap();
+    let t = Tmux::start_in_shell(home.path(), 100, 30, "demo");
+    t.wait_for("live rows", |s| {
+        s.contains("  odoo-coop ") && s.contains(" ms")
+    });
+    let pid = t.pid();
+    t.tmux(&["kill-server"]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ended(&pid) {
+        assert!(
+            Instant::now() < deadline,
+            "vigie (pid {pid}) still runs after its terminal closed"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

@@ -23,13 +23,15 @@ use crate::sources::backups::BackupLister;
 use crate::store::Reader;
 
 /// What is known of every source: the store's run log and last listings,
-/// then a listing made now (a demo whose repositories are still being
-/// built says so instead).
+/// then a listing made now. The demo's repositories not built today are
+/// built first when `build` (`vigie --demo backups`), else said to be
+/// missing (a snapshot); one whose program is missing says which.
 pub async fn records(
     fleet: &Fleet,
     ssh: &crate::config::SshSettings,
     db: &Path,
     demo: bool,
+    build: bool,
 ) -> BTreeMap<String, SourceRecord> {
     let now = Utc::now();
     let mut records = if db.exists() {
@@ -40,17 +42,47 @@ pub async fn records(
     } else {
         BTreeMap::new()
     };
-    if demo && !crate::demo::backups::ready(now) {
-        for src in &fleet.backups {
-            let r = records.entry(src.id.clone()).or_default();
-            r.note = Some(crate::demo::backups::PREPARING.into());
-        }
-        return records;
+    // The demo's repositories are built here if need be (waiting for a
+    // console building them) when `build`, else only looked at; one whose
+    // program is missing says so.
+    let mut sources = fleet.backups.clone();
+    if demo {
+        use crate::demo::backups::{Part, note, prepare_now, status};
+        let root = crate::demo::backups::dir();
+        let states = if build {
+            match tokio::task::spawn_blocking(move || prepare_now(now)).await {
+                Ok(result) => result,
+                Err(e) => Err(e.to_string()),
+            }
+        } else {
+            Ok(status(now))
+        };
+        sources.retain(|src| {
+            let Some(part) = Part::of(src, &root) else {
+                return true;
+            };
+            let said = match &states {
+                Ok(states) => states
+                    .iter()
+                    .find(|(p, _)| *p == part)
+                    .map_or(Some(crate::demo::backups::PREPARING.into()), |(_, s)| {
+                        note(s)
+                    }),
+                Err(e) => Some(format!("demo repositories not built: {e}")),
+            };
+            match said {
+                Some(n) => {
+                    records.entry(src.id.clone()).or_default().note = Some(n);
+                    false
+                }
+                None => true,
+            }
+        });
     }
     let lister = BackupLister::default().with_ssh(std::sync::Arc::new(
         crate::sources::ssh::Options::from_config(ssh),
     ));
-    let listed = list_once(&fleet.backups, &lister).await;
+    let listed = list_once(&sources, &lister).await;
     for (id, result) in listed {
         let r = records.entry(id).or_default();
         r.checked = Some(now);
@@ -110,7 +142,14 @@ pub async fn run(
     if let Some(c) = client {
         fleet.backups.retain(|b| b.client == c);
     }
-    let records = records(&fleet, &setup.config.ssh, &setup.db, setup.demo.is_some()).await;
+    let records = records(
+        &fleet,
+        &setup.config.ssh,
+        &setup.db,
+        setup.demo.is_some(),
+        true,
+    )
+    .await;
     let now = Utc::now();
     let o = overview(&fleet, &records, now);
     match format {

@@ -75,11 +75,11 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
             options: ssh::Options::from_config(&setup.config.ssh),
         }),
     };
-    run_console(console).await.map_err(|e| CliError {
+    let code = run_console(console).await.map_err(|e| CliError {
         message: format!("terminal error: {e}"),
         code: 1,
     })?;
     drop(demo_backups);
     drop(setup);
-    Ok(0)
+    Ok(code)
 }

@@ -82,8 +82,14 @@ pub async fn run(
         crate::demo::pos::seed_timelines(&mut app.data.pos, &fleet, Utc::now());
     }
     app.data.now = Utc::now();
-    let records =
-        super::backups::records(&fleet, &setup.config.ssh, &setup.db, setup.demo.is_some()).await;
+    let records = super::backups::records(
+        &fleet,
+        &setup.config.ssh,
+        &setup.db,
+        setup.demo.is_some(),
+        false,
+    )
+    .await;
     app.data.backups.set(records);
     app.data.maintenance = if setup.demo.is_some() {
         crate::demo::maintenance::windows(app.data.now)
@@ -94,6 +100,8 @@ pub async fn run(
     } else {
         Vec::new()
     };
+    let tickets = tickets_feed(&fleet, &setup.db).await;
+    crate::ui::app::update(&mut app, crate::ui::app::Msg::Tickets(Box::new(tickets)));
     if let Some(id) = focus {
         app.focus = id;
         app.zoomed = true;
@@ -109,6 +117,35 @@ pub async fn run(
         print!("{}", snapshot::text(&buffer));
     }
     Ok(0)
+}
+
+/// The tickets as `vigie tickets` has them: synced with the tracker (the
+/// demo's own with `--demo`), else the store's cached copy marked stale.
+async fn tickets_feed(
+    fleet: &crate::model::Fleet,
+    db: &std::path::Path,
+) -> crate::ui::panes::tickets::TicketsFeed {
+    use crate::ui::panes::tickets::TicketsFeed;
+    let desk = match super::tickets::desk(fleet, db) {
+        Ok(d) => d,
+        Err(e) => {
+            return TicketsFeed {
+                problem: Some(e.message),
+                ..TicketsFeed::default()
+            };
+        }
+    };
+    let now = Utc::now();
+    let mut feed = TicketsFeed {
+        backend: desk.backend().name().to_string(),
+        calls: super::tickets::count_calls(&desk, fleet, now).await,
+        ..TicketsFeed::default()
+    };
+    match desk.sync(now).await {
+        Ok(view) => feed.view = Some(view),
+        Err(e) => feed.problem = Some(e.to_string()),
+    }
+    feed
 }
 
 fn daemon_states(db: &std::path::Path) -> Option<Vec<(String, LiveCheck)>> {

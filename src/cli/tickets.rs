@@ -25,7 +25,7 @@ use crate::sources::tickets::desk::{Desk, DeskView, backend_from};
 use crate::sources::tickets::operator;
 use crate::store::tickets::TicketStore;
 
-fn desk(fleet: &Fleet, db: &std::path::Path) -> Result<Desk, CliError> {
+pub(super) fn desk(fleet: &Fleet, db: &std::path::Path) -> Result<Desk, CliError> {
     let who = operator();
     let backend = backend_from(&fleet.tickets, db, &who)
         .map_err(|e| CliError::input(format!("tickets: {e}")))?;

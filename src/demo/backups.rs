@@ -1,8 +1,10 @@
 //! The demo's backups: real restic and borg repositories and a dump
 //! directory with backdated points (one missing day, one small backup),
 //! built in the background in a directory kept across runs (rebuilt when
-//! its day has passed), and pings fed as runs. Until they are ready the
-//! pane says so; without restic or borg the source shows its error.
+//! its day has passed), and pings fed as runs. Each is built on its own
+//! and listed once built; until then the pane says it is being prepared,
+//! or which program is missing and which Debian package holds it (it is
+//! built when the program appears).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -45,6 +47,158 @@ pub fn dir() -> PathBuf {
     std::env::temp_dir().join("vigie-demo-backups")
 }
 
+/// One of the demo's repositories, built on its own: the dumps need no
+/// program, restic's and borg's need theirs, and one missing never holds
+/// back the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Dumps,
+    Restic,
+    Borg,
+}
+
+impl Part {
+    /// In building order: the quick one needing nothing first.
+    pub const ALL: [Part; 3] = [Part::Dumps, Part::Restic, Part::Borg];
+
+    /// Its directory under [`dir`].
+    fn dir(self) -> &'static str {
+        match self {
+            Part::Dumps => "dumps-mairie",
+            Part::Restic => "restic-cagette",
+            Part::Borg => "borg-velo",
+        }
+    }
+
+    /// The program that makes it and the Debian package holding it.
+    fn program(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Part::Dumps => None,
+            Part::Restic => Some(("restic", "restic")),
+            Part::Borg => Some(("borg", "borgbackup")),
+        }
+    }
+
+    /// The file saying on which day it was last built whole.
+    fn marker(self, root: &Path) -> PathBuf {
+        root.join(format!("{}.built", self.dir()))
+    }
+
+    fn prefix(self, root: &Path) -> String {
+        root.join(self.dir()).to_string_lossy().into_owned()
+    }
+
+    /// The part a demo source reads, if it is one of these.
+    pub fn of(src: &crate::model::backup::BackupSource, root: &Path) -> Option<Part> {
+        let place = match &src.kind {
+            BackupKind::Restic(r) => r.repository.as_str(),
+            BackupKind::Borg(b) => b.repository.as_str(),
+            BackupKind::Dumps(d) => d.directory.as_str(),
+            BackupKind::Ping { .. } => return None,
+        };
+        Part::ALL
+            .into_iter()
+            .find(|p| place.starts_with(p.prefix(root).as_str()))
+    }
+
+    /// Whether it was built today.
+    fn built(self, root: &Path, today: NaiveDate) -> bool {
+        std::fs::read_to_string(self.marker(root)).is_ok_and(|s| s.trim() == today.to_string())
+    }
+}
+
+/// Where one part stands, as the pane and `vigie backups` say it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartState {
+    /// Built today: list it.
+    Built,
+    /// Its program is not on the PATH.
+    Missing {
+        program: &'static str,
+        package: &'static str,
+    },
+    /// Building failed; the listing will show the program's own error.
+    Failed(String),
+    /// Asked to stop before it was built.
+    Stopped,
+    /// Another process is building it now.
+    Preparing,
+    /// Not built today, and nothing building it.
+    NotBuilt,
+}
+
+/// Shown for a part not built today when nothing builds it.
+pub const NOT_BUILT: &str =
+    "demo repository not built today: `vigie demo` or `vigie --demo backups` builds it";
+
+/// Where each part stands, without building anything (for a snapshot).
+pub fn status(now: DateTime<Utc>) -> Vec<(Part, PartState)> {
+    let root = dir();
+    let today = now.with_timezone(&chrono_tz::Europe::Paris).date_naive();
+    let busy = building_elsewhere(&root);
+    Part::ALL
+        .into_iter()
+        .map(|part| {
+            let state = if part.built(&root, today) {
+                PartState::Built
+            } else if busy {
+                PartState::Preparing
+            } else if let Some(missing) = missing(part) {
+                missing
+            } else {
+                PartState::NotBuilt
+            };
+            (part, state)
+        })
+        .collect()
+}
+
+/// Whether another process holds the builders' lock right now.
+fn building_elsewhere(root: &Path) -> bool {
+    use std::os::fd::AsRawFd;
+    let Ok(lock) = std::fs::File::open(root.join(".lock")) else {
+        return false;
+    };
+    // SAFETY: flock on a file descriptor we own; released when `lock` closes.
+    unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) != 0 }
+}
+
+/// The note a source shows for its part's state (`None`: list it).
+pub fn note(state: &PartState) -> Option<String> {
+    match state {
+        PartState::Built | PartState::Failed(_) => None,
+        PartState::Missing { program, package } => Some(missing_note(program, package)),
+        PartState::Stopped | PartState::Preparing => Some(PREPARING.into()),
+        PartState::NotBuilt => Some(NOT_BUILT.into()),
+    }
+}
+
+/// What the pane shows for a source whose program is missing: the program,
+/// the Debian package to install, and that Vigie will build it then.
+pub fn missing_note(program: &str, package: &str) -> String {
+    format!(
+        "{program} is not installed: the demo's repository needs it \
+         (Debian: apt install {package}); it is built as soon as {program} is found"
+    )
+}
+
+/// Whether `program` is an executable file in one of `path`'s directories.
+pub fn on_path(program: &str, path: Option<&std::ffi::OsStr>) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.is_some_and(|p| {
+        std::env::split_paths(p).any(|d| {
+            std::fs::metadata(d.join(program))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
+fn missing(part: Part) -> Option<PartState> {
+    let (program, package) = part.program()?;
+    let path = std::env::var_os("PATH");
+    (!on_path(program, path.as_deref())).then_some(PartState::Missing { program, package })
+}
+
 /// The building thread; dropping this asks it to stop between steps.
 pub struct Preparing {
     stop: Arc<AtomicBool>,
@@ -56,7 +210,12 @@ impl Drop for Preparing {
     }
 }
 
-/// Builds (or reuses) the repositories on a thread and seeds the runs.
+/// How often a part waiting for its program looks for it again.
+const RETRY_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Builds (or reuses) the repositories on a thread and seeds the runs. A
+/// part whose program is missing says so in its note and is built when the
+/// program appears; each part is listed as soon as it is built.
 pub fn prepare_in_background(
     writer: WriteHandle,
     fleet: Arc<Fleet>,
@@ -65,40 +224,109 @@ pub fn prepare_in_background(
     let stop = Arc::new(AtomicBool::new(false));
     let stopped = stop.clone();
     let root = dir();
-    let prefix = root.to_string_lossy().into_owned();
-    crate::sources::backups::hold(&prefix);
-    for src in &fleet.backups {
-        if !matches!(src.kind, BackupKind::Ping { .. }) {
-            let _ = writer.send(WriteOp::Backup(BackupWrite::Note {
-                source: src.id.clone(),
-                note: Some(PREPARING.into()),
-            }));
+    let tz: Tz = chrono_tz::Europe::Paris;
+    let today = now.with_timezone(&tz).date_naive();
+    let mut waiting = Vec::new();
+    for part in Part::ALL {
+        if !part.built(&root, today) {
+            crate::sources::backups::hold(&part.prefix(&root));
+            waiting.push(part);
         }
     }
-    let tz: Tz = chrono_tz::Europe::Paris;
+    for src in &fleet.backups {
+        let Some(part) = Part::of(src, &root).filter(|p| waiting.contains(p)) else {
+            continue;
+        };
+        let note = match missing(part) {
+            Some(PartState::Missing { program, package }) => missing_note(program, package),
+            _ => PREPARING.into(),
+        };
+        let _ = writer.send(WriteOp::Backup(BackupWrite::Note {
+            source: src.id.clone(),
+            note: Some(note),
+        }));
+    }
     seed_runs(&writer, &fleet, now, tz);
     // The thread holds no writer handle: quitting never waits for it.
     drop(writer);
+    let thread_root = root.clone();
     let spawned = std::thread::Builder::new()
         .name("vigie-demo-backups".into())
         .spawn(move || {
-            let started = std::time::Instant::now();
-            match build(&root, now, tz, &stopped) {
-                Ok(true) => tracing::info!(
-                    ms = started.elapsed().as_millis() as u64,
-                    dir = %root.display(),
-                    "demo backups built"
-                ),
-                Ok(false) => tracing::info!(dir = %root.display(), "demo backups reused"),
-                Err(e) => tracing::warn!("demo backups not built: {e}"),
+            let root = thread_root;
+            loop {
+                let started = std::time::Instant::now();
+                let mut left = Vec::new();
+                let result = build(&root, now, tz, &stopped, |part, state| {
+                    match state {
+                        PartState::Built => tracing::info!(
+                            ms = started.elapsed().as_millis() as u64,
+                            part = part.dir(),
+                            "demo backups ready"
+                        ),
+                        PartState::Missing { program, .. } => {
+                            tracing::info!(part = part.dir(), "demo backups wait for {program}");
+                            left.push(part);
+                            return;
+                        }
+                        PartState::Failed(e) => {
+                            tracing::warn!(part = part.dir(), "demo backups not built: {e}")
+                        }
+                        PartState::Stopped | PartState::Preparing | PartState::NotBuilt => {
+                            return;
+                        }
+                    }
+                    crate::sources::backups::release(&part.prefix(&root));
+                });
+                if let Err(e) = result {
+                    tracing::warn!("demo backups not built: {e}");
+                    for part in Part::ALL {
+                        crate::sources::backups::release(&part.prefix(&root));
+                    }
+                    return;
+                }
+                if left.is_empty() || !wait(&stopped, RETRY_EVERY) {
+                    return;
+                }
             }
-            crate::sources::backups::release(&prefix);
         });
     if let Err(e) = spawned {
         tracing::warn!("demo backups not prepared: {e}");
-        crate::sources::backups::release(&dir().to_string_lossy());
+        for part in Part::ALL {
+            crate::sources::backups::release(&part.prefix(&root));
+        }
     }
     Preparing { stop }
+}
+
+/// Sleeps `long` unless asked to stop; false when asked.
+fn wait(stop: &AtomicBool, long: std::time::Duration) -> bool {
+    let step = std::time::Duration::from_millis(100);
+    let mut slept = std::time::Duration::ZERO;
+    while slept < long {
+        if stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        std::thread::sleep(step);
+        slept += step;
+    }
+    !stop.load(Ordering::Relaxed)
+}
+
+/// Builds now, in this thread, every part not built today whose program is
+/// there (for `vigie --demo backups`, which has no console to wait in), and
+/// says where each part stands. Another process building them is waited for.
+pub fn prepare_now(now: DateTime<Utc>) -> Result<Vec<(Part, PartState)>, String> {
+    let mut states = Vec::new();
+    let never = AtomicBool::new(false);
+    build(
+        &dir(),
+        now,
+        chrono_tz::Europe::Paris,
+        &never,
+        |part, state| states.push((part, state.clone())),
+    )?;
+    Ok(states)
 }
 
 /// The run log the demo "observed" before the repositories pruned their
@@ -140,8 +368,17 @@ fn seed_runs(writer: &WriteHandle, fleet: &Fleet, now: DateTime<Utc>, tz: Tz) {
     }
 }
 
-/// Makes the repositories unless today's are there. `Ok(false)`: reused.
-fn build(root: &Path, now: DateTime<Utc>, tz: Tz, stop: &AtomicBool) -> Result<bool, String> {
+/// Makes every part not built today, one after the other, telling `done`
+/// where each stands as soon as it does. A part is marked built (for the
+/// day) only when it was made whole, so a failed or skipped one is made
+/// again next time. `Err` only when the directory itself is unusable.
+fn build(
+    root: &Path,
+    now: DateTime<Utc>,
+    tz: Tz,
+    stop: &AtomicBool,
+    mut done: impl FnMut(Part, &PartState),
+) -> Result<(), String> {
     std::fs::create_dir_all(root).map_err(|e| format!("{}: {e}", root.display()))?;
     // One builder at a time across processes.
     let lock = std::fs::File::create(root.join(".lock")).map_err(|e| e.to_string())?;
@@ -153,36 +390,39 @@ fn build(root: &Path, now: DateTime<Utc>, tz: Tz, stop: &AtomicBool) -> Result<b
         }
     }
     let today = now.with_timezone(&tz).date_naive();
-    let marker = root.join("built");
-    let stamp = today.to_string();
-    if std::fs::read_to_string(&marker).is_ok_and(|s| s.trim() == stamp) {
-        return Ok(false);
-    }
-    let _ = std::fs::remove_file(&marker);
-    for d in ["restic-cagette", "borg-velo", "dumps-mairie", "data"] {
-        let _ = std::fs::remove_dir_all(root.join(d));
-    }
     secret(&root.join("restic-password"), "demo-restic-password")?;
     secret(&root.join("borg-passphrase"), "demo-borg-passphrase")?;
-    dumps(root, today, now, tz)?;
     let data = root.join("data");
-    let mut errors = Vec::new();
-    if let Err(e) = restic(root, &data, today, now, tz, stop) {
-        errors.push(e);
+    for part in Part::ALL {
+        let state = if part.built(root, today) {
+            PartState::Built
+        } else if stop.load(Ordering::Relaxed) {
+            PartState::Stopped
+        } else if let Some(missing) = missing(part) {
+            missing
+        } else {
+            let _ = std::fs::remove_file(part.marker(root));
+            let _ = std::fs::remove_dir_all(root.join(part.dir()));
+            let made = match part {
+                Part::Dumps => dumps(root, today, now, tz),
+                Part::Restic => restic(root, &data, today, now, tz, stop),
+                Part::Borg => borg(root, &data, today, now, tz, stop),
+            };
+            let _ = std::fs::remove_dir_all(&data);
+            match made {
+                _ if stop.load(Ordering::Relaxed) => PartState::Stopped,
+                Ok(()) => match std::fs::write(part.marker(root), today.to_string()) {
+                    Ok(()) => PartState::Built,
+                    Err(e) => PartState::Failed(e.to_string()),
+                },
+                Err(e) => PartState::Failed(e),
+            }
+        };
+        done(part, &state);
     }
-    if let Err(e) = borg(root, &data, today, now, tz, stop) {
-        errors.push(e);
-    }
-    let _ = std::fs::remove_dir_all(&data);
-    if stop.load(Ordering::Relaxed) {
-        return Err("stopped before the end".into());
-    }
-    std::fs::write(&marker, stamp).map_err(|e| e.to_string())?;
-    if errors.is_empty() {
-        Ok(true)
-    } else {
-        Err(errors.join("; "))
-    }
+    // The one marker of earlier versions, for every part at once.
+    let _ = std::fs::remove_file(root.join("built"));
+    Ok(())
 }
 
 fn secret(path: &Path, value: &str) -> Result<(), String> {
@@ -353,10 +593,4 @@ fn dumps(root: &Path, today: NaiveDate, now: DateTime<Utc>, tz: Tz) -> Result<()
     )
     .map_err(|e| e.to_string())?;
     Ok(())
-}
-
-/// Whether today's repositories are built (a snapshot lists them only then).
-pub fn ready(now: DateTime<Utc>) -> bool {
-    let today = now.with_timezone(&chrono_tz::Europe::Paris).date_naive();
-    std::fs::read_to_string(dir().join("built")).is_ok_and(|s| s.trim() == today.to_string())
 }

@@ -95,6 +95,11 @@ pub enum Effect {
     Ssh {
         host: String,
     },
+    /// A read-only console refused `s` on `host`: the refusal goes to the
+    /// audit log, as `vigie --read-only ssh` puts it there.
+    SshRefused {
+        host: String,
+    },
     /// Something for the ticket desk (timer, note, browser, sync).
     Ticket(super::panes::tickets::TicketCmd),
 }
@@ -548,6 +553,13 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
     app.dirty = true;
     if app.modes.read_only && action.mutates() {
         app.notify(super::guard::refusal_of(action));
+        if action == Action::Ssh {
+            let host = app.pane(app.focus).and_then(|p| p.selected_host(&app.data));
+            return host
+                .map(|host| Effect::SshRefused { host })
+                .into_iter()
+                .collect();
+        }
         return Vec::new();
     }
     if app.wall.is_some() {

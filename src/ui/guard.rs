@@ -18,6 +18,8 @@ impl Effect {
             Effect::Quit | Effect::RefreshChecks | Effect::Suspend | Effect::Bell => false,
             Effect::SaveWindow(_) => true,
             Effect::Ssh { .. } => true,
+            // Only the audit line of a refusal is written.
+            Effect::SshRefused { .. } => false,
             Effect::Ticket(cmd) => cmd.mutates(),
         }
     }

@@ -11,6 +11,7 @@ pub mod panes;
 pub mod reload;
 pub mod render;
 pub mod run;
+pub mod signals;
 pub mod snapshot;
 pub mod ssh;
 pub mod terminal;

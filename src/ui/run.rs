@@ -40,8 +40,21 @@ pub struct Console {
     pub ssh: Option<super::ssh::SshSetup>,
 }
 
-/// Runs the console until the operator quits.
-pub async fn run(console: Console) -> std::io::Result<()> {
+/// Why the console's loop ended.
+enum Ending {
+    /// The operator quit.
+    Quit,
+    /// A signal ended it (see `signals`).
+    Signal(i32),
+    /// The terminal went away (closed window, dropped SSH link).
+    TerminalGone,
+    /// Writing to the terminal failed.
+    TerminalError(std::io::Error),
+}
+
+/// Runs the console until the operator quits or a signal ends it, and
+/// returns the exit status: 0, or 128 + the signal's number.
+pub async fn run(console: Console) -> std::io::Result<u8> {
     let Console {
         mut app,
         db,
@@ -51,6 +64,9 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         mut seeding,
         ssh,
     } = console;
+    // Listening before the terminal is taken, so no ending signal finds
+    // it taken and no one to give it back.
+    let mut ending_signals = super::signals::watch()?;
     let mut guard = TerminalGuard::enter()?;
     app.size = guard.size()?;
     guard.draw(&app)?;
@@ -111,13 +127,23 @@ pub async fn run(console: Console) -> std::io::Result<()> {
         .map(|d| super::reload::Watch::new(&d));
     let mut drawn_at = Instant::now();
 
-    loop {
+    // A failed terminal write ends the loop like a lost terminal, so the
+    // store is still flushed and the engine stopped on the way out.
+    macro_rules! term {
+        ($label:lifetime, $e:expr) => {
+            match $e {
+                Ok(v) => v,
+                Err(e) => break $label Ending::TerminalError(e),
+            }
+        };
+    }
+    let ending = 'console: loop {
         let first = tokio::select! {
             ev = next_event(&mut terminal_events) => match ev {
                 Some(Ok(ev)) => term_msg(ev),
-                // The terminal went away (closed window, dropped SSH link).
-                Some(Err(_)) | None => break,
+                Some(Err(_)) | None => break Ending::TerminalGone,
             },
+            Some(sig) = ending_signals.recv() => break Ending::Signal(sig),
             Some(msg) = msg_rx.recv() => Some(msg),
             _ = clock.tick() => {
                 if let Some(w) = watch.as_mut() {
@@ -195,10 +221,10 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                     None => app.notify("the daemon collects: results follow its schedule"),
                 },
                 Effect::Suspend => {
-                    app.size = guard.suspend()?;
+                    app.size = term!('console, guard.suspend());
                     app.dirty = true;
                 }
-                Effect::Bell => guard.bell()?,
+                Effect::Bell => term!('console, guard.bell()),
                 Effect::SaveWindow(w) => {
                     let text = crate::ui::panes::maintenance::window_notice(&w, app.data.tz);
                     if writer.send(WriteOp::SaveWindow(*w)).is_err() {
@@ -212,11 +238,22 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                         // Stop the input reader first: the session reads
                         // the terminal now. A fresh one starts afterwards.
                         drop(terminal_events.take());
-                        super::ssh::handover(&mut guard, &mut app, setup, writer.handle(), &host)?;
+                        term!('console, super::ssh::handover(
+                            &mut guard,
+                            &mut app,
+                            setup,
+                            writer.handle(),
+                            &host
+                        ));
                         terminal_events = Some(EventStream::new());
                     }
                     None => app.notify("ssh is not available here"),
                 },
+                Effect::SshRefused { host } => {
+                    if let Some(setup) = &ssh {
+                        super::ssh::audit_refusal(&app, setup, writer.handle(), &host);
+                    }
+                }
                 Effect::Ticket(cmd) => {
                     if tickets.try_send(cmd).is_err() {
                         app.notify("the ticket desk is busy or stopped; try again");
@@ -225,7 +262,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
             }
         }
         if quit {
-            break;
+            break Ending::Quit;
         }
         if engine.is_some() && pruned_at.elapsed() >= crate::cli::daemon::PRUNE_EVERY {
             pruned_at = Instant::now();
@@ -245,7 +282,7 @@ pub async fn run(console: Console) -> std::io::Result<()> {
             let _ = stop_tx.send(FollowerCmd::Detail(wanted));
         }
         if app.dirty && drawn_at.elapsed() >= frame_every {
-            guard.draw(&app)?;
+            term!('console, guard.draw(&app));
             drawn_at = Instant::now();
             app.dirty = false;
             if !all_reported && app.data.checks.len() >= check_total {
@@ -257,6 +294,16 @@ pub async fn run(console: Console) -> std::io::Result<()> {
                 );
             }
         }
+    };
+    // The terminal first: the operator has the shell back while the
+    // collectors stop and the store writer drains.
+    match &ending {
+        Ending::Quit => {
+            if let Err(e) = guard.leave() {
+                tracing::warn!("terminal not fully restored: {e}");
+            }
+        }
+        _ => guard.leave_without_waiting(),
     }
     let _ = stop_tx.send(FollowerCmd::Stop);
     drop(seeding);
@@ -268,11 +315,17 @@ pub async fn run(console: Console) -> std::io::Result<()> {
     if let Some(u) = usage.take() {
         u.stop().await;
     }
-    guard.leave()?;
     if writer.flush().is_err() {
         tracing::warn!("the store writer stopped before the last results were written");
     }
-    Ok(())
+    match ending {
+        Ending::Quit | Ending::TerminalGone => Ok(0),
+        Ending::Signal(sig) => {
+            tracing::info!(signal = sig, "console ended by a signal");
+            Ok(super::signals::exit_code(sig))
+        }
+        Ending::TerminalError(e) => Err(e),
+    }
 }
 
 /// The shortest time between two frames: a second on the wall display (it
@@ -396,6 +449,29 @@ fn start_pos(
     monitor
 }
 
+/// A history read of the follower.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// The whole fleet's health history (sparklines, availability).
+    Health,
+    /// The open host detail's charts and incidents.
+    Detail,
+}
+
+/// The history reads of one follower round, in order. A detail the
+/// operator asked for goes first: the period keys' charts must not wait
+/// behind a routine re-read of the whole fleet's health. An open detail is
+/// read again after a routine re-read, the store having moved.
+fn round(detail_asked: bool, health_due: bool, detail_open: bool) -> Vec<Read> {
+    match (detail_asked && detail_open, health_due) {
+        (true, true) => vec![Read::Detail, Read::Health],
+        (true, false) => vec![Read::Detail],
+        (false, true) if detail_open => vec![Read::Health, Read::Detail],
+        (false, true) => vec![Read::Health],
+        (false, false) => Vec::new(),
+    }
+}
+
 /// What the loop tells the follower thread.
 enum FollowerCmd {
     /// The detail the focused pane wants read (None: closed).
@@ -439,7 +515,8 @@ fn spawn_follower(
         let mut last_feed = None;
         let mut last_fault: Option<String> = None;
         let mut detail: Option<DetailRequest> = None;
-        let mut detail_dirty = false;
+        // The operator asked for this detail (opened it, changed its period).
+        let mut detail_asked = false;
         let mut history_at: Option<std::time::Instant> = None;
         let mut history_version = None;
         let mut backups_read: Option<std::time::Instant> = None;
@@ -482,26 +559,31 @@ fn spawn_follower(
                     (version != history_version && a >= HISTORY_MIN_EVERY) || a >= HISTORY_MAX_EVERY
                 }
             };
-            if due {
-                history_at = Some(std::time::Instant::now());
-                history_version = version;
-                match history::read_health(&reader, &fleet, tz, Utc::now()) {
-                    Ok(h) => {
-                        if tx.blocking_send(Msg::History(h)).is_err() {
-                            return;
+            for step in round(detail_asked, due, detail.is_some()) {
+                match step {
+                    Read::Health => {
+                        history_at = Some(std::time::Instant::now());
+                        history_version = version;
+                        match history::read_health(&reader, &fleet, tz, Utc::now()) {
+                            Ok(h) => {
+                                if tx.blocking_send(Msg::History(h)).is_err() {
+                                    return;
+                                }
+                            }
+                            Err(e) => tracing::warn!("health history not read: {e}"),
                         }
                     }
-                    Err(e) => tracing::warn!("health history not read: {e}"),
+                    Read::Detail => {
+                        if let Some(req) = detail.as_ref() {
+                            let d = history::read_detail(&reader, &fleet, req, Utc::now());
+                            if tx.blocking_send(Msg::Detail(d)).is_err() {
+                                return;
+                            }
+                        }
+                    }
                 }
-                detail_dirty = true;
             }
-            if let Some(req) = detail.as_ref().filter(|_| detail_dirty) {
-                detail_dirty = false;
-                let d = history::read_detail(&reader, &fleet, req, Utc::now());
-                if tx.blocking_send(Msg::Detail(d)).is_err() {
-                    return;
-                }
-            }
+            detail_asked = false;
             if crate::ui::panes::backups::read_due(&mut backups_read, moved) {
                 match reader.backups(Utc::now() - crate::ui::panes::backups::RUNS_KEPT) {
                     Ok(b) => {
@@ -582,11 +664,32 @@ fn spawn_follower(
             match stop.recv_timeout(FOLLOW_EVERY) {
                 Err(std_mpsc::RecvTimeoutError::Timeout) => {}
                 Ok(FollowerCmd::Detail(req)) => {
-                    detail_dirty = req.is_some();
+                    detail_asked = req.is_some();
                     detail = req;
                 }
                 Ok(FollowerCmd::Stop) | Err(_) => return,
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_asked_detail_is_read_before_a_routine_health_read() {
+        // (asked, health due, detail open) -> reads in order
+        let cases = [
+            ((true, true, true), vec![Read::Detail, Read::Health]),
+            ((true, false, true), vec![Read::Detail]),
+            ((false, true, true), vec![Read::Health, Read::Detail]),
+            ((false, true, false), vec![Read::Health]),
+            ((false, false, true), vec![]),
+            ((true, false, false), vec![]),
+        ];
+        for ((asked, due, open), want) in cases {
+            assert_eq!(round(asked, due, open), want, "{asked} {due} {open}");
+        }
+    }
 }

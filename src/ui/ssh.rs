@@ -26,15 +26,9 @@ pub struct SshSetup {
     pub options: Options,
 }
 
-/// Runs a session on `host` and brings the console back.
-pub fn handover(
-    guard: &mut TerminalGuard,
-    app: &mut App,
-    setup: &SshSetup,
-    audit: WriteHandle,
-    host: &str,
-) -> std::io::Result<()> {
-    let access = Access {
+/// The SSH policy as this console applies it.
+fn access<'a>(app: &App, setup: &'a SshSetup, audit: WriteHandle) -> Access<'a> {
+    Access {
         config: &setup.config,
         mode: SshMode {
             read_only: app.modes.read_only || app.wall.is_some(),
@@ -43,7 +37,27 @@ pub fn handover(
         operator: ssh::local_user(),
         audit: Some(audit),
         options: setup.options.clone(),
-    };
+    }
+}
+
+/// Puts a refused `s` on `host` in the audit log: the policy is asked as
+/// for a session (it refuses a read-only console and audits the refusal,
+/// in the words `vigie --read-only ssh` uses).
+pub fn audit_refusal(app: &App, setup: &SshSetup, audit: WriteHandle, host: &str) {
+    if access(app, setup, audit).permit(host, &What::Shell).is_ok() {
+        tracing::warn!("ssh to {host} refused by the console but allowed by the policy");
+    }
+}
+
+/// Runs a session on `host` and brings the console back.
+pub fn handover(
+    guard: &mut TerminalGuard,
+    app: &mut App,
+    setup: &SshSetup,
+    audit: WriteHandle,
+    host: &str,
+) -> std::io::Result<()> {
+    let access = access(app, setup, audit);
     app.dirty = true;
     if let Err(refusal) = access.permit(host, &What::Shell) {
         app.notify(refusal);

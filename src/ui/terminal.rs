@@ -75,6 +75,31 @@ impl TerminalGuard {
         disable_raw_mode()
     }
 
+    /// Gives the terminal back when it may be gone or stuck (a signal, a
+    /// hang-up, a failed write): the same sequences as [`Self::leave`], but
+    /// through a non-blocking descriptor of its own, waiting at most
+    /// [`LEAVE_WAIT`] for room and writing nothing to a tty that hung up;
+    /// then raw mode off, which never waits. Nothing here can hang.
+    pub fn leave_without_waiting(&mut self) {
+        if !self.active {
+            return;
+        }
+        self.active = false;
+        let mut bytes = Vec::new();
+        let _ = queue!(
+            bytes,
+            DisableBracketedPaste,
+            LeaveAlternateScreen,
+            cursor::Show
+        );
+        if let Err(e) = write_without_waiting(&bytes, LEAVE_WAIT) {
+            tracing::info!("terminal not written on leaving: {e}");
+        }
+        if let Err(e) = disable_raw_mode() {
+            tracing::info!("terminal modes not restored: {e}");
+        }
+    }
+
     /// Draws one frame, wrapped in a synchronized update.
     pub fn draw(&mut self, app: &App) -> io::Result<()> {
         draw_frame(&mut self.terminal, app)
@@ -118,6 +143,58 @@ impl TerminalGuard {
         let size = self.terminal.size()?;
         Ok((size.width, size.height))
     }
+}
+
+/// How long giving back a stuck terminal may wait for room in its buffer.
+pub const LEAVE_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Writes `bytes` to the controlling terminal through a descriptor opened
+/// non-blocking for this alone (the shell's own stays as it was), waiting
+/// for room at most `wait` in all. A hung-up tty cannot be opened or
+/// reports POLLHUP: nothing is written then.
+fn write_without_waiting(bytes: &[u8], wait: std::time::Duration) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tty = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open("/dev/tty")?;
+    let deadline = std::time::Instant::now() + wait;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let mut pfd = libc::pollfd {
+            fd: tty.as_raw_fd(),
+            events: libc::POLLOUT,
+            revents: 0,
+        };
+        let ms = libc::c_int::try_from(left.as_millis()).unwrap_or(libc::c_int::MAX);
+        // SAFETY: one valid pollfd, count 1, for the duration of the call.
+        let ready = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if ready < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if pfd.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+            return Err(io::Error::other("the terminal hung up"));
+        }
+        if ready == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "no room in the terminal's buffer",
+            ));
+        }
+        match (&tty).write(rest) {
+            Ok(n) => rest = &rest[n..],
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Draws one frame of `app` to any writer, as the console does: inside a

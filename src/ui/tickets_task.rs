@@ -35,7 +35,7 @@ pub fn spawn(fleet: Arc<Fleet>, db: PathBuf, tx: mpsc::Sender<Msg>) -> mpsc::Sen
                         .with_settings(&fleet.tickets)
                         .with_fleet(fleet.clone())
                 })
-                .map_err(|e| crate::sources::tickets::TrackerError::Unreachable(e.to_string()))
+                .map_err(|e| crate::sources::tickets::TrackerError::Store(e.to_string()))
         });
         let desk = match setup {
             Ok(d) => d,

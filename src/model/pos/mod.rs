@@ -282,6 +282,8 @@ pub enum OdooProblem {
     NoSecret(String),
     /// Odoo answered something Vigie cannot read.
     BadAnswer(String),
+    /// Another fault Odoo raised, in its own words ("Odoo fault ...").
+    Fault(String),
 }
 
 impl OdooProblem {
@@ -292,6 +294,7 @@ impl OdooProblem {
             OdooProblem::PosNotInstalled => "Odoo has no pos.session (POS not installed)".into(),
             OdooProblem::NoSecret(m) => format!("no Odoo key: {m}"),
             OdooProblem::BadAnswer(m) => format!("Odoo answer unreadable: {m}"),
+            OdooProblem::Fault(m) => m.clone(),
         }
     }
 }

@@ -49,7 +49,11 @@ impl OdooError {
                 OdooProblem::PosNotInstalled
             }
             OdooError::NoSecret(m) => OdooProblem::NoSecret(m.clone()),
-            other => OdooProblem::BadAnswer(other.to_string()),
+            // The problem's own words carry the prefix: the message alone.
+            OdooError::BadAnswer(m) => OdooProblem::BadAnswer(m.clone()),
+            other @ (OdooError::MissingModel(_) | OdooError::Fault { .. }) => {
+                OdooProblem::Fault(other.to_string())
+            }
         }
     }
 }
@@ -77,11 +81,45 @@ pub trait OdooApi: Send + Sync {
     ) -> OdooFuture<'a> {
         let mut kwargs = extra;
         kwargs.insert("fields".into(), Value::from(fields.to_vec()));
-        self.execute_kw(
-            model,
-            "search_read",
-            Value::Array(vec![domain]),
-            Value::Object(kwargs),
-        )
+        Box::pin(async move {
+            let answer = self
+                .execute_kw(
+                    model,
+                    "search_read",
+                    Value::Array(vec![domain]),
+                    Value::Object(kwargs),
+                )
+                .await?;
+            records_of(model, answer)
+        })
+    }
+}
+
+/// A `search_read` answer is a list of records (objects). Anything else
+/// (an object such as `web_search_read`'s `{"records": ...}`, a list of
+/// ids) is an unreadable answer, never read as "no records".
+pub fn records_of(model: &str, answer: Value) -> Result<Value, OdooError> {
+    let odd = match &answer {
+        Value::Array(rows) => match rows.iter().find(|r| !r.is_object()) {
+            None => return Ok(answer),
+            Some(row) => format!("a list holding {}", kind(row)),
+        },
+        other => kind(other).to_string(),
+    };
+    Err(OdooError::BadAnswer(format!(
+        "{} search_read answered {odd}, not a list of records",
+        crate::sanitize::clean_short(model, 40)
+    )))
+}
+
+/// What a JSON value is, in words.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
     }
 }

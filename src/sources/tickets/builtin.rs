@@ -46,9 +46,9 @@ impl Builtin {
         f: impl FnOnce(&mut TicketStore) -> Result<T, crate::store::StoreError>,
     ) -> Result<T, TrackerError> {
         let mut guard = self.store.lock().map_err(|_| {
-            TrackerError::Unreachable("the local tracker's store lock is poisoned".into())
+            TrackerError::Store("the built-in tracker's store lock is poisoned".into())
         })?;
-        f(&mut guard).map_err(|e| TrackerError::Unreachable(crate::sanitize::clean(&e.to_string())))
+        f(&mut guard).map_err(|e| TrackerError::Store(crate::sanitize::clean(&e.to_string())))
     }
 }
 

@@ -83,8 +83,8 @@ pub fn backend_from(
 ) -> Result<Box<dyn TicketBackend>, TrackerError> {
     match &settings.backend {
         TicketBackendKind::Builtin => {
-            let store = TicketStore::open(store_path)
-                .map_err(|e| TrackerError::Unreachable(e.to_string()))?;
+            let store =
+                TicketStore::open(store_path).map_err(|e| TrackerError::Store(e.to_string()))?;
             Ok(Box::new(Builtin::new(
                 store,
                 settings.projects.clone(),
@@ -109,7 +109,7 @@ pub fn backend_from(
 }
 
 fn store_err(e: StoreError) -> TrackerError {
-    TrackerError::Unreachable(format!("store: {e}"))
+    TrackerError::Store(e.to_string())
 }
 
 impl Desk {
@@ -188,7 +188,7 @@ impl Desk {
         let mut g = self
             .store
             .lock()
-            .map_err(|_| TrackerError::Unreachable("store lock poisoned".into()))?;
+            .map_err(|_| TrackerError::Store("the tickets' store lock is poisoned".into()))?;
         f(&mut g).map_err(store_err)
     }
 
@@ -326,7 +326,11 @@ impl Desk {
                 // A ticket deleted between the list and its history.
                 Err(TrackerError::NotFound(_)) => {}
                 // The next ones would fail the same way.
-                Err(e @ (TrackerError::Unreachable(_) | TrackerError::BadKey { .. })) => {
+                Err(
+                    e @ (TrackerError::Unreachable(_)
+                    | TrackerError::BadKey { .. }
+                    | TrackerError::Store(_)),
+                ) => {
                     return Err(e);
                 }
                 // One history the tracker cannot give: the others still can;
@@ -357,7 +361,9 @@ impl Desk {
             }
             let stop = matches!(
                 result,
-                Err(TrackerError::Unreachable(_) | TrackerError::BadKey { .. })
+                Err(TrackerError::Unreachable(_)
+                    | TrackerError::BadKey { .. }
+                    | TrackerError::Store(_))
             );
             out.push(PushOutcome {
                 entry: e.id,

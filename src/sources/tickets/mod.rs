@@ -45,6 +45,10 @@ pub enum TrackerError {
     /// No API key could be read.
     #[error("no API key: {0}")]
     NoKey(String),
+    /// Vigie's own store (the tickets' cache, the queue, the built-in
+    /// tracker's tickets) failed: a local problem, not the tracker's.
+    #[error("Vigie's store failed: {0}")]
+    Store(String),
 }
 
 impl TrackerError {

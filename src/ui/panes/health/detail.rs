@@ -7,14 +7,28 @@ use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Row, Table};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Row, Table, TableState};
 
 use super::{age, cells};
 use crate::model::Status;
 use crate::sanitize;
 use crate::ui::history::{HostDetail, Period};
-use crate::ui::panes::PaneCtx;
+use crate::ui::panes::{Data, PaneCtx};
 use crate::ui::theme::Role;
+
+/// The history read for `host` over `period`, once the follower sent it.
+fn read_for<'a>(data: &'a Data, host: &str, period: Period) -> Option<&'a HostDetail> {
+    data.detail
+        .as_ref()
+        .filter(|d| d.request.host == host && d.request.period == period)
+}
+
+/// How many rows the selection moves through: the host's checks, then the
+/// incidents of the period (once read).
+pub(super) fn row_count(data: &Data, host: &str, period: Period) -> usize {
+    let checks = data.fleet.host(host).map_or(0, |h| h.checks.len());
+    checks + read_for(data, host, period).map_or(0, |d| d.incidents.len())
+}
 
 pub(super) fn render(
     frame: &mut Frame,
@@ -22,6 +36,7 @@ pub(super) fn render(
     ctx: &PaneCtx,
     host_name: &str,
     period: Period,
+    cursor: usize,
 ) {
     let theme = ctx.theme;
     let data = ctx.data;
@@ -35,10 +50,8 @@ pub(super) fn render(
         );
         return;
     };
-    let detail = data
-        .detail
-        .as_ref()
-        .filter(|d| d.request.host == host.name && d.request.period == period);
+    let detail = read_for(data, &host.name, period);
+    let cursor = cursor.min(row_count(data, &host.name, period).saturating_sub(1));
 
     // Title line: host, users, period switch.
     let users: Vec<String> = data
@@ -65,7 +78,7 @@ pub(super) fn render(
         title.push(Span::styled(format!(" {} ", p.label()), style));
     }
     title.push(Span::styled(
-        "  ←/→ period · Esc back",
+        "  ←/→ period · ↑/↓ checks, incidents · Esc back",
         theme.style(Role::Muted),
     ));
 
@@ -81,7 +94,8 @@ pub(super) fn render(
         ])
         .split(area);
     frame.render_widget(Paragraph::new(Line::from(title)), rows[0]);
-    render_checks(frame, rows[1], ctx, host, detail);
+    let check_rows = host.checks.len();
+    render_checks(frame, rows[1], ctx, host, detail, cursor);
     match detail {
         None => frame.render_widget(
             Paragraph::new(Span::styled(
@@ -102,7 +116,7 @@ pub(super) fn render(
         ),
         Some(d) => {
             render_charts(frame, rows[2], ctx, d);
-            render_incidents(frame, rows[3], ctx, d);
+            render_incidents(frame, rows[3], ctx, d, cursor.checked_sub(check_rows));
         }
     }
 }
@@ -114,6 +128,7 @@ fn render_checks(
     ctx: &PaneCtx,
     host: &crate::model::Host,
     detail: Option<&HostDetail>,
+    cursor: usize,
 ) {
     let theme = ctx.theme;
     let data = ctx.data;
@@ -186,8 +201,11 @@ fn render_checks(
     .header(
         Row::new(["STATE", "CHECK", "KIND", "MS", "LAST RESULT"]).style(theme.style(Role::Title)),
     )
+    .row_highlight_style(theme.style(Role::Selection))
     .column_spacing(1);
-    frame.render_widget(table, area);
+    let mut state =
+        TableState::default().with_selected((cursor < host.checks.len()).then_some(cursor));
+    frame.render_stateful_widget(table, area, &mut state);
 }
 
 /// "12", "0.5", "1.2e9": a metric value in few characters.
@@ -354,7 +372,15 @@ fn chart<'a>(look: &ChartLook<'a>, series: &'a [(String, Vec<(f64, f64)>)]) -> C
         .style(Style::default())
 }
 
-fn render_incidents(frame: &mut Frame, area: Rect, ctx: &PaneCtx, d: &HostDetail) {
+/// The period's incidents; `selected` is the one under the selection, kept
+/// in view when the list is longer than its area.
+fn render_incidents(
+    frame: &mut Frame,
+    area: Rect,
+    ctx: &PaneCtx,
+    d: &HostDetail,
+    selected: Option<usize>,
+) {
     let theme = ctx.theme;
     if d.incidents.is_empty() {
         frame.render_widget(
@@ -410,6 +436,8 @@ fn render_incidents(frame: &mut Frame, area: Rect, ctx: &PaneCtx, d: &HostDetail
     .header(
         Row::new(["INCIDENT", "START", "LASTED", "CHECK", "CAUSE"]).style(theme.style(Role::Title)),
     )
+    .row_highlight_style(theme.style(Role::Selection))
     .column_spacing(1);
-    frame.render_widget(table, area);
+    let mut state = TableState::default().with_selected(selected);
+    frame.render_stateful_widget(table, area, &mut state);
 }

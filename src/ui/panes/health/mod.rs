@@ -46,6 +46,9 @@ pub struct HealthPane {
 struct DetailView {
     host: String,
     period: Period,
+    /// The row under the selection: the host's checks first, then the
+    /// period's incidents (kept when the period changes, clamped on use).
+    cursor: usize,
 }
 
 /// A host as listed, for tests and tools: its group and state.
@@ -103,10 +106,18 @@ impl Pane for HealthPane {
 
     fn handle(&mut self, action: Action, data: &Data) -> Handled {
         if let Some(detail) = &mut self.detail {
+            let last = detail::row_count(data, &detail.host, detail.period).saturating_sub(1);
+            let cursor = detail.cursor.min(last);
             match action {
                 Action::Back => self.detail = None,
                 Action::NextPeriod => detail.period = detail.period.longer(),
                 Action::PrevPeriod => detail.period = detail.period.shorter(),
+                Action::Up => detail.cursor = cursor.saturating_sub(1),
+                Action::Down => detail.cursor = (cursor + 1).min(last),
+                Action::PageUp => detail.cursor = cursor.saturating_sub(10),
+                Action::PageDown => detail.cursor = (cursor + 10).min(last),
+                Action::Top => detail.cursor = 0,
+                Action::Bottom => detail.cursor = last,
                 Action::Select => {}
                 _ => return Handled::No,
             }
@@ -126,6 +137,7 @@ impl Pane for HealthPane {
                     self.detail = Some(DetailView {
                         host,
                         period: Period::Day,
+                        cursor: 0,
                     });
                 }
                 self.selected
@@ -197,7 +209,7 @@ impl Pane for HealthPane {
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &PaneCtx) {
         if let Some(d) = &self.detail {
-            detail::render(frame, area, ctx, &d.host, d.period);
+            detail::render(frame, area, ctx, &d.host, d.period, d.cursor);
             return;
         }
         let theme = ctx.theme;
