@@ -9,6 +9,7 @@ pub mod fleet;
 pub mod hours;
 pub mod maintenance;
 pub mod metric;
+pub mod perfdata;
 pub mod pos;
 pub mod ssh;
 pub mod status;
