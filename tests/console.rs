@@ -578,6 +578,7 @@ fn enter_opens_a_host_detail_with_history_and_esc_closes_it() {
                 .map(|h| (now - chrono::Duration::hours(24 - h), 20.0 + h as f64))
                 .collect(),
             metrics: Vec::new(),
+            figures: Vec::new(),
             availability: Some(99.5),
         }],
         incidents: vec![Incident {

@@ -483,3 +483,59 @@ fn sla_report_refuses_a_bad_month_or_client_with_exit_2() {
         assert!(out.stdout.is_empty());
     }
 }
+
+#[test]
+fn a_plugins_first_figures_are_rolled_up_and_read_back_for_its_chart() {
+    let (_dir, writer, reader) = store();
+    for (i, secs) in [0, 20].into_iter().enumerate() {
+        let mut r = judged("h/dns", secs, Status::Up, Status::Up, Some(5));
+        // Ten figures: the first eight are charted.
+        r.metrics = (0..10)
+            .map(|k| Metric::new(format!("perf:f{k}"), k as f64))
+            .collect();
+        r.metrics[0] = Metric::new("perf_s:time", 0.01 * (i + 1) as f64);
+        writer.send(WriteOp::Result(r)).unwrap();
+    }
+    writer.flush().unwrap();
+    let names = reader
+        .figure_names("h/dns", at(0), at(60), Resolution::Minute)
+        .unwrap();
+    assert_eq!(
+        names,
+        [
+            "perf:f1",
+            "perf:f2",
+            "perf:f3",
+            "perf:f4",
+            "perf:f5",
+            "perf:f6",
+            "perf:f7",
+            "perf_s:time"
+        ]
+    );
+    let time = reader
+        .metric_buckets("h/dns", "perf_s:time", at(0), at(60), Resolution::Minute)
+        .unwrap();
+    assert!((time[0].avg - 0.015).abs() < 1e-12, "{}", time[0].avg);
+
+    let cfg = vigie::config::parse(
+        "[hosts.h]\naddress = \"127.0.0.1\"\n[[hosts.h.checks]]\nname = \"dns\"\nkind = \"nagios\"\n\
+         command = [\"/usr/lib/nagios/plugins/check_dns\", \"-H\", \"x\"]\n",
+        std::path::Path::new("t.toml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let request = vigie::ui::history::DetailRequest {
+        host: "h".into(),
+        period: vigie::ui::history::Period::Day,
+    };
+    let detail = vigie::ui::history::read_detail(&reader, &cfg.fleet, &request, at(60));
+    assert_eq!(detail.error, None);
+    let labels: Vec<&str> = detail.checks[0]
+        .figures
+        .iter()
+        .map(|(l, _)| l.as_str())
+        .collect();
+    assert_eq!(labels.len(), 8);
+    assert_eq!(labels[7], "time s");
+    assert!(detail.checks[0].metrics.is_empty());
+}

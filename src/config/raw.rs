@@ -311,6 +311,7 @@ pub(crate) enum RawCheckKind {
     NodeExporter,
     Prometheus,
     SshCommand,
+    Nagios,
 }
 
 impl RawCheckKind {
@@ -322,6 +323,7 @@ impl RawCheckKind {
             RawCheckKind::NodeExporter => "node_exporter",
             RawCheckKind::Prometheus => "prometheus",
             RawCheckKind::SshCommand => "ssh_command",
+            RawCheckKind::Nagios => "nagios",
         }
     }
 }
@@ -365,9 +367,48 @@ pub(crate) struct RawCheck {
     pub thresholds: Option<OrderedMap<String, Spanned<Vec<Spanned<f64>>>>>,
     pub instance: Option<Spanned<String>>,
     pub signals: Option<Spanned<String>>,
-    pub command: Option<Spanned<String>>,
+    /// A shell line (`ssh_command`) or a program and its arguments
+    /// (`nagios`).
+    pub command: Option<Spanned<RawCommand>>,
+    pub over_ssh: Option<Spanned<bool>>,
     pub expect_exit: Option<Spanned<i32>>,
     pub expect_output: Option<Spanned<String>>,
+}
+
+/// `command`: one string, or a list of strings (a program and its
+/// arguments, each with where it was written).
+#[derive(Debug)]
+pub(crate) enum RawCommand {
+    Line(String),
+    Argv(Vec<Spanned<String>>),
+}
+
+// By hand rather than `untagged`: an untagged enum buffers its input,
+// which loses the positions `Spanned` needs.
+impl<'de> Deserialize<'de> for RawCommand {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<RawCommand, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawCommand;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string, or a list of strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawCommand, E> {
+                Ok(RawCommand::Line(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<RawCommand, A::Error> {
+                let mut argv = Vec::new();
+                while let Some(a) = seq.next_element::<Spanned<String>>()? {
+                    argv.push(a);
+                }
+                Ok(RawCommand::Argv(argv))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// `[pos]`: the rules of the POS pane.

@@ -62,6 +62,7 @@ fn up_message(kind: &CheckKind) -> String {
         CheckKind::NodeExporter { .. } => "load ok · mem ok · disk ok".into(),
         CheckKind::Tcp { .. } => "connected".into(),
         CheckKind::SshCommand(_) => "exit 0".into(),
+        CheckKind::Nagios(_) => "OK".into(),
     }
 }
 
@@ -71,6 +72,7 @@ fn down_message(kind: &CheckKind) -> String {
         CheckKind::NodeExporter { .. } => "scrape failed: connection refused".into(),
         CheckKind::Tcp { .. } => "connect: connection refused".into(),
         CheckKind::SshCommand(_) => "exit 1".into(),
+        CheckKind::Nagios(_) => "CRITICAL".into(),
     }
 }
 

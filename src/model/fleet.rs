@@ -152,6 +152,9 @@ pub enum CheckKind {
     Prometheus(PrometheusCheck),
     /// Run a command over SSH and match its exit status and output.
     SshCommand(SshCommandCheck),
+    /// Run a Nagios/Monitoring plugin and read its exit status and
+    /// performance data.
+    Nagios(NagiosCheck),
 }
 
 impl CheckKind {
@@ -163,6 +166,7 @@ impl CheckKind {
             CheckKind::Tcp { .. } => "tcp",
             CheckKind::Prometheus(_) => "prometheus",
             CheckKind::SshCommand(_) => "ssh_command",
+            CheckKind::Nagios(_) => "nagios",
         }
     }
 
@@ -173,6 +177,7 @@ impl CheckKind {
             CheckKind::Tcp { address, .. } => address,
             CheckKind::Prometheus(p) => &p.instance,
             CheckKind::SshCommand(s) => &s.command,
+            CheckKind::Nagios(n) => &n.shown,
         }
     }
 
@@ -182,7 +187,9 @@ impl CheckKind {
         match self {
             CheckKind::Http(_) | CheckKind::Tcp { .. } => true,
             CheckKind::Prometheus(p) => p.signals == PromSignals::Probe,
-            CheckKind::NodeExporter { .. } | CheckKind::SshCommand(_) => false,
+            CheckKind::NodeExporter { .. } | CheckKind::SshCommand(_) | CheckKind::Nagios(_) => {
+                false
+            }
         }
     }
 }
@@ -309,6 +316,30 @@ pub struct SshCommandCheck {
     pub expect_output: Option<String>,
     /// Where the command runs (the check's host, resolved from its entry).
     pub target: crate::model::ssh::SshTarget,
+}
+
+/// A Nagios plugin run as a check: a program and its arguments, no shell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NagiosCheck {
+    /// The plugin's absolute path, then its arguments.
+    pub command: Vec<String>,
+    /// The command as shown to the operator (arguments joined by spaces).
+    pub shown: String,
+    /// Run on the check's host over SSH rather than where Vigie runs.
+    pub over_ssh: bool,
+    /// Where it runs over SSH (the check's host, resolved from its entry).
+    pub target: crate::model::ssh::SshTarget,
+}
+
+impl NagiosCheck {
+    pub fn new(command: Vec<String>, over_ssh: bool) -> NagiosCheck {
+        NagiosCheck {
+            shown: command.join(" "),
+            command,
+            over_ssh,
+            target: Default::default(),
+        }
+    }
 }
 
 /// One probe of a host, run every `interval` with a `timeout`.

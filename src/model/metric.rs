@@ -67,6 +67,20 @@ pub mod names {
     pub const FAILED_UNITS: &str = "failed_units";
     /// Days until the TLS certificate expires (negative: expired).
     pub const TLS_DAYS_LEFT: &str = "tls_days_left";
+    /// A Nagios plugin's performance data, `:<label>`, one base per unit
+    /// (scaled to it, see [`crate::model::perfdata::Unit`]).
+    pub const PERF: &str = "perf";
+    pub const PERF_SECONDS: &str = "perf_s";
+    pub const PERF_PCT: &str = "perf_pct";
+    pub const PERF_BYTES: &str = "perf_bytes";
+    pub const PERF_COUNTER: &str = "perf_c";
+    /// Whether a base name is one of a plugin's figures.
+    pub fn is_perf(base: &str) -> bool {
+        matches!(
+            base,
+            PERF | PERF_SECONDS | PERF_PCT | PERF_BYTES | PERF_COUNTER
+        )
+    }
 }
 
 /// Which way a metric gets worse.

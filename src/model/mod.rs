@@ -11,6 +11,7 @@ pub mod hours;
 pub mod maintenance;
 pub mod metric;
 pub mod money;
+pub mod perfdata;
 pub mod pos;
 pub mod ssh;
 pub mod status;

@@ -27,6 +27,9 @@ pub struct Output {
     pub code: Option<i32>,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
+    /// Standard output went past its limit and only its start is kept
+    /// (with [`Over::Skim`] in [`run_with`]).
+    pub stdout_cut: bool,
 }
 
 impl Output {
@@ -66,6 +69,28 @@ pub async fn run(
     pass: &[&str],
     timeout: Duration,
 ) -> Result<Output, String> {
+    run_with(
+        program,
+        args,
+        env,
+        pass,
+        timeout,
+        (MAX_STDOUT, Over::Refuse),
+    )
+    .await
+}
+
+/// [`run`] with standard output bounded as the caller says: a plugin whose
+/// first lines are what counts keeps its start ([`Over::Skim`]) where a
+/// listing over the bound is refused.
+pub async fn run_with(
+    program: &str,
+    args: &[&str],
+    env: &[(&str, String)],
+    pass: &[&str],
+    timeout: Duration,
+    (stdout_limit, stdout_over): (usize, Over),
+) -> Result<Output, String> {
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(args)
         .stdin(Stdio::null())
@@ -95,7 +120,7 @@ pub async fn run(
         // An output over its limit ends the wait at once; the child is
         // then dropped, which kills it (kill_on_drop).
         let (stdout, stderr) = tokio::try_join!(
-            bounded::stream(out, MAX_STDOUT, Over::Refuse),
+            bounded::stream(out, stdout_limit, stdout_over),
             bounded::stream(err, MAX_STDERR, Over::Skim)
         )?;
         let status = child
@@ -108,6 +133,7 @@ pub async fn run(
         Ok((stdout, stderr, status)) => Ok(Output {
             success: status.success(),
             code: status.code(),
+            stdout_cut: stdout.cut,
             stdout: stdout.bytes,
             stderr: stderr.bytes,
         }),

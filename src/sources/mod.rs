@@ -7,6 +7,7 @@ pub mod bounded;
 pub mod child;
 pub mod dumps;
 pub mod http;
+pub mod nagios;
 pub mod node_exporter;
 pub mod odoo;
 pub mod pos;
@@ -142,6 +143,7 @@ impl Sources {
                 CheckKind::Tcp { address, .. } => tcp::probe(address).await,
                 CheckKind::Prometheus(p) => prometheus::probe(&self.http, p).await,
                 CheckKind::SshCommand(c) => ssh::check::probe(c, &self.ssh, timeout).await,
+                CheckKind::Nagios(n) => nagios::probe(n, &self.ssh, timeout).await,
             }
         };
         match tokio::time::timeout(timeout, run).await {

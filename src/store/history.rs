@@ -38,9 +38,13 @@ impl Resolution {
     }
 }
 
+/// A plugin's figures charted per result at most (the first ones it
+/// prints, which plugins put first because they matter most).
+pub const CHARTED_FIGURES: usize = 8;
+
 /// The metrics charted in the detail view (the fullest disk stands for all
-/// mounts), so rollups stay small.
-pub fn charted(metrics: &[Metric]) -> Vec<(&'static str, f64)> {
+/// mounts; a plugin's first figures), so rollups stay small.
+pub fn charted(metrics: &[Metric]) -> Vec<(&str, f64)> {
     let mut out = Vec::new();
     for name in [
         names::CPU_BUSY_PCT,
@@ -62,6 +66,13 @@ pub fn charted(metrics: &[Metric]) -> Vec<(&'static str, f64)> {
     if let Some(m) = metrics.iter().find(|m| m.name == names::TLS_DAYS_LEFT) {
         out.push((names::TLS_DAYS_LEFT, m.value));
     }
+    out.extend(
+        metrics
+            .iter()
+            .filter(|m| names::is_perf(m.base()))
+            .take(CHARTED_FIGURES)
+            .map(|m| (m.name.as_str(), m.value)),
+    );
     out
 }
 
@@ -325,6 +336,29 @@ pub(crate) fn metric_buckets(
                 max: row.get(4)?,
             })
         },
+    )?;
+    rows.collect()
+}
+
+/// The names of a check's plugin figures rolled up at `res` over
+/// [from, to), in name order.
+pub(crate) fn figure_names(
+    conn: &Connection,
+    check_id: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    res: Resolution,
+) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT m.metric
+         FROM metric_rollups AS m JOIN checks AS c ON c.key = m.check_key
+         WHERE m.resolution = ?1 AND m.bucket_ms >= ?2 AND m.bucket_ms < ?3
+           AND c.id = ?4 AND m.metric LIKE 'perf%:%'
+         ORDER BY m.metric",
+    )?;
+    let rows = stmt.query_map(
+        params![res.seconds(), res.bucket(to_ms(from)), to_ms(to), check_id],
+        |row| row.get(0),
     )?;
     rows.collect()
 }

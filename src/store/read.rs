@@ -156,6 +156,17 @@ impl Reader {
             .map_err(|e| self.fail(e))
     }
 
+    /// The plugin figures of `check_id` with rollups over [from, to).
+    pub fn figure_names(
+        &self,
+        check_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        res: Resolution,
+    ) -> Result<Vec<String>, StoreError> {
+        history::figure_names(&self.conn, check_id, from, to, res).map_err(|e| self.fail(e))
+    }
+
     /// Average latency per minute of every check since `since` (one query
     /// for all the sparklines).
     pub fn minute_latencies(

@@ -105,6 +105,8 @@ pub struct CheckSeries {
     pub latency: Points,
     /// Host metrics worth a chart (cpu, memory, fullest disk), by name.
     pub metrics: Vec<(String, Points)>,
+    /// A plugin's figures (`nagios` checks), labelled with their unit.
+    pub figures: Vec<(String, Points)>,
     /// Availability of the check over the period, in percent.
     pub availability: Option<f64>,
 }
@@ -210,6 +212,20 @@ pub fn read_health(
     Ok(out)
 }
 
+/// `perf_s:time` -> `time s`: a plugin figure's label and its unit.
+fn figure_label(name: &str) -> String {
+    use crate::model::metric::{base_of, names};
+    let label = name.split_once(':').map_or(name, |(_, l)| l);
+    let unit = match base_of(name) {
+        names::PERF_SECONDS => " s",
+        names::PERF_PCT => " %",
+        names::PERF_BYTES => " B",
+        names::PERF_COUNTER => " c",
+        _ => "",
+    };
+    crate::sanitize::clean(&format!("{label}{unit}"))
+}
+
 /// Reads one host's history over the requested period.
 pub fn read_detail(
     reader: &crate::store::Reader,
@@ -262,6 +278,17 @@ pub fn read_detail(
                     metrics.push((label.to_string(), pts));
                 }
             }
+            let mut figures = Vec::new();
+            for name in reader.figure_names(&check.id, from, now, res)? {
+                let pts: Points = reader
+                    .metric_buckets(&check.id, &name, from, now, res)?
+                    .into_iter()
+                    .map(|b| (b.at, b.avg))
+                    .collect();
+                if !pts.is_empty() {
+                    figures.push((figure_label(&name), pts));
+                }
+            }
             let ivs: Vec<availability::Interval> = intervals
                 .iter()
                 .filter(|i| i.check_id == check.id)
@@ -271,6 +298,7 @@ pub fn read_detail(
                 check_id: check.id.clone(),
                 latency,
                 metrics,
+                figures,
                 availability: availability::of_check(&ivs, from, now, now).percent(),
             });
         }

@@ -10,12 +10,12 @@ use std::time::Duration;
 use toml::Spanned;
 
 use super::{Validator, one_of};
-use crate::config::raw::{RawCheck, RawCheckKind, RawHost, RawJsonCondition};
+use crate::config::raw::{RawCheck, RawCheckKind, RawCommand, RawHost, RawJsonCondition};
 use crate::config::values::format_duration;
 use crate::model::metric::{Direction, names};
 use crate::model::{
-    Check, CheckKind, Host, HttpCheck, JsonCondition, JsonOp, PromSignals, PrometheusCheck,
-    SshCommandCheck, Threshold, Thresholds,
+    Check, CheckKind, Host, HttpCheck, JsonCondition, JsonOp, NagiosCheck, PromSignals,
+    PrometheusCheck, SshCommandCheck, Threshold, Thresholds,
 };
 
 const DEFAULT_SSH_PORT: u16 = 22;
@@ -119,7 +119,8 @@ fn kind_keys(raw: &RawCheck) -> Vec<KindKey> {
         row("thresholds", thresholds, &[NodeExporter, Prometheus]),
         row("instance", at(&raw.instance), &[Prometheus]),
         row("signals", at(&raw.signals), &[Prometheus]),
-        row("command", at(&raw.command), &[SshCommand]),
+        row("command", at(&raw.command), &[SshCommand, Nagios]),
+        row("over_ssh", at(&raw.over_ssh), &[Nagios]),
         row("expect_exit", at(&raw.expect_exit), &[SshCommand]),
         row("expect_output", at(&raw.expect_output), &[SshCommand]),
     ]
@@ -242,18 +243,83 @@ fn check_kind(v: &mut Validator, raw: &RawCheck, kind: RawCheckKind) -> CheckKin
             })
         }
         RawCheckKind::SshCommand => CheckKind::SshCommand(SshCommandCheck {
-            command: required(v, raw, &raw.command, "command", kind)
-                .map(|c| c.get_ref().clone())
-                .unwrap_or_default(),
+            command: shell_line(v, raw, kind),
             expect_exit: raw.expect_exit.as_ref().map_or(0, |e| *e.get_ref()),
             expect_output: raw.expect_output.as_ref().map(|o| o.get_ref().clone()),
             // Filled by `validate::ssh` once every host is known.
             target: crate::model::ssh::SshTarget::default(),
         }),
+        RawCheckKind::Nagios => CheckKind::Nagios(nagios(v, raw, kind)),
     }
 }
 
 const DEFAULT_SLOW_MS: u32 = 1_000;
+
+/// An `ssh_command` check's command: one line for the remote shell.
+fn shell_line(v: &mut Validator, raw: &RawCheck, kind: RawCheckKind) -> String {
+    let Some(command) = present(v, raw, &raw.command, "command", kind) else {
+        return String::new();
+    };
+    match command.get_ref() {
+        RawCommand::Line(line) => line.clone(),
+        RawCommand::Argv(_) => {
+            v.error(
+                command.span(),
+                "expected the command as one string for the remote shell, like \"systemctl is-active odoo\"",
+            );
+            String::new()
+        }
+    }
+}
+
+/// A `nagios` check: an absolute plugin path and its arguments, run
+/// without a shell (so nothing in them is interpreted).
+fn nagios(v: &mut Validator, raw: &RawCheck, kind: RawCheckKind) -> NagiosCheck {
+    const EXAMPLE: &str =
+        "[\"/usr/lib/nagios/plugins/check_tcp\", \"-H\", \"db1\", \"-p\", \"5432\"]";
+    let over_ssh = raw.over_ssh.as_ref().is_some_and(|o| *o.get_ref());
+    let Some(command) = present(v, raw, &raw.command, "command", kind) else {
+        return NagiosCheck::new(Vec::new(), over_ssh);
+    };
+    let argv = match command.get_ref() {
+        RawCommand::Argv(argv) => argv,
+        RawCommand::Line(_) => {
+            v.error(
+                command.span(),
+                format!("expected a list, the plugin's path then its arguments (no shell), like {EXAMPLE}"),
+            );
+            return NagiosCheck::new(Vec::new(), over_ssh);
+        }
+    };
+    let Some(program) = argv.first() else {
+        v.error(
+            command.span(),
+            format!("empty command, expected the plugin's path then its arguments, like {EXAMPLE}"),
+        );
+        return NagiosCheck::new(Vec::new(), over_ssh);
+    };
+    let path = program.get_ref();
+    if path.trim().is_empty() {
+        v.error(
+            program.span(),
+            "empty plugin path, expected an absolute path like /usr/lib/nagios/plugins/check_tcp",
+        );
+    } else if !path.starts_with('/') {
+        v.error(
+            program.span(),
+            format!("relative plugin path '{path}', expected an absolute path like /usr/lib/nagios/plugins/{path}"),
+        );
+    }
+    for arg in argv {
+        if arg.get_ref().contains('\0') {
+            v.error(
+                arg.span(),
+                "an argument holds a NUL character, which no program can receive",
+            );
+        }
+    }
+    NagiosCheck::new(argv.iter().map(|a| a.get_ref().clone()).collect(), over_ssh)
+}
 
 fn slow_ms(raw: &RawCheck) -> u32 {
     raw.slow.as_ref().map_or(DEFAULT_SLOW_MS, |s| {
@@ -438,6 +504,17 @@ fn required<'r>(
     key: &str,
     kind: RawCheckKind,
 ) -> Option<&'r Spanned<String>> {
+    present(v, raw, value, key, kind)
+}
+
+/// [`required`] for a key of any type.
+fn present<'r, T>(
+    v: &mut Validator,
+    raw: &RawCheck,
+    value: &'r Option<Spanned<T>>,
+    key: &str,
+    kind: RawCheckKind,
+) -> Option<&'r Spanned<T>> {
     if value.is_none() {
         v.error(
             raw.kind.span(),

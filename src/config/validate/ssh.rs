@@ -1,6 +1,6 @@
 //! `[ssh]` and the hosts' `ssh_key`, `ssh_jump` and `ssh` keys: jump hosts
 //! must name hosts of `[hosts]` without a loop; every `ssh_command` check
-//! gets its host's resolved target.
+//! (and `nagios` check run `over_ssh`) gets its host's resolved target.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -157,8 +157,10 @@ pub(super) fn settings(
             continue;
         };
         for check in &mut host.checks {
-            if let CheckKind::SshCommand(c) = &mut check.kind {
-                c.target = entry.target.clone();
+            match &mut check.kind {
+                CheckKind::SshCommand(c) => c.target = entry.target.clone(),
+                CheckKind::Nagios(n) if n.over_ssh => n.target = entry.target.clone(),
+                _ => {}
             }
         }
     }

@@ -32,17 +32,8 @@ pub fn judge(check: &SshCommandCheck, result: Result<CommandOutput, SshError>) -
     let out = match result {
         Ok(out) => out,
         Err(e) => {
-            // Vigie could not look (no trusted key, no accepted key): the
-            // state is unknown. A refused or changed identity, or a host
-            // that does not answer, is down.
-            let status = match &e {
-                SshError::HostKeyUnknown { .. }
-                | SshError::Auth { .. }
-                | SshError::Record { .. } => Status::Unknown,
-                _ => Status::Down,
-            };
             return Probe {
-                status,
+                status: error_status(&e),
                 latency_ms: None,
                 message: sanitize::clean_short(&e.to_string(), 160),
                 metrics: Vec::new(),
@@ -81,6 +72,18 @@ pub fn judge(check: &SshCommandCheck, result: Result<CommandOutput, SshError>) -
         latency_ms: None,
         message: sanitize::clean_short(message.trim_end_matches([':', ' ']), 100),
         metrics: Vec::new(),
+    }
+}
+
+/// The state a failed SSH run leaves a check in: Vigie could not look (no
+/// trusted key, no accepted key) is unknown; a refused or changed
+/// identity, or a host that does not answer, is down.
+pub fn error_status(e: &SshError) -> Status {
+    match e {
+        SshError::HostKeyUnknown { .. } | SshError::Auth { .. } | SshError::Record { .. } => {
+            Status::Unknown
+        }
+        _ => Status::Down,
     }
 }
 

@@ -224,7 +224,8 @@ fn x_of(at: DateTime<Utc>, from: DateTime<Utc>) -> f64 {
 }
 
 /// Latency of every check on the left (or the whole width), host metrics
-/// in percent on the right when the host has them.
+/// in percent on the right when the host has them, then a plugin's figures
+/// (each chart only where there is room).
 fn render_charts(frame: &mut Frame, area: Rect, ctx: &PaneCtx, d: &HostDetail) {
     let theme = ctx.theme;
     let span = x_of(d.to, d.from).max(1.0);
@@ -258,7 +259,18 @@ fn render_charts(frame: &mut Frame, area: Rect, ctx: &PaneCtx, d: &HostDetail) {
             )
         })
         .collect();
-    if latency.is_empty() && metrics.is_empty() {
+    let figures: Vec<(String, Vec<(f64, f64)>)> = d
+        .checks
+        .iter()
+        .flat_map(|c| c.figures.iter())
+        .map(|(name, pts)| {
+            (
+                name.clone(),
+                pts.iter().map(|(t, v)| (x_of(*t, d.from), *v)).collect(),
+            )
+        })
+        .collect();
+    if latency.is_empty() && metrics.is_empty() && figures.is_empty() {
         frame.render_widget(
             Paragraph::new(Span::styled(
                 "no history over this period yet",
@@ -268,7 +280,25 @@ fn render_charts(frame: &mut Frame, area: Rect, ctx: &PaneCtx, d: &HostDetail) {
         );
         return;
     }
-    let parts = if !latency.is_empty() && !metrics.is_empty() && area.width >= 80 {
+    let shown = [
+        !latency.is_empty(),
+        !metrics.is_empty(),
+        !figures.is_empty(),
+    ]
+    .iter()
+    .filter(|s| **s)
+    .count();
+    let parts = if shown == 3 && area.width >= 120 {
+        Layout::default()
+            .direction(Direction::Horizontal)
+            .constraints([
+                Constraint::Percentage(40),
+                Constraint::Percentage(30),
+                Constraint::Percentage(30),
+            ])
+            .split(area)
+            .to_vec()
+    } else if shown >= 2 && area.width >= 80 {
         Layout::default()
             .direction(Direction::Horizontal)
             .constraints([Constraint::Percentage(55), Constraint::Percentage(45)])
@@ -312,6 +342,26 @@ fn render_charts(frame: &mut Frame, area: Rect, ctx: &PaneCtx, d: &HostDetail) {
                 unit: "%",
             };
             frame.render_widget(chart(&look, &metrics), *area);
+            slot += 1;
+        }
+    }
+    // A plugin's figures in their own units, on a scale of their own.
+    if !figures.is_empty() {
+        if let Some(area) = parts.get(slot) {
+            let max = figures
+                .iter()
+                .flat_map(|(_, p)| p.iter().map(|(_, v)| *v))
+                .filter(|v| v.is_finite())
+                .fold(f64::MIN_POSITIVE, f64::max);
+            let look = ChartLook {
+                ctx,
+                span,
+                x_labels: &x_labels,
+                title: "plugin figures",
+                y_max: max * 1.1,
+                unit: "",
+            };
+            frame.render_widget(chart(&look, &figures), *area);
         }
     }
 }
