@@ -377,30 +377,46 @@ fn read_only_mode_is_shown_in_the_header() {
     assert!(header.contains("READ-ONLY"), "{header}");
 }
 
-/// The header counts the stores beside the checks: a store critical at
-/// opening shows there whichever pane has the focus, in words when they
-/// fit, in glyphs on a narrow terminal.
+/// A critical POS alert on the first store the demo watches (Coop La
+/// Cagette's), begun `minutes_ago`.
+pub fn critical_store(app: &mut vigie::ui::app::App, minutes_ago: i64) {
+    let mut view = app.data.pos.values().next().cloned().unwrap();
+    view.status = Status::Down;
+    view.at = app.data.now;
+    view.alerts = vec![vigie::model::pos::Alert {
+        key: "till-down:Caisse 1".into(),
+        severity: Status::Down,
+        message: "Caisse 1 does not answer at closing".into(),
+        since: app.data.now - chrono::Duration::minutes(minutes_ago),
+        occurrences: 1,
+    }];
+    update(app, Msg::Pos(Box::new(view)));
+}
+
+/// The header counts open alerts of every domain by severity (a store's
+/// till beside the checks) and leads with the worst, whichever pane has
+/// the focus; in glyphs on a narrow terminal.
 #[test]
-fn the_header_counts_pos_stores_and_critical_ones() {
+fn the_header_counts_alerts_of_every_domain_and_leads_with_the_worst() {
     let mut app = common::app();
-    let mut views: Vec<_> = app.data.pos.values().cloned().collect();
-    assert!(views.len() >= 2, "the demo fleet has stores");
-    views[0].status = Status::Down;
-    views[0].at = common::now();
-    views[1].status = Status::Up;
-    views[1].at = common::now();
-    for v in views {
-        update(&mut app, Msg::Pos(Box::new(v)));
-    }
+    critical_store(&mut app, 1);
     let header = |w: u16| {
         let buffer = snapshot::frame(&app, w, 40).unwrap();
         let text = snapshot::text(&buffer);
         text.lines().next().unwrap_or_default().to_string()
     };
+    // The down check (older than the store's alert), the store and the
+    // demo's ping source without a restore point are critical; the slow
+    // ERP a warning.
     let wide = header(200);
-    assert!(wide.contains("stores ✖ 1 critical ● 1 ok"), "{wide}");
+    assert!(wide.contains("✖ 3 critical · ▲ 1 warning"), "{wide}");
+    assert!(
+        wide.contains("│ mutu-test/coop-test down: HTTP 503"),
+        "{wide}"
+    );
     let narrow = header(80);
-    assert!(narrow.contains("POS ✖ 1 ● 1"), "{narrow}");
+    assert!(narrow.contains("✖ 3 ▲ 1"), "{narrow}");
+    assert!(narrow.contains("│ mutu-test"), "{narrow}");
 }
 
 /// A store's tile is worked out when its view arrives, not per frame; what

@@ -131,9 +131,23 @@ pub struct App {
     pub editor: Option<super::panes::tickets::Editor>,
     /// Ring the bell when a check becomes critical (`[console] bell`).
     pub bell: bool,
+    /// The open critical alerts the bell has rung for (see
+    /// `attention::new_criticals`).
+    pub rung: Option<std::collections::BTreeSet<String>>,
+    /// When this console started watching: older problems do not ring.
+    pub watching_since: DateTime<Utc>,
+    /// Bumped by every message but keys, pastes and resizes: the alert
+    /// list is remade only when it moves.
+    pub epoch: u64,
+    /// The alert list of an epoch (see `attention::list`).
+    pub alerts: AlertsCache,
 }
 
 const NOTICE_SECONDS: i64 = 5;
+
+/// The alert list and the data it was made from (see `attention::list`).
+pub type AlertsCache =
+    std::cell::RefCell<Option<([u64; 5], std::rc::Rc<Vec<crate::model::attention::Alert>>)>>;
 
 impl App {
     pub fn new(
@@ -162,6 +176,10 @@ impl App {
             wall: None,
             editor: None,
             bell: false,
+            rung: None,
+            watching_since: now,
+            epoch: 0,
+            alerts: std::cell::RefCell::new(None),
         }
     }
 
@@ -188,6 +206,11 @@ impl App {
 
 /// The one place where messages change the console.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    // Keys change selections and prompts; the rest may change what is wrong.
+    // (A key's own effects come back as messages, which bump it then.)
+    if !matches!(msg, Msg::Key(_) | Msg::Paste(_) | Msg::Resize(..)) {
+        app.epoch = app.epoch.wrapping_add(1);
+    }
     match msg {
         Msg::Key(key) => on_key(app, key),
         Msg::Paste(text) if app.editor.is_some() => {
@@ -219,7 +242,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 app.notice = None;
             }
             app.dirty = true;
-            Vec::new()
+            // Every domain's new criticals ring on the clock's second.
+            let list = super::attention::list(app);
+            let since = app.watching_since;
+            if super::attention::new_criticals(&list, &mut app.rung, since) && app.bell {
+                vec![Effect::Bell]
+            } else {
+                Vec::new()
+            }
         }
         Msg::Engine(Event::Result(result)) => {
             let before = app.data.checks.get(&result.check_id).map(|c| c.status);

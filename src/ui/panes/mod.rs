@@ -328,6 +328,10 @@ pub trait Pane {
     /// The pane's worst state, for its title and the tab bar; `None` when it
     /// has nothing to judge.
     fn worst(&self, data: &Data) -> Option<Status>;
+    /// The alerts its domain's judge raises over all its rows (whatever
+    /// the filter), said by `model::attention`: what the header, the wall
+    /// and the bell read (see `ui::attention`).
+    fn alerts(&self, _data: &Data, _out: &mut Vec<crate::model::attention::Alert>) {}
     /// A one-line summary for a tab or a title ("2 down, 1 degraded").
     fn summary(&self, data: &Data) -> String;
     /// The history the pane wants read from the store (the detail it has
