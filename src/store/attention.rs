@@ -22,7 +22,7 @@ pub enum AlertWrite {
         records: Vec<Record>,
         at: DateTime<Utc>,
     },
-    /// Acknowledges an open alert.
+    /// Acknowledges an alert (recorded if no round has yet).
     Ack { id: String, ack: Ack },
     /// Removes an acknowledgement.
     Unack {
@@ -100,11 +100,16 @@ pub(super) fn apply(conn: &Connection, w: AlertWrite) -> rusqlite::Result<bool> 
             Ok(true)
         }
         AlertWrite::Ack { id, ack } => {
+            // An alert seen on a screen before any round recorded it can be
+            // taken; a round that does not find it open drops the record.
             let n = conn
                 .prepare_cached(
-                    "UPDATE alert_records SET ack_by = ?2, ack_at_ms = ?3,
-                         ack_comment = ?4, ack_expires_ms = ?5
-                     WHERE id = ?1",
+                    "INSERT INTO alert_records (id, first_seen_ms, ack_by, ack_at_ms,
+                         ack_comment, ack_expires_ms)
+                     VALUES (?1, ?3, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (id) DO UPDATE SET ack_by = excluded.ack_by,
+                         ack_at_ms = excluded.ack_at_ms, ack_comment = excluded.ack_comment,
+                         ack_expires_ms = excluded.ack_expires_ms",
                 )?
                 .execute(params![
                     id,
