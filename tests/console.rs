@@ -681,3 +681,61 @@ fn usage_view_says_when_nothing_is_read_yet() {
     let text = snapshot::text(&snapshot::frame(&app, 80, 24).unwrap());
     assert!(text.contains("reading usage from the store"), "{text}");
 }
+
+/// Acknowledgements read from the store are counted apart in the header,
+/// which then leads with the worst alert nobody took; a silenced alert is
+/// left out of the counts.
+#[test]
+fn the_header_says_what_is_taken_and_leads_with_what_is_not() {
+    use vigie::model::attention::{Ack, Record, Silence};
+    let mut app = common::app();
+    critical_store(&mut app, 1);
+    let now = app.data.now;
+    let mut records = std::collections::BTreeMap::new();
+    records.insert(
+        "checks:mutu-test/coop-test".to_string(),
+        Record {
+            id: "checks:mutu-test/coop-test".into(),
+            first_seen: now - chrono::Duration::hours(1),
+            resolved: None,
+            ack: Some(Ack {
+                by: "camille".into(),
+                at: now,
+                comment: "restarting".into(),
+                expires: None,
+            }),
+        },
+    );
+    let silences = vec![Silence {
+        id: 1,
+        client: None,
+        host: None,
+        check: None,
+        domain: Some(vigie::model::attention::Domain::Backups),
+        severity: None,
+        start: now - chrono::Duration::minutes(5),
+        end: now + chrono::Duration::hours(2),
+        comment: "known: pings arrive tomorrow".into(),
+        author: "sam".into(),
+    }];
+    update(
+        &mut app,
+        Msg::Attention(Box::new(vigie::ui::attention::Lifecycle {
+            records,
+            silences,
+        })),
+    );
+    let buffer = snapshot::frame(&app, 200, 40).unwrap();
+    let text = snapshot::text(&buffer);
+    let header = text.lines().next().unwrap_or_default();
+    // The down check (taken) and the store: 2 critical, 1 taken; the ping
+    // source's backup alert is silenced.
+    assert!(
+        header.contains("✖ 2 critical (1 ack) · ▲ 1 warning"),
+        "{header}"
+    );
+    assert!(
+        header.contains("│ Magasin Sud Caisse 1 does not answer"),
+        "{header}"
+    );
+}

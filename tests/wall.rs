@@ -529,3 +529,41 @@ fn clients_whose_backups_are_not_up_are_on_the_wall() {
         "{text}"
     );
 }
+
+/// The wall says who took a client's worst alert.
+#[test]
+fn the_wall_says_who_took_an_alert() {
+    use vigie::model::attention::{Ack, Record};
+    let mut app = wall_app();
+    let now = app.data.now;
+    let mut records = std::collections::BTreeMap::new();
+    records.insert(
+        "checks:mutu-test/coop-test".to_string(),
+        Record {
+            id: "checks:mutu-test/coop-test".into(),
+            first_seen: now,
+            resolved: None,
+            ack: Some(Ack {
+                by: "camille".into(),
+                at: now,
+                comment: String::new(),
+                expires: None,
+            }),
+        },
+    );
+    update(
+        &mut app,
+        Msg::Attention(Box::new(vigie::ui::attention::Lifecycle {
+            records,
+            silences: Vec::new(),
+        })),
+    );
+    let text = screen(&app, 200, 40);
+    let clients = section(&text, "Clients");
+    assert!(
+        clients.iter().any(|l| l.contains(
+            "mutu-test/coop-test: down: HTTP 503 Service Unavailable (taken by camille)"
+        )),
+        "{clients:?}"
+    );
+}

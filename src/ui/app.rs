@@ -66,6 +66,8 @@ pub enum Msg {
     Backups(std::collections::BTreeMap<String, crate::model::backup::SourceRecord>),
     /// Every maintenance window, read from the store.
     Maintenance(Vec<crate::model::maintenance::MaintenanceWindow>),
+    /// Acknowledgements and silences, read from the store.
+    Attention(Box<super::attention::Lifecycle>),
     /// Themes and keymap read again after their files changed, or why not.
     Reloaded(Result<Box<super::reload::Loaded>, String>),
     /// A store's latest view from the POS monitor.
@@ -141,6 +143,8 @@ pub struct App {
     pub epoch: u64,
     /// The alert list of an epoch (see `attention::list`).
     pub alerts: AlertsCache,
+    /// The same with acknowledgements and silences (`attention::open`).
+    pub open: OpenCache,
 }
 
 const NOTICE_SECONDS: i64 = 5;
@@ -148,6 +152,9 @@ const NOTICE_SECONDS: i64 = 5;
 /// The alert list and the data it was made from (see `attention::list`).
 pub type AlertsCache =
     std::cell::RefCell<Option<([u64; 5], std::rc::Rc<Vec<crate::model::attention::Alert>>)>>;
+/// The alert list with its lifecycle applied (see `attention::open`).
+pub type OpenCache =
+    std::cell::RefCell<Option<([u64; 5], std::rc::Rc<Vec<crate::model::attention::Open>>)>>;
 
 impl App {
     pub fn new(
@@ -180,6 +187,7 @@ impl App {
             watching_since: now,
             epoch: 0,
             alerts: std::cell::RefCell::new(None),
+            open: std::cell::RefCell::new(None),
         }
     }
 
@@ -243,7 +251,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             app.dirty = true;
             // Every domain's new criticals ring on the clock's second.
-            let list = super::attention::list(app);
+            let list = super::attention::open(app);
             let since = app.watching_since;
             if super::attention::new_criticals(&list, &mut app.rung, since) && app.bell {
                 vec![Effect::Bell]
@@ -306,6 +314,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Usage(view) => {
             if app.data.usage != *view {
                 app.data.usage = *view;
+                app.dirty = true;
+            }
+            Vec::new()
+        }
+        Msg::Attention(lifecycle) => {
+            if app.data.lifecycle != *lifecycle {
+                app.data.lifecycle = *lifecycle;
                 app.dirty = true;
             }
             Vec::new()

@@ -14,7 +14,8 @@ use super::attention;
 use super::panes::{PaneCtx, PaneId};
 use super::theme::Role;
 use crate::model::Status;
-use crate::model::attention::{Alert, Severity};
+use crate::model::attention::{Open, Severity};
+use std::collections::BTreeMap;
 
 /// Below this the console shows a message instead of panes.
 pub const MIN_WIDTH: u16 = 40;
@@ -71,17 +72,24 @@ pub fn render(app: &App, frame: &mut Frame) {
 }
 
 /// The header's counts of open alerts by severity, worst first, over every
-/// domain ("✖ 2 critical · ▲ 3 warning", or "✖ 2 ▲ 3"); when nothing is
-/// open, the overall state in words ("● all clear").
+/// domain, silenced ones left out and acknowledged ones said apart
+/// ("✖ 2 critical (1 ack) · ▲ 3 warning", or "✖ 2 (1 ack) ▲ 3"); when
+/// nothing is open, the overall state in words ("● all clear").
 pub(super) fn alert_counts(
     app: &App,
-    list: &[Alert],
+    open: &[Open],
     overall: Status,
     compact: bool,
 ) -> Vec<Span<'static>> {
     let theme = &app.theme;
+    let mut per: BTreeMap<Severity, (usize, usize)> = BTreeMap::new();
+    for o in open.iter().filter(|o| o.silenced.is_none()) {
+        let e = per.entry(o.alert.severity).or_default();
+        e.0 += 1;
+        e.1 += usize::from(o.ack.is_some());
+    }
     let mut spans = Vec::new();
-    for (severity, n) in crate::model::attention::counts(list).iter().rev() {
+    for (severity, (n, acked)) in per.iter().rev() {
         if !spans.is_empty() {
             let sep = if compact { " " } else { " · " };
             spans.push(Span::styled(sep, theme.style(Role::Muted)));
@@ -96,6 +104,12 @@ pub(super) fn alert_counts(
             format!("{} {n} {}", severity.glyph(), severity.label())
         };
         spans.push(Span::styled(text, style));
+        if *acked > 0 {
+            spans.push(Span::styled(
+                format!(" ({acked} ack)"),
+                theme.style(Role::Muted),
+            ));
+        }
     }
     if spans.is_empty() {
         let words = match overall {
@@ -112,15 +126,22 @@ pub(super) fn alert_counts(
     spans
 }
 
-/// The worst open alert, cut to `room` columns: "erp/odoo down: timeout".
-fn worst_alert(app: &App, list: &[Alert], room: usize) -> Vec<Span<'static>> {
-    let Some(a) = list.first().filter(|a| a.severity > Severity::Info) else {
+/// The worst alert nobody took, cut to `room` columns ("erp/odoo down:
+/// timeout"); when every one is taken, the worst and who took it.
+fn worst_alert(app: &App, open: &[Open], room: usize) -> Vec<Span<'static>> {
+    let shown = |o: &&Open| o.silenced.is_none() && o.alert.severity > Severity::Info;
+    // `open` is unattended first, then worst first.
+    let Some(o) = open.iter().find(shown) else {
         return Vec::new();
     };
     if room < 8 {
         return Vec::new();
     }
-    let text = format!("{} {}", a.subject.text(), a.reason);
+    let a = &o.alert;
+    let mut text = format!("{} {}", a.subject.text(), a.reason);
+    if let Some(ack) = &o.ack {
+        text = format!("{text} (taken by {})", ack.by);
+    }
     vec![
         Span::styled(" │ ", app.theme.style(Role::Muted)),
         Span::styled(
@@ -170,15 +191,15 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect) {
     // Counts over every domain first (never cut), then the worst alert in
     // the room left. The counts go compact when the words would not fit.
     let room = usize::from(area.width.saturating_sub(right_width)).saturating_sub(8);
-    let list = attention::list(app);
-    let overall = attention::overall(&list, &app.data);
-    let mut counts = alert_counts(app, &list, overall, compact);
+    let open = attention::open(app);
+    let overall = attention::overall(&attention::shown(&open), &app.data);
+    let mut counts = alert_counts(app, &open, overall, compact);
     if !compact && counts.iter().map(|s| s.width()).sum::<usize>() + 24 > room {
-        counts = alert_counts(app, &list, overall, true);
+        counts = alert_counts(app, &open, overall, true);
     }
     let used: usize = counts.iter().map(|s| s.width()).sum();
     spans.extend(counts);
-    spans.extend(worst_alert(app, &list, room.saturating_sub(used)));
+    spans.extend(worst_alert(app, &open, room.saturating_sub(used)));
     let [left_area, right_area] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)]).areas(area);
     let header_style = theme.style(Role::Header);

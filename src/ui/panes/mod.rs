@@ -128,6 +128,8 @@ pub struct Data {
     pub tickets: tickets::TicketsFeed,
     /// This year's usage reports (the `:usage` view).
     pub usage: crate::ui::usage::UsageView,
+    /// Acknowledgements and silences, read from the store.
+    pub lifecycle: crate::ui::attention::Lifecycle,
     /// `counts()` memoized; emptied whenever `checks` changes.
     tally: RefCell<Option<BTreeMap<Status, usize>>>,
     /// Bumped whenever `checks` changes, so panes can keep what they
@@ -150,6 +152,7 @@ impl Data {
             maintenance: Vec::new(),
             tickets: tickets::TicketsFeed::default(),
             usage: crate::ui::usage::UsageView::default(),
+            lifecycle: crate::ui::attention::Lifecycle::default(),
             tally: RefCell::new(None),
             generation: 0,
             pos_display: BTreeMap::new(),

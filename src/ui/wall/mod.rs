@@ -24,7 +24,7 @@ use super::attention;
 use super::panes::{Data, WallLine};
 use super::theme::Role;
 use crate::model::Status;
-use crate::model::attention::{Alert, Severity};
+use crate::model::attention::{Open, Severity};
 use crate::sanitize;
 
 /// Seconds each page stays on screen.
@@ -109,11 +109,11 @@ pub struct Section {
 
 /// The sections of the wall, in reading order.
 pub fn sections(app: &App) -> Vec<Section> {
-    sections_of(app, &attention::list(app))
+    sections_of(app, &attention::open(app))
 }
 
 /// [`sections`] with the alert list already made.
-fn sections_of(app: &App, list: &[Alert]) -> Vec<Section> {
+fn sections_of(app: &App, list: &[Open]) -> Vec<Section> {
     let mut out = vec![Section {
         title: "Clients".into(),
         lines: client_lines(&app.data, list),
@@ -132,8 +132,11 @@ fn sections_of(app: &App, list: &[Alert]) -> Vec<Section> {
 }
 
 /// Each client's state from the alert list (the header's list, so a dot
-/// is never greener than the big word), worst first, with its worst alert.
-pub fn client_lines(data: &Data, list: &[Alert]) -> Vec<WallLine> {
+/// is never greener than the big word), worst first, with its worst alert
+/// and who took it.
+pub fn client_lines(data: &Data, open: &[Open]) -> Vec<WallLine> {
+    let list = attention::shown(open);
+    let list = list.as_slice();
     let states = crate::model::attention::client_states(&data.fleet, list);
     let mut per_client: Vec<(usize, WallLine)> = Vec::new();
     for (order, client) in data.fleet.clients.iter().enumerate() {
@@ -143,8 +146,14 @@ pub fn client_lines(data: &Data, list: &[Alert]) -> Vec<WallLine> {
             .iter()
             .find(|a| a.severity > Severity::Info && a.subject.clients.contains(&client.id))
             .map(|a| {
+                let taken = open
+                    .iter()
+                    .find(|o| o.alert.id == a.id)
+                    .and_then(|o| o.ack.as_ref())
+                    .map(|ack| format!(" (taken by {})", sanitize::clean_short(&ack.by, 20)))
+                    .unwrap_or_default();
                 format!(
-                    "{}: {}",
+                    "{}: {}{taken}",
                     sanitize::clean(&a.subject.text()),
                     sanitize::clean_short(&a.reason, 60)
                 )
@@ -194,7 +203,7 @@ const UP_LINE_CHARS: usize = 56;
 
 /// The overall state: the alert list's, as the header says it.
 pub fn overall(app: &App) -> Status {
-    attention::overall(&attention::list(app), &app.data)
+    attention::overall(&attention::shown(&attention::open(app)), &app.data)
 }
 
 fn headline(s: Status) -> &'static str {
@@ -299,8 +308,8 @@ pub fn render(app: &App, frame: &mut Frame) {
         Constraint::Length(notice_height),
     ])
     .areas(area);
-    let list = attention::list(app);
-    let status = attention::overall(&list, &app.data);
+    let list = attention::open(app);
+    let status = attention::overall(&attention::shown(&list), &app.data);
     if big {
         render_big_top(app, frame, top, &list, status);
     } else {
@@ -347,7 +356,7 @@ pub fn render(app: &App, frame: &mut Frame) {
 
 /// The header's counts of open alerts by severity (the same list as the
 /// big word), then the feed.
-fn counts_line(app: &App, list: &[Alert], status: Status) -> Line<'static> {
+fn counts_line(app: &App, list: &[Open], status: Status) -> Line<'static> {
     let theme = &app.theme;
     let mut spans = vec![Span::raw(" ")];
     spans.extend(super::render::alert_counts(app, list, status, false));
@@ -366,7 +375,7 @@ fn counts_line(app: &App, list: &[Alert], status: Status) -> Line<'static> {
     Line::from(spans)
 }
 
-fn render_big_top(app: &App, frame: &mut Frame, area: Rect, list: &[Alert], status: Status) {
+fn render_big_top(app: &App, frame: &mut Frame, area: Rect, list: &[Open], status: Status) {
     let theme = &app.theme;
     let local = app.data.now.with_timezone(&app.data.tz);
     let clock = local.format("%H:%M").to_string();
@@ -417,7 +426,7 @@ fn render_big_top(app: &App, frame: &mut Frame, area: Rect, list: &[Alert], stat
     );
 }
 
-fn render_small_top(app: &App, frame: &mut Frame, area: Rect, list: &[Alert], status: Status) {
+fn render_small_top(app: &App, frame: &mut Frame, area: Rect, list: &[Open], status: Status) {
     let theme = &app.theme;
     let local = app.data.now.with_timezone(&app.data.tz);
     let [first, second] =
