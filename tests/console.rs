@@ -411,7 +411,7 @@ fn the_header_counts_alerts_of_every_domain_and_leads_with_the_worst() {
     let wide = header(200);
     assert!(wide.contains("✖ 3 critical · ▲ 1 warning"), "{wide}");
     assert!(
-        wide.contains("│ mutu-test/coop-test down: HTTP 503"),
+        wide.contains("│ mutu-test/coop-test: down: HTTP 503"),
         "{wide}"
     );
     let narrow = header(80);
@@ -735,7 +735,7 @@ fn the_header_says_what_is_taken_and_leads_with_what_is_not() {
         "{header}"
     );
     assert!(
-        header.contains("│ Magasin Sud Caisse 1 does not answer"),
+        header.contains("│ Magasin Sud: Caisse 1 does not answer"),
         "{header}"
     );
 }

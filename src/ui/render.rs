@@ -138,7 +138,7 @@ fn worst_alert(app: &App, open: &[Open], room: usize) -> Vec<Span<'static>> {
         return Vec::new();
     }
     let a = &o.alert;
-    let mut text = format!("{} {}", a.subject.text(), a.reason);
+    let mut text = format!("{}: {}", a.subject.text(), a.reason);
     if let Some(ack) = &o.ack {
         text = format!("{text} (taken by {})", ack.by);
     }
