@@ -394,30 +394,46 @@ fn a_store_the_daemon_cannot_write_is_shown_in_the_header() {
     );
 }
 
-/// The header counts the stores beside the checks: a store critical at
-/// opening shows there whichever pane has the focus, in words when they
-/// fit, in glyphs on a narrow terminal.
+/// A critical POS alert on the first store the demo watches (Coop La
+/// Cagette's), begun `minutes_ago`.
+pub fn critical_store(app: &mut vigie::ui::app::App, minutes_ago: i64) {
+    let mut view = app.data.pos.values().next().cloned().unwrap();
+    view.status = Status::Down;
+    view.at = app.data.now;
+    view.alerts = vec![vigie::model::pos::Alert {
+        key: "till-down:Caisse 1".into(),
+        severity: Status::Down,
+        message: "Caisse 1 does not answer at closing".into(),
+        since: app.data.now - chrono::Duration::minutes(minutes_ago),
+        occurrences: 1,
+    }];
+    update(app, Msg::Pos(Box::new(view)));
+}
+
+/// The header counts open alerts of every domain by severity (a store's
+/// till beside the checks) and leads with the worst, whichever pane has
+/// the focus; in glyphs on a narrow terminal.
 #[test]
-fn the_header_counts_pos_stores_and_critical_ones() {
+fn the_header_counts_alerts_of_every_domain_and_leads_with_the_worst() {
     let mut app = common::app();
-    let mut views: Vec<_> = app.data.pos.values().cloned().collect();
-    assert!(views.len() >= 2, "the demo fleet has stores");
-    views[0].status = Status::Down;
-    views[0].at = common::now();
-    views[1].status = Status::Up;
-    views[1].at = common::now();
-    for v in views {
-        update(&mut app, Msg::Pos(Box::new(v)));
-    }
+    critical_store(&mut app, 1);
     let header = |w: u16| {
         let buffer = snapshot::frame(&app, w, 40).unwrap();
         let text = snapshot::text(&buffer);
         text.lines().next().unwrap_or_default().to_string()
     };
+    // The down check (older than the store's alert), the store and the
+    // demo's ping source without a restore point are critical; the slow
+    // ERP a warning.
     let wide = header(200);
-    assert!(wide.contains("stores ✖ 1 critical ● 1 ok"), "{wide}");
+    assert!(wide.contains("✖ 3 critical · ▲ 1 warning"), "{wide}");
+    assert!(
+        wide.contains("│ mutu-test/coop-test: down: HTTP 503"),
+        "{wide}"
+    );
     let narrow = header(80);
-    assert!(narrow.contains("POS ✖ 1 ● 1"), "{narrow}");
+    assert!(narrow.contains("✖ 3 ▲ 1"), "{narrow}");
+    assert!(narrow.contains("│ mutu-test"), "{narrow}");
 }
 
 /// A store's tile is worked out when its view arrives, not per frame; what
@@ -643,13 +659,15 @@ fn in_a_host_detail_moving_keys_go_through_checks_then_incidents() {
         error: None,
     });
     let selection = app.theme.style(Role::Selection).bg;
-    // Whether the first line showing `needle` is drawn selected.
+    // Whether the first line below the header (which names the worst
+    // alert, a check too) showing `needle` is drawn selected.
     let selected = |app: &vigie::ui::app::App, needle: &str| {
         let buf = snapshot::frame(app, 120, 40).unwrap();
         let text = snapshot::text(&buf);
         let (y, line) = text
             .lines()
             .enumerate()
+            .skip(1)
             .find(|(_, l)| l.contains(needle))
             .unwrap_or_else(|| panic!("{needle} not on screen:\n{text}"));
         let x = line[..line.find(needle).unwrap()].chars().count();
@@ -852,4 +870,61 @@ fn a_backups_filter_that_hides_every_source_says_so() {
     let n = app.data.fleet.backups.len();
     assert!(n > 0);
     assert!(text.contains(&format!("0 of {n} shown")), "{text}");
+}
+/// Acknowledgements read from the store are counted apart in the header,
+/// which then leads with the worst alert nobody took; a silenced alert is
+/// left out of the counts.
+#[test]
+fn the_header_says_what_is_taken_and_leads_with_what_is_not() {
+    use vigie::model::attention::{Ack, Record, Silence};
+    let mut app = common::app();
+    critical_store(&mut app, 1);
+    let now = app.data.now;
+    let mut records = std::collections::BTreeMap::new();
+    records.insert(
+        "checks:mutu-test/coop-test".to_string(),
+        Record {
+            id: "checks:mutu-test/coop-test".into(),
+            first_seen: now - chrono::Duration::hours(1),
+            resolved: None,
+            ack: Some(Ack {
+                by: "camille".into(),
+                at: now,
+                comment: "restarting".into(),
+                expires: None,
+            }),
+        },
+    );
+    let silences = vec![Silence {
+        id: 1,
+        client: None,
+        host: None,
+        check: None,
+        domain: Some(vigie::model::attention::Domain::Backups),
+        severity: None,
+        start: now - chrono::Duration::minutes(5),
+        end: now + chrono::Duration::hours(2),
+        comment: "known: pings arrive tomorrow".into(),
+        author: "sam".into(),
+    }];
+    update(
+        &mut app,
+        Msg::Attention(Box::new(vigie::ui::attention::Lifecycle {
+            records,
+            silences,
+        })),
+    );
+    let buffer = snapshot::frame(&app, 200, 40).unwrap();
+    let text = snapshot::text(&buffer);
+    let header = text.lines().next().unwrap_or_default();
+    // The down check (taken) and the store: 2 critical, 1 taken; the ping
+    // source's backup alert is silenced.
+    assert!(
+        header.contains("✖ 2 critical (1 ack) · ▲ 1 warning"),
+        "{header}"
+    );
+    assert!(
+        header.contains("│ Magasin Sud: Caisse 1 does not answer"),
+        "{header}"
+    );
 }

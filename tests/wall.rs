@@ -49,7 +49,11 @@ fn the_wall_leads_with_the_state_and_the_clock_in_large_type() {
             lines[..5].iter().all(|l| l.contains('█')),
             "{w}x{h}:\n{text}"
         );
-        assert!(lines[5].contains("1 down"), "{w}x{h}:\n{text}");
+        // The down check and the demo's ping source without a point.
+        assert!(
+            lines[5].contains("✖ 2 critical · ▲ 1 warning"),
+            "{w}x{h}:\n{text}"
+        );
         assert!(text.contains("Sun 22 Nov 18:42:07"), "{w}x{h}:\n{text}");
         // No keys footer, no prompts, no panes' borders.
         assert!(!text.contains("? help"), "{text}");
@@ -221,6 +225,74 @@ fn the_bell_rings_once_when_a_known_check_becomes_critical() {
     let mut quiet = common::app();
     quiet.bell = false;
     assert!(update(&mut quiet, result("odoo-coop/erp", Status::Down, 0)).is_empty());
+}
+
+/// A critical POS alert on the first store the demo watches (Coop La
+/// Cagette's), begun `minutes_ago`.
+fn critical_store(app: &mut App, minutes_ago: i64) {
+    let mut view = app.data.pos.values().next().cloned().unwrap();
+    view.status = Status::Down;
+    view.at = app.data.now;
+    view.alerts = vec![vigie::model::pos::Alert {
+        key: "till-down:Caisse 1".into(),
+        severity: Status::Down,
+        message: "Caisse 1 does not answer at closing".into(),
+        since: app.data.now - Span::minutes(minutes_ago),
+        occurrences: 1,
+    }];
+    update(app, Msg::Pos(Box::new(view)));
+}
+
+fn tick(app: &mut App, seconds: i64) -> Vec<Effect> {
+    let now = app.data.now + Span::seconds(seconds);
+    update(app, Msg::Tick(now))
+}
+
+/// Every domain's new critical rings on the clock's second, once; one that
+/// was there before the console started does not.
+#[test]
+fn the_bell_rings_once_for_a_new_critical_of_any_domain() {
+    let mut app = common::app();
+    app.bell = true;
+    assert!(
+        tick(&mut app, 1).is_empty(),
+        "the down check and the ping source without a point are not news"
+    );
+    critical_store(&mut app, 0);
+    assert_eq!(tick(&mut app, 1), vec![Effect::Bell]);
+    assert!(tick(&mut app, 1).is_empty(), "rung once");
+    // Known before the console started: no bell.
+    let mut old = common::app();
+    old.bell = true;
+    critical_store(&mut old, 60);
+    assert!(tick(&mut old, 1).is_empty());
+}
+
+/// The big word, the counts under it and the client dots read the same
+/// list as the header: with every check up, a store's critical till (and
+/// the demo's ping source without a point) make DOWN, "✖ 2 critical",
+/// and the store's client's dot is red with the reason.
+#[test]
+fn the_wall_never_contradicts_the_header() {
+    let mut app = wall_app();
+    update(&mut app, result("mutu-test/coop-test", Status::Up, 0));
+    update(&mut app, result("odoo-coop/erp", Status::Up, 0));
+    update(&mut app, result("dev-1/node", Status::Up, 0));
+    critical_store(&mut app, 5);
+    let text = screen(&app, 120, 14);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].contains("✖ DOWN"), "{text}");
+    assert!(lines[1].contains("✖ 2 critical"), "{text}");
+    let clients = section(&text, "Clients");
+    assert!(
+        clients[1].contains("✖ Coop La Cagette · Magasin Sud: Caisse 1"),
+        "{clients:?}"
+    );
+    // The console's header says the same.
+    app.wall = None;
+    let header = screen(&app, 120, 30);
+    let header = header.lines().next().unwrap_or_default();
+    assert!(header.contains("✖ 2 critical"), "{header}");
 }
 
 #[test]
@@ -467,5 +539,43 @@ fn clients_whose_backups_are_not_up_are_on_the_wall() {
     assert!(
         lines[2..].iter().any(|l| l.contains("Les Amis du Vélo")),
         "{text}"
+    );
+}
+
+/// The wall says who took a client's worst alert.
+#[test]
+fn the_wall_says_who_took_an_alert() {
+    use vigie::model::attention::{Ack, Record};
+    let mut app = wall_app();
+    let now = app.data.now;
+    let mut records = std::collections::BTreeMap::new();
+    records.insert(
+        "checks:mutu-test/coop-test".to_string(),
+        Record {
+            id: "checks:mutu-test/coop-test".into(),
+            first_seen: now,
+            resolved: None,
+            ack: Some(Ack {
+                by: "camille".into(),
+                at: now,
+                comment: String::new(),
+                expires: None,
+            }),
+        },
+    );
+    update(
+        &mut app,
+        Msg::Attention(Box::new(vigie::ui::attention::Lifecycle {
+            records,
+            silences: Vec::new(),
+        })),
+    );
+    let text = screen(&app, 200, 40);
+    let clients = section(&text, "Clients");
+    assert!(
+        clients.iter().any(|l| l.contains(
+            "mutu-test/coop-test: down: HTTP 503 Service Unavailable (taken by camille)"
+        )),
+        "{clients:?}"
     );
 }

@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand; the console is one of them.
 
+pub mod ack;
 pub mod audit;
 pub mod backups;
 pub mod check;
@@ -127,6 +128,41 @@ pub enum Command {
         #[arg(last = true, value_name = "COMMAND")]
         command: Vec<String>,
     },
+    /// Acknowledges an alert: it stops paging and every console shows who
+    /// took it, until it resolves (or until --expire). Audited.
+    Ack {
+        /// The alert's id (`checks:erp/odoo`).
+        id: String,
+        #[arg(long, value_name = "TEXT")]
+        comment: Option<String>,
+        /// The acknowledgement lapses after this long (30m, 2h).
+        #[arg(long, value_name = "DURATION")]
+        expire: Option<String>,
+    },
+    /// Removes an alert's acknowledgement. Audited.
+    Unack { id: String },
+    /// Silences the alerts the matchers select for a while. Audited.
+    Silence {
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+        #[arg(long, value_name = "HOST")]
+        host: Option<String>,
+        #[arg(long, value_name = "CHECK")]
+        check: Option<String>,
+        /// checks, pos, backups, tickets, maintenance, usage or vigie.
+        #[arg(long, value_name = "DOMAIN")]
+        domain: Option<String>,
+        /// critical, warning or info.
+        #[arg(long, value_name = "SEVERITY")]
+        severity: Option<String>,
+        /// How long (30m, 2h, 1d).
+        #[arg(long = "for", value_name = "DURATION")]
+        duration: String,
+        #[arg(long, value_name = "TEXT")]
+        comment: String,
+    },
+    /// The silences in force or to come.
+    Silences,
     /// The audit log, newest first: SSH sessions, commands and refusals.
     Audit {
         #[arg(long, default_value_t = 50)]
@@ -301,6 +337,31 @@ pub fn main(started: Instant) -> ExitCode {
             }) => report::run(&cli, month, client.as_deref(), format).await,
             Some(Command::Ssh { host, command }) => ssh::run(&cli, host, command).await,
             Some(Command::Audit { limit }) => audit::run(&cli, *limit).await,
+            Some(Command::Ack {
+                id,
+                comment,
+                expire,
+            }) => ack::ack(&cli, id, comment.as_deref(), expire.as_deref()).await,
+            Some(Command::Unack { id }) => ack::unack(&cli, id).await,
+            Some(Command::Silence {
+                client,
+                host,
+                check,
+                domain,
+                severity,
+                duration,
+                comment,
+            }) => {
+                let m = ack::Matchers {
+                    client: client.as_deref(),
+                    host: host.as_deref(),
+                    check: check.as_deref(),
+                    domain: domain.as_deref(),
+                    severity: severity.as_deref(),
+                };
+                ack::silence(&cli, m, duration, comment).await
+            }
+            Some(Command::Silences) => ack::silences(&cli).await,
             Some(Command::Tickets {
                 command: None,
                 client,

@@ -2,6 +2,7 @@
 //! the current time is always a parameter.
 
 pub mod alert;
+pub mod attention;
 pub mod availability;
 pub mod backup;
 pub mod check;

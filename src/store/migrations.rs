@@ -24,7 +24,35 @@ pub const MIGRATIONS: &[&str] = &[
     POS_STATE,
     USAGE_MONTHS,
     USAGE_MONTHS_FOR_SQLITE_3_40,
+    ALERT_LIFECYCLE,
 ];
+
+/// The alerts' lifecycle (issue 21): one record per alert identity (its
+/// first sighting, when it cleared, who acknowledged it) and silences.
+const ALERT_LIFECYCLE: &str = "
+CREATE TABLE alert_records (
+    id             TEXT PRIMARY KEY,
+    first_seen_ms  INTEGER NOT NULL,
+    resolved_ms    INTEGER,
+    ack_by         TEXT,
+    ack_at_ms      INTEGER,
+    ack_comment    TEXT,
+    ack_expires_ms INTEGER
+) WITHOUT ROWID;
+CREATE TABLE silences (
+    id         INTEGER PRIMARY KEY,
+    client     TEXT,
+    host       TEXT,
+    check_name TEXT,
+    domain     TEXT,
+    severity   TEXT,
+    start_ms   INTEGER NOT NULL,
+    end_ms     INTEGER NOT NULL,
+    comment    TEXT NOT NULL,
+    author     TEXT NOT NULL
+);
+CREATE INDEX silences_by_end ON silences (end_ms);
+";
 
 /// A tracker's bookmark for asking only what changed since the last sync;
 /// the client a built-in ticket was opened for, and its description.

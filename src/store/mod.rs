@@ -8,6 +8,7 @@
 //! Timestamps are UTC instants stored as INTEGER milliseconds since the Unix
 //! epoch ([`to_ms`], [`from_ms`]); time zones live in the model.
 
+pub mod attention;
 pub mod backups;
 pub mod claim;
 mod error;

@@ -193,6 +193,22 @@ impl Reader {
         super::maintenance::all(&self.conn).map_err(|e| self.fail(e))
     }
 
+    /// The alerts' lifecycle records, by alert id.
+    pub fn alert_records(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, crate::model::attention::Record>, StoreError>
+    {
+        super::attention::records(&self.conn).map_err(|e| self.fail(e))
+    }
+
+    /// Silences not over at `now`.
+    pub fn silences(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::model::attention::Silence>, StoreError> {
+        super::attention::silences(&self.conn, now).map_err(|e| self.fail(e))
+    }
+
     /// One maintenance window by UID.
     pub fn maintenance_window(
         &self,

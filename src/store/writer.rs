@@ -78,6 +78,9 @@ pub enum WriteOp {
     SaveWindow(crate::model::maintenance::MaintenanceWindow),
     /// A POS store's round: its view, alert tracker and timeline.
     Pos(Box<super::pos::PosWrite>),
+    /// The alerts' lifecycle: a round's records, acknowledgements and
+    /// silences (with their audit rows).
+    Alerts(super::attention::AlertWrite),
     /// Answered once everything sent before it is committed (or failed).
     Flush(Sender<()>),
 }
@@ -552,6 +555,7 @@ fn op_kind(op: &WriteOp) -> &'static str {
         WriteOp::Backup(_) => "backup",
         WriteOp::Pos(_) => "POS state",
         WriteOp::Usage(_) => "usage",
+        WriteOp::Alerts(_) => "alerts",
     }
 }
 
@@ -612,6 +616,12 @@ fn apply(conn: &Connection, op: WriteOp) -> Result<(), OpError> {
             }
             if !super::maintenance::save(conn, &w)? {
                 tracing::warn!(uid = %w.uid, sequence = w.sequence, "stale maintenance window version ignored");
+            }
+            Ok(())
+        }
+        WriteOp::Alerts(w) => {
+            if !super::attention::apply(conn, w)? {
+                tracing::warn!("alert write named no open alert or silence, ignored");
             }
             Ok(())
         }

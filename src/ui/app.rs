@@ -66,6 +66,8 @@ pub enum Msg {
     Backups(std::collections::BTreeMap<String, crate::model::backup::SourceRecord>),
     /// Every maintenance window, read from the store.
     Maintenance(Vec<crate::model::maintenance::MaintenanceWindow>),
+    /// Acknowledgements and silences, read from the store.
+    Attention(Box<super::attention::Lifecycle>),
     /// Themes and keymap read again after their files changed, or why not.
     Reloaded(Result<Box<super::reload::Loaded>, String>),
     /// A store's latest view from the POS monitor.
@@ -141,9 +143,28 @@ pub struct App {
     pub bell: bool,
     /// Why the followed daemon cannot write the store, shown in the header.
     pub store_fault: Option<String>,
+    /// The open critical alerts the bell has rung for (see
+    /// `attention::new_criticals`).
+    pub rung: Option<std::collections::BTreeSet<String>>,
+    /// When this console started watching: older problems do not ring.
+    pub watching_since: DateTime<Utc>,
+    /// Bumped by every message but keys, pastes and resizes: the alert
+    /// list is remade only when it moves.
+    pub epoch: u64,
+    /// The alert list of an epoch (see `attention::list`).
+    pub alerts: AlertsCache,
+    /// The same with acknowledgements and silences (`attention::open`).
+    pub open: OpenCache,
 }
 
 const NOTICE_SECONDS: i64 = 5;
+
+/// The alert list and the data it was made from (see `attention::list`).
+pub type AlertsCache =
+    std::cell::RefCell<Option<([u64; 5], std::rc::Rc<Vec<crate::model::attention::Alert>>)>>;
+/// The alert list with its lifecycle applied (see `attention::open`).
+pub type OpenCache =
+    std::cell::RefCell<Option<([u64; 5], std::rc::Rc<Vec<crate::model::attention::Open>>)>>;
 
 impl App {
     pub fn new(
@@ -173,6 +194,11 @@ impl App {
             editor: None,
             bell: false,
             store_fault: None,
+            rung: None,
+            watching_since: now,
+            epoch: 0,
+            alerts: std::cell::RefCell::new(None),
+            open: std::cell::RefCell::new(None),
         }
     }
 
@@ -199,6 +225,11 @@ impl App {
 
 /// The one place where messages change the console.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    // Keys change selections and prompts; the rest may change what is wrong.
+    // (A key's own effects come back as messages, which bump it then.)
+    if !matches!(msg, Msg::Key(_) | Msg::Paste(_) | Msg::Resize(..)) {
+        app.epoch = app.epoch.wrapping_add(1);
+    }
     match msg {
         Msg::Key(key) => on_key(app, key),
         Msg::Paste(text) if app.editor.is_some() => {
@@ -230,7 +261,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 app.notice = None;
             }
             app.dirty = true;
-            Vec::new()
+            // Every domain's new criticals ring on the clock's second.
+            let list = super::attention::open(app);
+            let since = app.watching_since;
+            if super::attention::new_criticals(&list, &mut app.rung, since) && app.bell {
+                vec![Effect::Bell]
+            } else {
+                Vec::new()
+            }
         }
         Msg::Engine(Event::Result(result)) => {
             let before = app.data.checks.get(&result.check_id).map(|c| c.status);
@@ -287,6 +325,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Usage(view) => {
             if app.data.usage != *view {
                 app.data.usage = *view;
+                app.dirty = true;
+            }
+            Vec::new()
+        }
+        Msg::Attention(lifecycle) => {
+            if app.data.lifecycle != *lifecycle {
+                app.data.lifecycle = *lifecycle;
                 app.dirty = true;
             }
             Vec::new()

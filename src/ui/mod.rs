@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod app;
+pub mod attention;
 pub mod guard;
 pub mod history;
 pub mod keymap;

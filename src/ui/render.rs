@@ -12,9 +12,12 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::action::{Action, Context};
 use super::app::{App, Feed, Overlay};
+use super::attention;
 use super::panes::{PaneCtx, PaneId};
 use super::theme::Role;
 use crate::model::Status;
+use crate::model::attention::{Open, Severity};
+use std::collections::BTreeMap;
 
 /// Below this the console shows a message instead of panes.
 pub const MIN_WIDTH: u16 = 40;
@@ -70,28 +73,57 @@ pub fn render(app: &App, frame: &mut Frame) {
     super::panes::tickets::render_editor(app, frame, body);
 }
 
-/// The header's checks by state, worst first ("✖ 1 down · ● 7 up", or
-/// "✖ 1 ● 7").
-fn check_counts(app: &App, compact: bool) -> Vec<Span<'static>> {
+/// The header's counts of open alerts by severity, worst first, over every
+/// domain, silenced ones left out and acknowledged ones said apart
+/// ("✖ 2 critical (1 ack) · ▲ 3 warning", or "✖ 2 (1 ack) ▲ 3"); when
+/// nothing is open, the overall state in words ("● all clear").
+pub(super) fn alert_counts(
+    app: &App,
+    open: &[Open],
+    overall: Status,
+    compact: bool,
+) -> Vec<Span<'static>> {
     let theme = &app.theme;
-    let counts = app.data.counts();
+    let mut per: BTreeMap<Severity, (usize, usize)> = BTreeMap::new();
+    for o in open.iter().filter(|o| o.silenced.is_none()) {
+        let e = per.entry(o.alert.severity).or_default();
+        e.0 += 1;
+        e.1 += usize::from(o.ack.is_some());
+    }
     let mut spans = Vec::new();
-    for (status, n) in counts.iter().rev() {
+    for (severity, (n, acked)) in per.iter().rev() {
         if !spans.is_empty() {
             let sep = if compact { " " } else { " · " };
             spans.push(Span::styled(sep, theme.style(Role::Muted)));
         }
-        let style = if *status == Status::Up {
-            theme.style(Role::Muted)
-        } else {
-            theme.status(*status)
+        let style = match severity {
+            Severity::Info => theme.style(Role::Muted),
+            s => theme.status(s.status()),
         };
         let text = if compact {
-            format!("{} {n}", status.glyph())
+            format!("{} {n}", severity.glyph())
         } else {
-            format!("{} {n} {}", status.glyph(), status.label())
+            format!("{} {n} {}", severity.glyph(), severity.label())
         };
         spans.push(Span::styled(text, style));
+        if *acked > 0 {
+            spans.push(Span::styled(
+                format!(" ({acked} ack)"),
+                theme.style(Role::Muted),
+            ));
+        }
+    }
+    if spans.is_empty() {
+        let words = match overall {
+            Status::Unknown => "waiting for verdicts",
+            Status::Maintenance => "maintenance in progress",
+            _ => "all clear",
+        };
+        let style = match overall {
+            Status::Up => theme.style(Role::Ok),
+            s => theme.status(s),
+        };
+        spans.push(Span::styled(format!("{} {words}", overall.glyph()), style));
     }
     // Flapping is a state of its own: counted apart from the states above.
     let flapping = app.data.flapping();
@@ -105,44 +137,32 @@ fn check_counts(app: &App, compact: bool) -> Vec<Span<'static>> {
             theme.status(Status::Degraded),
         ));
     }
-    if counts.is_empty() {
-        spans.push(Span::styled(
-            "no checks configured",
-            theme.style(Role::Muted),
-        ));
-    }
     spans
 }
 
-/// The header's POS part: how many stores are in each state, worst first
-/// ("  │  stores ✖ 1 critical ● 3 ok", or " │ POS ✖ 1 ● 3").
-fn store_counts(app: &App, compact: bool) -> Vec<Span<'static>> {
-    let theme = &app.theme;
-    let stores = app.data.pos_counts();
-    let mut spans = Vec::new();
-    if stores.is_empty() {
-        return spans;
+/// The worst alert nobody took, cut to `room` columns ("erp/odoo down:
+/// timeout"); when every one is taken, the worst and who took it.
+fn worst_alert(app: &App, open: &[Open], room: usize) -> Vec<Span<'static>> {
+    let shown = |o: &&Open| o.silenced.is_none() && o.alert.severity > Severity::Info;
+    // `open` is unattended first, then worst first.
+    let Some(o) = open.iter().find(shown) else {
+        return Vec::new();
+    };
+    if room < 8 {
+        return Vec::new();
     }
-    spans.push(Span::styled(
-        if compact { " │ POS" } else { "  │  stores" },
-        theme.style(Role::Muted),
-    ));
-    for (status, n) in stores.iter().rev() {
-        let style = if *status == Status::Up {
-            theme.style(Role::Muted)
-        } else {
-            theme.status(*status)
-        };
-        let text = match (compact, status) {
-            (true, _) => format!(" {} {n}", status.glyph()),
-            (false, Status::Down) => format!(" {} {n} critical", status.glyph()),
-            (false, Status::Degraded) => format!(" {} {n} warning", status.glyph()),
-            (false, Status::Up) => format!(" {} {n} ok", status.glyph()),
-            (false, s) => format!(" {} {n} {}", s.glyph(), s.label()),
-        };
-        spans.push(Span::styled(text, style));
+    let a = &o.alert;
+    let mut text = format!("{}: {}", a.subject.text(), a.reason);
+    if let Some(ack) = &o.ack {
+        text = format!("{text} (taken by {})", ack.by);
     }
-    spans
+    vec![
+        Span::styled(" │ ", app.theme.style(Role::Muted)),
+        Span::styled(
+            crate::sanitize::clean_short(&text, room - 3),
+            app.theme.status(a.severity.status()),
+        ),
+    ]
 }
 
 fn render_header(app: &App, frame: &mut Frame, area: Rect) {
@@ -190,16 +210,18 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect) {
     let right_width = u16::try_from(right.width())
         .unwrap_or(u16::MAX)
         .min(area.width);
-    // The stores apart: a till down at opening is as urgent as a server.
-    // The counts go compact too when the words would not fit.
-    let room = usize::from(area.width.saturating_sub(right_width));
-    let mut counts = check_counts(app, compact);
-    counts.extend(store_counts(app, compact));
-    if !compact && counts.iter().map(|s| s.width()).sum::<usize>() + 7 > room {
-        counts = check_counts(app, true);
-        counts.extend(store_counts(app, true));
+    // Counts over every domain first (never cut), then the worst alert in
+    // the room left. The counts go compact when the words would not fit.
+    let room = usize::from(area.width.saturating_sub(right_width)).saturating_sub(8);
+    let open = attention::open(app);
+    let overall = attention::overall(&attention::shown(&open), &app.data);
+    let mut counts = alert_counts(app, &open, overall, compact);
+    if !compact && counts.iter().map(|s| s.width()).sum::<usize>() + 24 > room {
+        counts = alert_counts(app, &open, overall, true);
     }
+    let used: usize = counts.iter().map(|s| s.width()).sum();
     spans.extend(counts);
+    spans.extend(worst_alert(app, &open, room.saturating_sub(used)));
     let [left_area, right_area] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)]).areas(area);
     let header_style = theme.style(Role::Header);

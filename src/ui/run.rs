@@ -636,6 +636,16 @@ fn spawn_follower(
                         return;
                     }
                 }
+                // Acknowledgements and silences made by any console or
+                // `vigie ack`/`vigie silence`.
+                if let (Ok(records), Ok(silences)) =
+                    (reader.alert_records(), reader.silences(Utc::now()))
+                {
+                    let l = crate::ui::attention::Lifecycle { records, silences };
+                    if tx.blocking_send(Msg::Attention(Box::new(l))).is_err() {
+                        return;
+                    }
+                }
                 // The stores as the daemon's monitor left them (this
                 // console's own monitor sends its views directly).
                 if alive {

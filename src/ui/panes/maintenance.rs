@@ -355,6 +355,10 @@ impl Pane for MaintenancePane {
             .then_some(Status::Maintenance)
     }
 
+    fn alerts(&self, data: &Data, out: &mut Vec<crate::model::attention::Alert>) {
+        crate::model::attention::maintenance_alerts(&data.fleet, &data.maintenance, data.now, out);
+    }
+
     fn summary(&self, data: &Data) -> String {
         let now = data.now;
         let live = data

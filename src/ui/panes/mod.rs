@@ -168,6 +168,8 @@ pub struct Data {
     pub tickets: tickets::TicketsFeed,
     /// This year's usage reports (the `:usage` view).
     pub usage: crate::ui::usage::UsageView,
+    /// Acknowledgements and silences, read from the store.
+    pub lifecycle: crate::ui::attention::Lifecycle,
     /// `counts()` memoized; emptied whenever `checks` changes.
     tally: RefCell<Option<BTreeMap<Status, usize>>>,
     /// Bumped whenever `checks` changes, so panes can keep what they
@@ -190,6 +192,7 @@ impl Data {
             maintenance: Vec::new(),
             tickets: tickets::TicketsFeed::default(),
             usage: crate::ui::usage::UsageView::default(),
+            lifecycle: crate::ui::attention::Lifecycle::default(),
             tally: RefCell::new(None),
             generation: 0,
             pos_display: BTreeMap::new(),
@@ -381,6 +384,10 @@ pub trait Pane {
     /// The pane's worst state, for its title and the tab bar; `None` when it
     /// has nothing to judge.
     fn worst(&self, data: &Data) -> Option<Status>;
+    /// The alerts its domain's judge raises over all its rows (whatever
+    /// the filter), said by `model::attention`: what the header, the wall
+    /// and the bell read (see `ui::attention`).
+    fn alerts(&self, _data: &Data, _out: &mut Vec<crate::model::attention::Alert>) {}
     /// A one-line summary for a tab or a title ("2 down, 1 degraded").
     fn summary(&self, data: &Data) -> String;
     /// The history the pane wants read from the store (the detail it has

@@ -336,6 +336,34 @@ impl Pane for TicketsPane {
             .max()
     }
 
+    /// Every ticket, whatever the filter (the board's cache serves when
+    /// there is none), the clients near their yearly calls, and a tracker
+    /// that cannot be reached.
+    fn alerts(&self, data: &Data, out: &mut Vec<crate::model::attention::Alert>) {
+        use crate::model::attention::{SelfState, Settings, ticket_alerts, vigie_alerts};
+        let Some(view) = data.tickets.view.as_ref() else {
+            return;
+        };
+        let all = if self.filter.is_empty() {
+            self.board(data, "")
+        } else {
+            std::rc::Rc::new(rows(data, ""))
+        };
+        let calls = quotas(&data.fleet, view, data.tickets.calls.as_ref(), data.now);
+        let calls: Vec<(&str, crate::model::tickets::Quota)> =
+            calls.iter().map(|c| (c.client.as_str(), c.quota)).collect();
+        let settings = Settings::default();
+        ticket_alerts(&all, &calls, &settings, data.now, out);
+        if let Some(e) = view.error.as_ref() {
+            let since = view.cached.synced.unwrap_or(data.now);
+            let me = SelfState {
+                tracker: Some((e.clone(), since)),
+                ..SelfState::default()
+            };
+            vigie_alerts(&me, &settings, data.now, out);
+        }
+    }
+
     fn summary(&self, data: &Data) -> String {
         let rows = self.board(data, &self.filter);
         if data.tickets.view.is_none() {

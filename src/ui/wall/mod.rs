@@ -20,10 +20,11 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::action::Action;
 use super::app::{App, Effect, Feed};
-use super::panes::health::rows;
+use super::attention;
 use super::panes::{Data, WallLine};
 use super::theme::Role;
 use crate::model::Status;
+use crate::model::attention::{Open, Severity};
 use crate::sanitize;
 
 /// Seconds each page stays on screen.
@@ -108,9 +109,14 @@ pub struct Section {
 
 /// The sections of the wall, in reading order.
 pub fn sections(app: &App) -> Vec<Section> {
+    sections_of(app, &attention::open(app))
+}
+
+/// [`sections`] with the alert list already made.
+fn sections_of(app: &App, list: &[Open]) -> Vec<Section> {
     let mut out = vec![Section {
         title: "Clients".into(),
-        lines: client_lines(&app.data),
+        lines: client_lines(&app.data, list),
         empty: "no clients configured",
     }];
     for pane in &app.panes {
@@ -125,38 +131,34 @@ pub fn sections(app: &App) -> Vec<Section> {
     out
 }
 
-/// Each client's worst state, worst first, with what sets it.
-pub fn client_lines(data: &Data) -> Vec<WallLine> {
-    let groups = rows::groups(data, "");
+/// Each client's state from the alert list (the header's list, so a dot
+/// is never greener than the big word), worst first, with its worst alert
+/// and who took it.
+pub fn client_lines(data: &Data, open: &[Open]) -> Vec<WallLine> {
+    let list = attention::shown(open);
+    let list = list.as_slice();
+    let states = crate::model::attention::client_states(&data.fleet, list);
     let mut per_client: Vec<(usize, WallLine)> = Vec::new();
     for (order, client) in data.fleet.clients.iter().enumerate() {
-        let mut worst: Option<(Status, String)> = None;
-        for g in groups
+        let status = states.get(&client.id).copied().unwrap_or(Status::Up);
+        // The list is worst first: the first alert about the client says why.
+        let why = list
             .iter()
-            .filter(|g| g.client.is_some_and(|c| c.id == client.id))
-        {
-            for row in &g.hosts {
-                if worst.as_ref().is_some_and(|(s, _)| *s >= row.status) {
-                    continue;
-                }
-                let why = row
-                    .worst
-                    .and_then(|i| row.host.checks.get(i))
-                    .map(|check| match data.checks.get(&check.id) {
-                        Some(l) if row.status != Status::Up => format!(
-                            "{} {}: {}",
-                            sanitize::clean(&row.host.name),
-                            sanitize::clean(&check.name),
-                            sanitize::clean_short(&l.message, 60)
-                        ),
-                        Some(_) => String::new(),
-                        None => "waiting for the first result".into(),
-                    })
+            .find(|a| a.severity > Severity::Info && a.subject.clients.contains(&client.id))
+            .map(|a| {
+                let taken = open
+                    .iter()
+                    .find(|o| o.alert.id == a.id)
+                    .and_then(|o| o.ack.as_ref())
+                    .map(|ack| format!(" (taken by {})", sanitize::clean_short(&ack.by, 20)))
                     .unwrap_or_default();
-                worst = Some((row.status, why));
-            }
-        }
-        let (status, why) = worst.unwrap_or((Status::Unknown, "no hosts".into()));
+                format!(
+                    "{}: {}{taken}",
+                    sanitize::clean(&a.subject.text()),
+                    sanitize::clean_short(&a.reason, 60)
+                )
+            })
+            .unwrap_or_default();
         let name = sanitize::clean(&client.name);
         let text = if why.is_empty() {
             name
@@ -199,15 +201,9 @@ pub fn client_lines(data: &Data) -> Vec<WallLine> {
 /// Characters of a line of clients that are up.
 const UP_LINE_CHARS: usize = 56;
 
-/// The overall state: the worst of every pane that judges one.
+/// The overall state: the alert list's, as the header says it.
 pub fn overall(app: &App) -> Status {
-    let mut worst = app.data.worst();
-    for pane in &app.panes {
-        if let Some(s) = pane.worst(&app.data) {
-            worst = worst.max(s);
-        }
-    }
-    worst
+    attention::overall(&attention::shown(&attention::open(app)), &app.data)
 }
 
 fn headline(s: Status) -> &'static str {
@@ -312,14 +308,15 @@ pub fn render(app: &App, frame: &mut Frame) {
         Constraint::Length(notice_height),
     ])
     .areas(area);
-    let status = overall(app);
+    let list = attention::open(app);
+    let status = attention::overall(&attention::shown(&list), &app.data);
     if big {
-        render_big_top(app, frame, top, status);
+        render_big_top(app, frame, top, &list, status);
     } else {
-        render_small_top(app, frame, top, status);
+        render_small_top(app, frame, top, &list, status);
     }
     let columns = usize::from((body.width / COLUMN_WIDTH).clamp(1, 4));
-    let all = pages(&sections(app), columns, usize::from(body.height));
+    let all = pages(&sections_of(app, &list), columns, usize::from(body.height));
     let (offset, every) = app
         .wall
         .as_ref()
@@ -357,23 +354,12 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
 }
 
-fn counts_line(app: &App) -> Line<'static> {
+/// The header's counts of open alerts by severity (the same list as the
+/// big word), then the feed.
+fn counts_line(app: &App, list: &[Open], status: Status) -> Line<'static> {
     let theme = &app.theme;
-    let mut spans = Vec::new();
-    for (status, n) in app.data.counts().iter().rev() {
-        if !spans.is_empty() {
-            spans.push(Span::styled(" · ", theme.style(Role::Muted)));
-        }
-        let style = if *status == Status::Up {
-            theme.style(Role::Muted)
-        } else {
-            theme.status(*status)
-        };
-        spans.push(Span::styled(
-            format!("{} {n} {}", status.glyph(), status.label()),
-            style,
-        ));
-    }
+    let mut spans = vec![Span::raw(" ")];
+    spans.extend(super::render::alert_counts(app, list, status, false));
     let feed = match app.feed {
         Feed::LocalEngine => "local engine",
         Feed::Daemon => "daemon",
@@ -398,7 +384,7 @@ fn counts_line(app: &App) -> Line<'static> {
     Line::from(spans)
 }
 
-fn render_big_top(app: &App, frame: &mut Frame, area: Rect, status: Status) {
+fn render_big_top(app: &App, frame: &mut Frame, area: Rect, list: &[Open], status: Status) {
     let theme = &app.theme;
     let local = app.data.now.with_timezone(&app.data.tz);
     let clock = local.format("%H:%M").to_string();
@@ -426,7 +412,7 @@ fn render_big_top(app: &App, frame: &mut Frame, area: Rect, status: Status) {
             word_area,
         ),
     }
-    frame.render_widget(Paragraph::new(counts_line(app)), counts_area);
+    frame.render_widget(Paragraph::new(counts_line(app, list, status)), counts_area);
     let [clock_area, date_area, _] = Layout::vertical([
         Constraint::Length(bigtext::HEIGHT),
         Constraint::Length(1),
@@ -449,7 +435,7 @@ fn render_big_top(app: &App, frame: &mut Frame, area: Rect, status: Status) {
     );
 }
 
-fn render_small_top(app: &App, frame: &mut Frame, area: Rect, status: Status) {
+fn render_small_top(app: &App, frame: &mut Frame, area: Rect, list: &[Open], status: Status) {
     let theme = &app.theme;
     let local = app.data.now.with_timezone(&app.data.tz);
     let [first, second] =
@@ -468,7 +454,7 @@ fn render_small_top(app: &App, frame: &mut Frame, area: Rect, status: Status) {
         Paragraph::new(Line::from(Span::styled(clock, theme.style(Role::Title))).right_aligned()),
         r,
     );
-    frame.render_widget(Paragraph::new(counts_line(app)), second);
+    frame.render_widget(Paragraph::new(counts_line(app, list, status)), second);
 }
 
 fn render_page(app: &App, frame: &mut Frame, body: Rect, page: &[Vec<Piece>], columns: usize) {

@@ -234,6 +234,14 @@ impl Pane for BackupsPane {
         self.overview(data).worst()
     }
 
+    fn alerts(&self, data: &Data, out: &mut Vec<crate::model::attention::Alert>) {
+        if data.fleet.backups.is_empty() {
+            return;
+        }
+        let o = self.overview(data);
+        crate::model::attention::backup_alerts(&data.fleet, &o, data.now, out);
+    }
+
     fn summary(&self, data: &Data) -> String {
         if data.fleet.backups.is_empty() {
             return "nothing configured".into();

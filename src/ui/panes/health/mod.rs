@@ -186,6 +186,22 @@ impl Pane for HealthPane {
         Some(data.worst())
     }
 
+    fn alerts(&self, data: &Data, out: &mut Vec<crate::model::attention::Alert>) {
+        let states: Vec<_> = data
+            .checks
+            .iter()
+            .map(|(id, c)| crate::model::attention::CheckState {
+                id,
+                status: c.status,
+                observed: c.observed,
+                flapping: c.flapping,
+                since: c.since,
+                message: &c.message,
+            })
+            .collect();
+        crate::model::attention::check_alerts(&data.fleet, &states, out);
+    }
+
     fn wall_title(&self) -> Option<&'static str> {
         Some("Open incidents")
     }

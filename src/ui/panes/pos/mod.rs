@@ -99,6 +99,11 @@ impl Pane for PosPane {
         data.pos.values().map(|v| v.status).max()
     }
 
+    fn alerts(&self, data: &Data, out: &mut Vec<crate::model::attention::Alert>) {
+        let views: Vec<&StoreView> = data.pos.values().collect();
+        crate::model::attention::store_alerts(&views, out);
+    }
+
     fn wall_title(&self) -> Option<&'static str> {
         Some("Stores whose tills are at risk")
     }

@@ -1,0 +1,423 @@
+//! Each domain's verdicts said as alerts. Nothing here judges: the rules
+//! are the domains' own (the check tracker's states, the store verdict's
+//! alerts, the backup evaluation, the ticket clocks and quota, the
+//! maintenance rules, the usage quotas); this only names, words and
+//! points.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::{Alert, CheckState, Domain, Points, SelfState, Settings, Severity, Subject, View};
+use crate::model::backup::Overview;
+use crate::model::maintenance::{
+    MaintenanceWindow, Proposal, Target, WindowState, check_window, fleet as mfleet, span_words,
+};
+use crate::model::pos::StoreView;
+use crate::model::tickets::{BoardRow, Clock, Quota};
+use crate::model::usage::{Meter, NearQuota};
+use crate::model::{Check, Fleet, Status};
+use crate::sanitize;
+
+fn delta(d: std::time::Duration) -> TimeDelta {
+    TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
+}
+
+/// Checks: down is critical, degraded a warning, flapping a warning, and a
+/// check whose probes fail before the tracker confirms it down (still up
+/// or unknown) a warning. Maintenance raises nothing: announced work is
+/// excused. A check the fleet no longer has is left out.
+pub fn check_alerts(fleet: &Fleet, checks: &[CheckState], out: &mut Vec<Alert>) {
+    if checks.is_empty() {
+        return;
+    }
+    // A mutualised host concerns each of its clients.
+    let mut clients_of: HashMap<&str, Vec<String>> = HashMap::new();
+    for c in &fleet.clients {
+        for e in &c.environments {
+            for h in &e.hosts {
+                let v = clients_of.entry(h.as_str()).or_default();
+                if !v.contains(&c.id) {
+                    v.push(c.id.clone());
+                }
+            }
+        }
+    }
+    let names: HashMap<&str, (&str, &Check)> = fleet
+        .checks()
+        .map(|(h, c)| (c.id.as_str(), (h.name.as_str(), c)))
+        .collect();
+    for s in checks {
+        let Some(&(host, check)) = names.get(s.id) else {
+            continue;
+        };
+        let failing = matches!(s.observed, Status::Down | Status::Degraded);
+        let (severity, what) = match s.status {
+            Status::Down => (Severity::Critical, "down"),
+            Status::Degraded => (Severity::Warning, "degraded"),
+            Status::Maintenance => continue,
+            _ if s.flapping => (Severity::Warning, "flapping"),
+            _ if failing => (Severity::Warning, "failing, not confirmed yet"),
+            _ => continue,
+        };
+        let what = if s.flapping && severity == Severity::Critical {
+            "down, flapping"
+        } else {
+            what
+        };
+        let message = sanitize::clean_short(s.message, 80);
+        out.push(Alert {
+            id: format!("checks:{}", s.id),
+            domain: Domain::Checks,
+            severity,
+            subject: Subject {
+                clients: clients_of
+                    .get(host)
+                    .map(|cs| cs.iter().filter(|c| check.serves(c)).cloned().collect())
+                    .unwrap_or_default(),
+                host: Some(host.to_string()),
+                item: check.name.clone(),
+            },
+            since: s.since,
+            reason: if message.is_empty() {
+                what.to_string()
+            } else {
+                format!("{what}: {message}")
+            },
+            points: Points {
+                view: View::Health,
+                row: host.to_string(),
+            },
+        });
+    }
+}
+
+/// Point of sale: each store's alerts as its verdict raised them (after
+/// their minimum duration, repeats merged), with the store's severity.
+pub fn store_alerts(stores: &[&StoreView], out: &mut Vec<Alert>) {
+    for v in stores {
+        for a in &v.alerts {
+            let Some(severity) = Severity::of_status(a.severity) else {
+                continue;
+            };
+            let message = sanitize::clean_short(&a.message, 80);
+            let reason = if a.occurrences > 1 {
+                format!("{message} ({} times)", a.occurrences)
+            } else {
+                message
+            };
+            out.push(Alert {
+                id: format!("pos:{}/{}/{}", v.client, v.site, a.key),
+                domain: Domain::Pos,
+                severity,
+                subject: Subject {
+                    clients: vec![v.client.clone()],
+                    host: None,
+                    item: sanitize::clean(&v.name),
+                },
+                since: a.since,
+                reason,
+                points: Points {
+                    view: View::Pos,
+                    row: format!("{}/{}", v.client, v.site),
+                },
+            });
+        }
+    }
+}
+
+/// Backups: each source the evaluation judged down (error, failed run, day
+/// missing, RPO broken) or degraded (suspect point, retention short), with
+/// its verdict. Since: when the RPO broke (newest point + RPO) if that is
+/// what is wrong, else `now` (the store's lifecycle keeps the first time).
+pub fn backup_alerts(fleet: &Fleet, o: &Overview, now: DateTime<Utc>, out: &mut Vec<Alert>) {
+    for row in &o.sources {
+        let Some(severity) = Severity::of_status(row.judged.status) else {
+            continue;
+        };
+        let Some(src) = fleet.backups.get(row.index) else {
+            continue;
+        };
+        let eval = &row.judged.eval;
+        let since = match eval.newest {
+            Some(newest) if !eval.rpo_ok => (newest + delta(src.policy.rpo)).min(now),
+            _ => now,
+        };
+        out.push(Alert {
+            id: format!("backups:{}", src.id),
+            domain: Domain::Backups,
+            severity,
+            subject: Subject {
+                clients: vec![src.client.clone()],
+                host: None,
+                item: sanitize::clean(&src.name),
+            },
+            since,
+            reason: sanitize::clean_short(&row.judged.verdict, 80),
+            points: Points {
+                view: View::Backups,
+                row: src.id.clone(),
+            },
+        });
+    }
+}
+
+/// Tickets: an intervention or restoration deadline passed with the clock
+/// running is critical; a running intervention clock with less than the
+/// lead of support time left, or a diagnosis past its threshold (the
+/// client must be told), a warning. A client at 80 % of its yearly calls is
+/// a warning. A clock stopped late is history, not something to do now.
+pub fn ticket_alerts(
+    rows: &[BoardRow],
+    calls: &[(&str, Quota)],
+    settings: &Settings,
+    now: DateTime<Utc>,
+    out: &mut Vec<Alert>,
+) {
+    for r in rows {
+        let t = &r.ticket;
+        if t.closed {
+            continue;
+        }
+        let judged = match (r.clock, r.restoration) {
+            (Clock::Breached { due, over }, _) => Some((
+                Severity::Critical,
+                due,
+                format!(
+                    "intervention deadline passed {} ago, nobody started",
+                    span_words(delta(over))
+                ),
+            )),
+            (_, Clock::Breached { due, over }) => Some((
+                Severity::Critical,
+                due,
+                format!(
+                    "restoration deadline passed {} ago",
+                    span_words(delta(over))
+                ),
+            )),
+            (Clock::Running { left, .. }, _) if left < settings.ticket_lead => Some((
+                Severity::Warning,
+                t.created,
+                format!("{} of support time left to start", span_words(delta(left))),
+            )),
+            _ if r.diagnosis_warning => Some((
+                Severity::Warning,
+                t.created,
+                format!(
+                    "diagnosis past its threshold ({} spent): tell the client",
+                    span_words(delta(r.spent))
+                ),
+            )),
+            _ => None,
+        };
+        let Some((severity, since, reason)) = judged else {
+            continue;
+        };
+        out.push(Alert {
+            id: format!("tickets:{}", t.id),
+            domain: Domain::Tickets,
+            severity,
+            subject: Subject {
+                clients: t.client.iter().cloned().collect(),
+                host: None,
+                item: format!("#{} {}", t.id, sanitize::clean_short(&t.title, 40)),
+            },
+            since: since.min(now),
+            reason,
+            points: Points {
+                view: View::Tickets,
+                row: t.id.to_string(),
+            },
+        });
+    }
+    for (client, q) in calls {
+        if !q.warning() {
+            continue;
+        }
+        let reason = if q.exceeded() {
+            format!(
+                "yearly call quota exceeded: {} of {} calls",
+                q.used, q.allowed
+            )
+        } else {
+            format!("{} of {} yearly support calls used", q.used, q.allowed)
+        };
+        out.push(Alert {
+            id: format!("tickets:calls:{client}"),
+            domain: Domain::Tickets,
+            severity: Severity::Warning,
+            subject: Subject {
+                clients: vec![client.to_string()],
+                host: None,
+                item: "yearly calls".into(),
+            },
+            since: now,
+            reason,
+            points: Points {
+                view: View::Tickets,
+                row: client.to_string(),
+            },
+        });
+    }
+}
+
+/// Maintenance: a window to come that breaks its clients' rules (judged by
+/// `check_window` as of when it was announced, or now while only planned:
+/// so a planned window whose notice can no longer be given is one), and a
+/// window running without having been announced (its time is not excused).
+pub fn maintenance_alerts(
+    fleet: &Fleet,
+    windows: &[MaintenanceWindow],
+    now: DateTime<Utc>,
+    out: &mut Vec<Alert>,
+) {
+    for w in windows {
+        let (severity, since, reason) = match w.state_at(now) {
+            WindowState::Planned | WindowState::Announced => {
+                let scope = mfleet::scope(fleet, &w.target, windows);
+                let proposal = Proposal {
+                    start: w.start,
+                    end: w.end,
+                    kind: w.kind,
+                    uid: Some(&w.uid),
+                };
+                let breaches = check_window(&scope, proposal, w.announced.unwrap_or(now));
+                let Some(first) = breaches.first() else {
+                    continue;
+                };
+                let more = match breaches.len() {
+                    1 => String::new(),
+                    n => format!(" (+{} more)", n - 1),
+                };
+                let since = w.announced.unwrap_or(w.stamp).min(now);
+                (Severity::Warning, since, format!("{}{more}", first.message))
+            }
+            WindowState::InProgress if !w.excuses() => (
+                Severity::Warning,
+                w.start,
+                "running without notice: its time counts against availability".to_string(),
+            ),
+            _ => continue,
+        };
+        let clients = mfleet::affected_clients(fleet, &w.target)
+            .into_iter()
+            .map(|c| c.id.clone())
+            .collect();
+        let host = match &w.target {
+            Target::Host(h) => Some(h.clone()),
+            Target::Client(_) => None,
+        };
+        out.push(Alert {
+            id: format!("maintenance:{}", w.uid),
+            domain: Domain::Maintenance,
+            severity,
+            subject: Subject {
+                clients,
+                host,
+                item: sanitize::clean_short(&w.title, 40),
+            },
+            since,
+            reason: sanitize::clean_short(&reason, 100),
+            points: Points {
+                view: View::Maintenance,
+                row: w.uid.clone(),
+            },
+        });
+    }
+}
+
+/// Usage: a client near one of its yearly quotas (as `near_quotas` found
+/// it) is information for the invoice, not an emergency.
+pub fn usage_alerts(near: &[NearQuota], now: DateTime<Utc>, out: &mut Vec<Alert>) {
+    for n in near {
+        let q = &n.quota;
+        let amount = match q.meter {
+            Meter::Documents => format!(
+                "{} of {}",
+                crate::model::usage::gb(q.used),
+                crate::model::usage::gb(q.included)
+            ),
+            _ => format!("{} of {}", q.used, q.included),
+        };
+        out.push(Alert {
+            id: format!("usage:{}/{}", n.client, q.meter.key()),
+            domain: Domain::Usage,
+            severity: Severity::Info,
+            subject: Subject {
+                clients: vec![n.client.clone()],
+                host: None,
+                item: q.meter.label().to_string(),
+            },
+            since: now,
+            reason: format!(
+                "{} at {:.0} % of the yearly quota ({amount})",
+                q.meter.label(),
+                q.percent()
+            ),
+            points: Points {
+                view: View::Usage,
+                row: n.client.clone(),
+            },
+        });
+    }
+}
+
+/// Vigie itself: a daemon that wrote a heartbeat and stopped (the console
+/// then checks on its own, but pages and webhooks are the daemon's), a
+/// tracker that cannot be reached (deadlines are then unknown), store
+/// writes failing (history and acknowledgements are lost: critical).
+pub fn vigie_alerts(s: &SelfState, settings: &Settings, now: DateTime<Utc>, out: &mut Vec<Alert>) {
+    let own = |id: &str, severity, since, reason: String, view| Alert {
+        id: format!("vigie:{id}"),
+        domain: Domain::Vigie,
+        severity,
+        subject: Subject {
+            clients: Vec::new(),
+            host: None,
+            item: id.to_string(),
+        },
+        since,
+        reason,
+        points: Points {
+            view,
+            row: String::new(),
+        },
+    };
+    if let Some(beat) = s
+        .heartbeat
+        .filter(|b| now - *b > delta(settings.heartbeat_stale))
+    {
+        out.push(own(
+            "daemon",
+            Severity::Warning,
+            beat,
+            format!(
+                "no daemon heartbeat for {}: webhooks are not sent",
+                span_words(now - beat)
+            ),
+            View::Health,
+        ));
+    }
+    if let Some((cause, since)) = &s.tracker {
+        out.push(own(
+            "tracker",
+            Severity::Warning,
+            *since,
+            format!(
+                "ticket tracker unreachable: {}",
+                sanitize::clean_short(cause, 80)
+            ),
+            View::Tickets,
+        ));
+    }
+    if let Some((cause, since)) = &s.store {
+        out.push(own(
+            "store",
+            Severity::Critical,
+            *since,
+            format!("store writes failing: {}", sanitize::clean_short(cause, 80)),
+            View::Health,
+        ));
+    }
+}
