@@ -103,7 +103,7 @@ fn bad_ids_durations_and_read_only_are_refused_with_a_reason() {
         ),
         (
             &["--read-only", "ack", "checks:x"],
-            "read-only: 'acknowledging an alert' is not allowed here",
+            "acknowledging an alert is not allowed on a read-only console",
         ),
         (
             &["--wall", "silence", "--for", "2h", "--comment", "x"],
@@ -184,4 +184,101 @@ fn a_silence_is_listed_until_it_ends_and_audited() {
         "{list}"
     );
     assert!(out(&vigie(d, &["audit"])).contains("silence.add"));
+}
+
+/// A client whose prod database check connects to a loopback port nobody
+/// listens on: `vigie alerts` sees it down, as `vigie snapshot` would.
+const DOWN: &str = r#"
+[contracts.basic]
+intervention = { urgent = "2h" }
+hourly_rate = 120
+monthly_fee = 0
+
+[clients.coop]
+name = "La Cagette"
+timezone = "Europe/Paris"
+contract = "basic"
+
+[clients.coop.environments.prod]
+hosts = ["erp"]
+
+[hosts.erp]
+address = "127.0.0.1"
+
+[[hosts.erp.checks]]
+name = "pg"
+kind = "tcp"
+address = "127.0.0.1:PORT"
+timeout = "1s"
+
+# One that answers, so Vigie does not take itself for cut off.
+[[hosts.erp.checks]]
+name = "web"
+kind = "tcp"
+address = "127.0.0.1:OPEN"
+timeout = "1s"
+"#;
+
+fn closed_port() -> u16 {
+    // Bound then dropped: nothing listens there afterwards.
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn alerts_lists_a_down_check_says_critical_and_shows_who_took_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The kernel accepts connections into the backlog while it lives.
+    let open = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let config = DOWN
+        .replace("PORT", &closed_port().to_string())
+        .replace("OPEN", &open.local_addr().unwrap().port().to_string());
+    std::fs::write(d.join("config.toml"), config).unwrap();
+
+    let listed = vigie(d, &["alerts", "--format", "json"]);
+    assert_eq!(listed.status.code(), Some(2), "{}", out(&listed));
+    let alerts: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let down = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "checks:erp/pg")
+        .unwrap_or_else(|| panic!("{alerts:#}"));
+    assert_eq!(down["domain"], "checks");
+    assert_eq!(down["severity"], "critical");
+    assert!(down["ack"].is_null());
+    // RFC 3339 in the display zone (Paris in winter: +01:00).
+    let since = down["since"].as_str().unwrap();
+    assert!(since.ends_with("+01:00"), "{since}");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(since).is_ok(),
+        "{since}"
+    );
+
+    let md = vigie(d, &["alerts"]);
+    assert!(out(&md).contains("checks:erp/pg"), "{}", out(&md));
+    assert!(out(&md).contains("# Alerts (Europe/Paris)"), "{}", out(&md));
+
+    let ack = vigie(d, &["ack", "checks:erp/pg", "--comment", "on it"]);
+    assert_eq!(ack.status.code(), Some(0), "{}", out(&ack));
+    let listed = vigie(d, &["alerts", "--format", "json"]);
+    let alerts: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let down = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "checks:erp/pg")
+        .unwrap_or_else(|| panic!("{alerts:#}"));
+    assert_eq!(down["ack"]["by"], "camille");
+    assert_eq!(down["ack"]["comment"], "on it");
+    // Taken: nothing critical is left unattended.
+    assert_ne!(listed.status.code(), Some(2), "{}", out(&listed));
+
+    let other = vigie(d, &["alerts", "--client", "nobody"]);
+    assert_eq!(other.status.code(), Some(2), "{}", out(&other));
+    assert!(out(&other).contains("no such client"), "{}", out(&other));
 }

@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand; the console is one of them.
 
 pub mod ack;
+pub mod alerts;
 pub mod audit;
 pub mod backups;
 pub mod check;
@@ -127,6 +128,16 @@ pub enum Command {
         host: String,
         #[arg(last = true, value_name = "COMMAND")]
         command: Vec<String>,
+    },
+    /// Every open alert of every domain, unattended first, worst first;
+    /// exit 0 none, 1 warnings, 2 a critical nobody took.
+    Alerts {
+        /// Only this client's alerts.
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+        /// md or json.
+        #[arg(long, default_value = "md")]
+        format: String,
     },
     /// Acknowledges an alert: it stops paging and every console shows who
     /// took it, until it resolves (or until --expire). Audited.
@@ -337,6 +348,9 @@ pub fn main(started: Instant) -> ExitCode {
             }) => report::run(&cli, month, client.as_deref(), format).await,
             Some(Command::Ssh { host, command }) => ssh::run(&cli, host, command).await,
             Some(Command::Audit { limit }) => audit::run(&cli, *limit).await,
+            Some(Command::Alerts { client, format }) => {
+                alerts::run(&cli, client.as_deref(), format).await
+            }
             Some(Command::Ack {
                 id,
                 comment,

@@ -36,6 +36,29 @@ pub async fn run(
     if width == 0 || height == 0 {
         return Err(CliError::input("--width and --height must be at least 1"));
     }
+    let (mut app, _setup) = console_state(cli).await?;
+    if let Some(id) = focus {
+        app.focus = id;
+        app.zoomed = true;
+    }
+    app.size = (width, height);
+    app.wall = cli.wall.then(crate::ui::wall::Wall::default);
+    app.modes.read_only = cli.read_only || cli.wall;
+    let buffer =
+        snapshot::frame(&app, width, height).map_err(|e| CliError::input(e.to_string()))?;
+    if styles {
+        print!("{}", snapshot::styled(&buffer));
+    } else {
+        print!("{}", snapshot::text(&buffer));
+    }
+    Ok(0)
+}
+
+/// The console's state as a frame would draw it now: the daemon's states
+/// (or every check run once), the stores, backups, windows, tickets and the
+/// alerts' acknowledgements and silences from the store. `vigie snapshot`
+/// draws it; `vigie alerts` lists its alerts, so both say the same.
+pub(super) async fn console_state(cli: &Cli) -> Result<(App, setup::Setup), CliError> {
     let setup = setup::load(cli, false, NoConfig::Refuse).await?;
     let fleet = Arc::new(setup.config.fleet.clone());
     let modes = Modes {
@@ -102,21 +125,17 @@ pub async fn run(
     };
     let tickets = tickets_feed(&fleet, &setup.db).await;
     crate::ui::app::update(&mut app, crate::ui::app::Msg::Tickets(Box::new(tickets)));
-    if let Some(id) = focus {
-        app.focus = id;
-        app.zoomed = true;
+    if setup.db.exists() {
+        if let Ok(reader) = Reader::open(&setup.db) {
+            if let (Ok(records), Ok(silences)) =
+                (reader.alert_records(), reader.silences(app.data.now))
+            {
+                let l = crate::ui::attention::Lifecycle { records, silences };
+                crate::ui::app::update(&mut app, crate::ui::app::Msg::Attention(Box::new(l)));
+            }
+        }
     }
-    app.size = (width, height);
-    app.wall = cli.wall.then(crate::ui::wall::Wall::default);
-    app.modes.read_only = cli.read_only || cli.wall;
-    let buffer =
-        snapshot::frame(&app, width, height).map_err(|e| CliError::input(e.to_string()))?;
-    if styles {
-        print!("{}", snapshot::styled(&buffer));
-    } else {
-        print!("{}", snapshot::text(&buffer));
-    }
-    Ok(0)
+    Ok((app, setup))
 }
 
 /// The tickets as `vigie tickets` has them: synced with the tracker (the
