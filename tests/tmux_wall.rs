@@ -228,7 +228,7 @@ fn every_key_of_every_shipped_keymap_is_refused_or_harmless_on_the_wall() {
             t.tmux(&args);
             if action.is_some_and(Action::mutates) {
                 t.wait_for(&format!("{name}: {key} refused"), 10, |s| {
-                    s.contains("read-only: '")
+                    s.contains("is not allowed on a read-only console")
                 });
             }
             // Still the wall, no prompt: a ':' typed now would be a command

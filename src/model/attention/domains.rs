@@ -163,8 +163,8 @@ pub fn backup_alerts(fleet: &Fleet, o: &Overview, now: DateTime<Utc>, out: &mut 
 }
 
 /// Tickets: an intervention or restoration deadline passed with the clock
-/// running is critical; a running intervention clock with less than the
-/// lead of support time left, or a diagnosis past its threshold (the
+/// running is critical; a running intervention clock due within the lead
+/// (wall-clock time, not support time), or a diagnosis past its threshold (the
 /// client must be told), a warning. A client at 80 % of its yearly calls is
 /// a warning. A clock stopped late is history, not something to do now.
 pub fn ticket_alerts(
@@ -196,11 +196,20 @@ pub fn ticket_alerts(
                     span_words(delta(over))
                 ),
             )),
-            (Clock::Running { left, .. }, _) if left < settings.ticket_lead => Some((
-                Severity::Warning,
-                t.created,
-                format!("{} of support time left to start", span_words(delta(left))),
-            )),
+            // Wall-clock time to the due moment decides (DOMAIN: "due
+            // tomorrow 09:25" is what matters at 3 a.m.); the support time
+            // left is said beside it.
+            (Clock::Running { due, left, .. }, _) if due - now < delta(settings.ticket_lead) => {
+                Some((
+                    Severity::Warning,
+                    t.created,
+                    format!(
+                        "due in {}, {} of support time left to start",
+                        span_words(due - now),
+                        span_words(delta(left))
+                    ),
+                ))
+            }
             _ if r.diagnosis_warning => Some((
                 Severity::Warning,
                 t.created,

@@ -211,7 +211,7 @@ pub struct SelfState {
 /// Thresholds of the alert list that are not any one judge's rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
-    /// A running ticket clock with less support time left than this is a
+    /// A running ticket clock due within this wall-clock time is a
     /// warning (the board's own "due soon" mark).
     pub ticket_lead: Duration,
     /// A daemon heartbeat older than this is stale (the console's own

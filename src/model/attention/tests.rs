@@ -393,7 +393,10 @@ fn ticket_clocks_become_alerts() {
         "{}",
         out[0].reason
     );
-    assert_eq!(out[1].reason, "20m of support time left to start");
+    assert_eq!(
+        out[1].reason,
+        "due in 20m, 20m of support time left to start"
+    );
     assert!(
         out[2].reason.starts_with("diagnosis past its threshold"),
         "{}",
@@ -583,4 +586,38 @@ fn the_list_is_worst_first_then_oldest_and_counts_and_client_states_follow_it() 
     assert_eq!(states.get("coop"), Some(&Status::Degraded));
     // Information does not colour a client.
     assert_eq!(states.get("asso"), Some(&Status::Up));
+}
+
+/// At 18:00 in Paris the support day is over: a ticket with 20 minutes of
+/// support time left is due tomorrow morning, which is no warning tonight.
+#[test]
+fn a_ticket_due_tomorrow_morning_is_no_warning_in_the_evening() {
+    let fleet = fleet();
+    // Wednesday 2 December, 17:00 UTC (18:00 Paris, support hours over).
+    let at = Utc.with_ymd_and_hms(2026, 12, 2, 17, 0, 0).unwrap();
+    let tickets = vec![ticket(2, "urgent", at - TimeDelta::minutes(100))];
+    let rows = board(
+        &tickets,
+        &fleet,
+        &ClockRules::default(),
+        &LocalTime::default(),
+        at,
+    );
+    let running = matches!(rows[0].clock, crate::model::tickets::Clock::Running { .. });
+    assert!(running, "{:?}", rows[0].clock);
+    let mut out = Vec::new();
+    ticket_alerts(&rows, &[], &Settings::default(), at, &mut out);
+    assert!(out.is_empty(), "{out:?}");
+    // Within the lead of its wall-clock due time, it is.
+    let due = rows[0].clock.due().unwrap();
+    let soon = due - TimeDelta::minutes(20);
+    let rows = board(
+        &tickets,
+        &fleet,
+        &ClockRules::default(),
+        &LocalTime::default(),
+        soon,
+    );
+    ticket_alerts(&rows, &[], &Settings::default(), soon, &mut out);
+    assert_eq!(ids(&out), vec![("tickets:2", Severity::Warning)]);
 }
