@@ -24,9 +24,10 @@ fn delta(d: std::time::Duration) -> TimeDelta {
 }
 
 /// Checks: down is critical, degraded a warning, flapping a warning, and a
-/// check whose probes fail before the tracker confirms it down (still up
-/// or unknown) a warning. Maintenance raises nothing: announced work is
-/// excused. A check the fleet no longer has is left out.
+/// check whose probes fail before the tracker confirms it down (still up)
+/// a warning. Maintenance raises nothing: announced work is excused, and
+/// nor does unknown: a failure while Vigie's own network looks cut says
+/// nothing about the check (README: unknown never alerts). A check the fleet no longer has is left out.
 pub fn check_alerts(fleet: &Fleet, checks: &[CheckState], out: &mut Vec<Alert>) {
     if checks.is_empty() {
         return;
@@ -57,7 +58,8 @@ pub fn check_alerts(fleet: &Fleet, checks: &[CheckState], out: &mut Vec<Alert>) 
             Status::Degraded => (Severity::Warning, "degraded"),
             Status::Maintenance => continue,
             _ if s.flapping => (Severity::Warning, "flapping"),
-            _ if failing => (Severity::Warning, "failing, not confirmed yet"),
+            // Judged unknown (Vigie's own network looks cut): no alert.
+            Status::Up if failing => (Severity::Warning, "failing, not confirmed yet"),
             _ => continue,
         };
         let what = if s.flapping && severity == Severity::Critical {

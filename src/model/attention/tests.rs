@@ -133,12 +133,9 @@ fn check_states_become_alerts_by_severity() {
             false,
             Some((Severity::Warning, "failing, not confirmed yet: ")),
         ),
-        (
-            Unknown,
-            Down,
-            false,
-            Some((Severity::Warning, "failing, not confirmed yet: ")),
-        ),
+        // A failure judged unknown: Vigie's own network looks cut, which
+        // is not a problem of each check (no 2,000 warnings for one uplink).
+        (Unknown, Down, false, None),
         (Up, Up, false, None),
         (Unknown, Unknown, false, None),
         (Maintenance, Down, false, None),
