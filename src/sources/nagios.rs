@@ -21,9 +21,9 @@ pub const MAX_FIGURES: usize = 32;
 /// Characters kept of a figure's label.
 const LABEL_CHARS: usize = 60;
 /// Variables of Vigie's environment a local plugin gets besides
-/// `child::ALLOWED`; the rest
+/// `child::ALLOWED` (PATH, HOME, LANG, TZ, XDG_CACHE_HOME); the rest
 /// (secrets named by the configuration among them) is not passed on.
-const KEPT_ENV: &[&str] = &["PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "TZ"];
+const KEPT_ENV: &[&str] = &["USER", "LOGNAME", "TMPDIR"];
 
 /// What one run of a plugin left, wherever it ran.
 #[derive(Debug, Clone, Default)]
