@@ -5,6 +5,9 @@
 //! backoff. Alerts that pile up while a receiver is away are merged into one
 //! summary when it comes back.
 
+pub mod page;
+pub mod receiver;
+
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -171,6 +174,69 @@ pub async fn deliver(
     let status = response.status();
     if status.is_success() {
         return Ok(());
+    }
+    let body = bounded::body(&mut response, bounded::WEBHOOK, Over::Cut)
+        .await
+        .unwrap_or_default();
+    let why = crate::sanitize::clean_short(&String::from_utf8_lossy(&body.bytes), 80);
+    Err(match why.trim() {
+        "" => format!("HTTP {}", status.as_u16()),
+        why => format!("HTTP {}: {why}", status.as_u16()),
+    })
+}
+
+/// Sends one page through a webhook, in the webhook's own shape. Paging
+/// (routes, repeats) will move every message onto this path.
+pub async fn deliver_page(
+    client: &reqwest::Client,
+    hook: &Webhook,
+    page: &page::Page,
+) -> Result<String, String> {
+    let ids: Vec<&str> = page.alerts.iter().map(|a| a.id.as_str()).collect();
+    let payload = serde_json::json!({
+        "source": "vigie",
+        "kind": page.kind,
+        "title": page.title(),
+        "text": page.text(),
+        "severity": page.worst(),
+        "alerts": ids,
+        "at": page.at.to_rfc3339(),
+    });
+    let request = match hook.kind {
+        WebhookKind::Generic => client.post(&hook.url).json(&payload),
+        WebhookKind::Slack => client
+            .post(&hook.url)
+            .json(&serde_json::json!({ "text": format!("{}\n{}", page.title(), page.text()) })),
+        WebhookKind::Matrix => {
+            let mut url = reqwest::Url::parse(&hook.url).map_err(|_| "bad URL".to_string())?;
+            let room = hook.room.as_deref().unwrap_or_default();
+            url.path_segments_mut()
+                .map_err(|_| "bad URL".to_string())?
+                .pop_if_empty()
+                .extend([
+                    "_matrix",
+                    "client",
+                    "v3",
+                    "rooms",
+                    room,
+                    "send",
+                    "m.room.message",
+                    &new_txn(),
+                ]);
+            client.put(url).json(&serde_json::json!({
+                "msgtype": "m.text",
+                "body": format!("{}\n{}", page.title(), page.text()),
+            }))
+        }
+    };
+    let request = match &hook.token {
+        Some(t) => request.bearer_auth(t),
+        None => request,
+    };
+    let mut response = bounded::send(request).await.map_err(|e| e.to_string())?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(format!("HTTP {}", status.as_u16()));
     }
     let body = bounded::body(&mut response, bounded::WEBHOOK, Over::Cut)
         .await
