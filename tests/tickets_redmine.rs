@@ -537,6 +537,40 @@ async fn cli_lists_tickets_and_makes_a_timesheet() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+#[tokio::test]
+async fn a_timesheet_names_tickets_defaults_to_this_month_and_says_when_empty() {
+    let admin = Admin::new();
+    let project = admin.project("sheet").await;
+    let issue = admin.issue(&project, "Printer offline", "Normal").await;
+    let today = Utc::now().format("%Y-%m-%d").to_string();
+    admin
+        .call(
+            reqwest::Method::POST,
+            "/time_entries.json",
+            Some(json!({"time_entry": {"issue_id": issue, "hours": 0.5, "spent_on": today}})),
+        )
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    config_for(dir.path(), &project);
+    // No `vigie tickets` first: this process has never read the board.
+    let out = vigie(dir.path(), &["timesheet", "--format", "csv"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8_lossy(&out.stdout);
+    let month = Utc::now().format("%Y-%m").to_string();
+    assert!(
+        csv.contains(&format!("{month},coop,{issue},Printer offline,0.50")),
+        "{csv}"
+    );
+    let out = vigie(dir.path(), &["timesheet", "--month", "2001-01"]);
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{md}");
+    assert!(md.contains("No time recorded in 2001-01"), "{md}");
+}
+
 #[test]
 fn cli_marks_the_cache_stale_when_the_tracker_is_gone() {
     let dir = tempfile::tempdir().unwrap();

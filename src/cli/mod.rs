@@ -202,8 +202,9 @@ pub enum Command {
     },
     /// A month's time per client and ticket, billed, for invoicing.
     Timesheet {
+        /// The month, like 2026-11 (default: this month, in the display timezone).
         #[arg(long, value_name = "YYYY-MM")]
-        month: String,
+        month: Option<String>,
         #[arg(long, value_name = "CLIENT")]
         client: Option<String>,
         /// csv or md.
@@ -399,7 +400,7 @@ pub fn main(started: Instant) -> ExitCode {
                 month,
                 client,
                 format,
-            }) => tickets::run_timesheet(&cli, month, client.as_deref(), format).await,
+            }) => tickets::run_timesheet(&cli, month.as_deref(), client.as_deref(), format).await,
             Some(Command::Usage {
                 year,
                 client,

@@ -438,6 +438,20 @@ pub fn render_timesheet(
         return out;
     }
     let _ = writeln!(out, "# Timesheet {}-{:02}\n", month.0, month.1);
+    if lines.is_empty() {
+        let _ = writeln!(
+            out,
+            "No time recorded in {}-{:02}{}.",
+            month.0,
+            month.1,
+            if fleet.clients.is_empty() {
+                ""
+            } else {
+                " for any client"
+            }
+        );
+        return out;
+    }
     let mut clients: Vec<&str> = lines.iter().map(|l| l.client.as_str()).collect();
     clients.dedup();
     for c in clients {
@@ -488,15 +502,18 @@ fn csv(s: &str) -> String {
 
 pub async fn run_timesheet(
     cli: &Cli,
-    month: &str,
+    month: Option<&str>,
     client: Option<&str>,
     format: &str,
 ) -> Result<u8, CliError> {
-    let Some(m) = parse_month(month) else {
-        return Err(CliError::input(format!(
-            "--month {}: expected a month like 2026-11",
-            sanitize::clean_short(month, 20)
-        )));
+    let asked = match month {
+        Some(month) => Some(parse_month(month).ok_or_else(|| {
+            CliError::input(format!(
+                "--month {}: expected a month like 2026-11",
+                sanitize::clean_short(month, 20)
+            ))
+        })?),
+        None => None,
     };
     if !matches!(format, "md" | "csv") {
         return Err(CliError::input(format!(
@@ -505,6 +522,13 @@ pub async fn run_timesheet(
         )));
     }
     let setup = setup::load(cli, false, NoConfig::Refuse).await?;
+    let m = asked.unwrap_or_else(|| {
+        let today = Utc::now().with_timezone(&setup.tz);
+        (
+            chrono::Datelike::year(&today),
+            chrono::Datelike::month(&today),
+        )
+    });
     let fleet = &setup.config.fleet;
     check_client(fleet, client)?;
     let desk = desk(fleet, &setup.db)?;

@@ -426,13 +426,26 @@ impl Desk {
             .unwrap_or(from);
         self.push_pending(now).await?;
         let name = self.backend.name().to_string();
-        let titles: HashMap<u64, String> = self
-            .with(|s| s.cached(&name))?
-            .tickets
-            .into_iter()
-            .map(|t| (t.id, t.title))
-            .collect();
+        let cached_titles = |desk: &Desk| -> Result<HashMap<u64, String>, TrackerError> {
+            Ok(desk
+                .with(|s| s.cached(&name))?
+                .tickets
+                .into_iter()
+                .map(|t| (t.id, t.title))
+                .collect())
+        };
+        let mut titles = cached_titles(self)?;
         let mut out = self.backend.time_entries(from, to, &titles).await?;
+        // A process that never read the board (the CLI) knows no titles:
+        // one sync names them; if the tracker cannot say, the ids stay.
+        if out.iter().any(|e| !titles.contains_key(&e.ticket)) && self.sync(now).await.is_ok() {
+            titles = cached_titles(self)?;
+            for e in &mut out {
+                if let Some(t) = titles.get(&e.ticket) {
+                    e.title.clone_from(t);
+                }
+            }
+        }
         if name != "builtin" {
             let pending = self.with(|s| s.pending(&name))?;
             out.extend(
