@@ -202,7 +202,11 @@ fn table(results: &[CheckResult]) -> String {
         "{:<9} {:<width$} {:>8}  DETAIL\n",
         "STATE", "CHECK", "LATENCY"
     );
-    for r in results {
+    // Worst first, as the header and `vigie alerts` order them; the
+    // configuration's order within a state.
+    let mut rows: Vec<&CheckResult> = results.iter().collect();
+    rows.sort_by_key(|r| std::cmp::Reverse(Verdict::of(r.status).rank()));
+    for r in rows {
         let latency = r
             .latency_ms
             .map(|l| format!("{l} ms"))
@@ -225,6 +229,22 @@ mod tests {
 
     fn r(id: &str, status: Status, msg: &str) -> CheckResult {
         CheckResult::observed(id, Utc::now(), status, Some(12), msg)
+    }
+
+    #[test]
+    fn the_table_lists_the_worst_first() {
+        let t = table(&[
+            r("a/up", Status::Up, "200 OK"),
+            r("b/slow", Status::Degraded, "slow"),
+            r("c/down", Status::Down, "HTTP 503"),
+            r("d/up", Status::Up, "200 OK"),
+        ]);
+        let order: Vec<&str> = t
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split_whitespace().nth(1))
+            .collect();
+        assert_eq!(order, ["c/down", "b/slow", "a/up", "d/up"]);
     }
 
     #[test]
