@@ -234,6 +234,8 @@ fn a_window_is_suggested_planned_moved_cancelled_and_exported() {
             &starts[1],
             "--duration",
             "2h",
+            "--title",
+            "Odoo 17 minor update, then the tills' firmware and the label printers",
             "--announce",
         ],
     );
@@ -253,6 +255,11 @@ fn a_window_is_suggested_planned_moved_cancelled_and_exported() {
         out(&list)
     );
     assert!(out(&list).contains(&second), "{}", out(&list));
+    assert!(
+        out(&list).contains("then the tills' firmware and the label printers"),
+        "the title is whole: {}",
+        out(&list)
+    );
     let all = vigie(d, &["maintenance", "list", "--all"]);
     assert!(out(&all).contains("cancelled"), "{}", out(&all));
 

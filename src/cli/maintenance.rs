@@ -552,7 +552,8 @@ pub fn list_text(
             w.kind.label(),
             sanitize::clean_short(&w.target.label(), 22),
             when(tz, w.start, w.end),
-            sanitize::clean_short(&w.title, 40),
+            // Whole: a pipe or a script reads the title, not a column.
+            sanitize::clean(w.title.trim()),
             w.sequence,
             sanitize::clean(&w.uid),
         );
