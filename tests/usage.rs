@@ -634,6 +634,16 @@ fn vigie_usage_prints_one_line_per_billed_item_and_the_gaps() {
     // Every client's yesterday is not sampled yet (the CLI does not
     // sample): a gap, never a zero.
     assert!(text.contains(",gap,documents,"), "{text}");
+    // No --year: this year, in the display timezone.
+    let out = vigie_bin(home.path(), &["--demo", "usage"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let this_year = Utc::now().year();
+    assert!(
+        text.starts_with(&format!("# Usage invoice figures, {this_year}"))
+            || text.starts_with(&format!("# Usage invoice figures, {}", this_year + 1)),
+        "{text}"
+    );
     let out = vigie_bin(
         home.path(),
         &["--demo", "usage", "--year", &y, "--client", "nobody"],

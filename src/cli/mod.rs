@@ -215,8 +215,9 @@ pub enum Command {
     /// documents, e-mails and SMS beyond quotas, one line per billed item;
     /// days without a reading and counters that went backwards are listed.
     Usage {
+        /// The year (default: this year, in the display timezone).
         #[arg(long, value_name = "YYYY")]
-        year: i32,
+        year: Option<i32>,
         #[arg(long, value_name = "CLIENT")]
         client: Option<String>,
         /// md, csv or json.

@@ -169,19 +169,25 @@ pub fn json(reports: &[UsageReport], year: i32) -> serde_json::Value {
     serde_json::json!({ "year": year, "clients": clients })
 }
 
-pub async fn run(cli: &Cli, year: i32, client: Option<&str>, format: &str) -> Result<u8, CliError> {
+pub async fn run(
+    cli: &Cli,
+    year: Option<i32>,
+    client: Option<&str>,
+    format: &str,
+) -> Result<u8, CliError> {
     if !matches!(format, "md" | "csv" | "json") {
         return Err(CliError::input(format!(
             "--format {}: expected csv, md or json",
             sanitize::clean_short(format, 20)
         )));
     }
-    if !(2000..=9999).contains(&year) {
+    if let Some(year) = year.filter(|y| !(2000..=9999).contains(y)) {
         return Err(CliError::input(format!(
             "--year {year}: expected a year like 2026"
         )));
     }
     let setup = setup::load(cli, false, NoConfig::Refuse).await?;
+    let year = year.unwrap_or_else(|| chrono::Datelike::year(&Utc::now().with_timezone(&setup.tz)));
     let fleet = &setup.config.fleet;
     check_client(fleet, client)?;
     let now = Utc::now();

@@ -209,7 +209,9 @@ pub fn yearly_report(
         let docs = find(Meter::Documents);
         let included = prices.included_gb.saturating_mul(GB);
         let extra = docs.map_or(0, |d| d.peak.saturating_sub(included).div_ceil(GB));
-        let peak = docs.map_or(String::new(), |d| format!(" (peak {})", gb(d.peak)));
+        let peak = docs.map_or(" (not measured)".to_string(), |d| {
+            format!(" (peak {})", gb(d.peak))
+        });
         report.lines.push(line(
             format!("Documents beyond {} GB{peak}", prices.included_gb),
             extra,
@@ -238,8 +240,13 @@ pub fn yearly_report(
         }
         let m = find(meter);
         let sent = m.map_or(0, |m| m.counted);
+        // A meter nobody reads is not "sent 0": the invoice says so.
+        let told = match m {
+            Some(_) => format!("sent {sent}"),
+            None => "not measured".to_string(),
+        };
         report.lines.push(line(
-            format!("{what} beyond {included} (sent {sent})"),
+            format!("{what} beyond {included} ({told})"),
             sent.saturating_sub(included),
             price,
             note(m),

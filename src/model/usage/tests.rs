@@ -345,6 +345,7 @@ fn an_unmetered_priced_item_is_billed_nothing_and_says_so() {
     let sms = r.lines.iter().find(|l| l.item.starts_with("SMS")).unwrap();
     assert_eq!((sms.quantity, sms.amount), (0, Decimal::ZERO));
     assert_eq!(sms.note.as_deref(), Some("not metered"));
+    assert_eq!(sms.item, "SMS beyond 100 (not measured)");
     assert!(r.quotas.iter().all(|q| q.meter != Meter::Sms));
 }
 
