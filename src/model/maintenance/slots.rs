@@ -26,7 +26,8 @@ const STEP_SECONDS: i64 = 15 * 60;
 /// The next `n` windows of `duration` after `after` (and after every
 /// client's notice for `kind`, counted from `now`) that break no rule of
 /// any client in `scope`, searched over `horizon`; the `n` found first are
-/// returned preferred days first, then earliest. One slot per free span:
+/// returned preferred days first, then earliest (an emergency's: earliest
+/// only). One slot per free span:
 /// the earliest start in it.
 pub fn next_slots(
     scope: &Scope,
@@ -82,7 +83,11 @@ pub fn next_slots(
             }
         }
     }
-    out.sort_by_key(|s| (!s.preferred, s.start));
+    // An emergency is the soonest allowed slot: a preferred day later is
+    // no reason to wait. Planned work goes to a preferred day first.
+    if kind != Kind::Emergency {
+        out.sort_by_key(|s| (!s.preferred, s.start));
+    }
     out
 }
 

@@ -346,6 +346,34 @@ fn slots_come_preferred_day_first_then_earliest() {
 }
 
 #[test]
+fn an_emergency_takes_the_soonest_slot_even_before_a_preferred_day() {
+    let c = shop();
+    let scope = Scope {
+        clients: vec![&c],
+        existing: Vec::new(),
+    };
+    let now = paris("2026-11-20 10:00");
+    let slots = next_slots(
+        &scope,
+        now,
+        now,
+        TimeDelta::hours(1),
+        Kind::Emergency,
+        4,
+        TimeDelta::days(90),
+    );
+    let starts: Vec<DateTime<Utc>> = slots.iter().map(|s| s.start).collect();
+    let mut sorted = starts.clone();
+    sorted.sort();
+    assert_eq!(starts, sorted, "soonest first");
+    assert!(slots.iter().any(|s| s.preferred), "{slots:?}");
+    assert!(
+        !slots[0].preferred,
+        "the soonest is not a preferred day here: {slots:?}"
+    );
+}
+
+#[test]
 fn two_major_changes_a_year_at_most() {
     let c = shop();
     let now = paris("2026-11-01 10:00");
