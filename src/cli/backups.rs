@@ -247,22 +247,15 @@ fn markdown(
                 out.push('\n');
             }
         }
-        out.push_str("\n```\nok: (blank), s suspect, x failed, ! missing, ~ pruned, ? not kept (never seen), - not scheduled, . future\n");
+        out.push_str("\n```\n");
+        out.push_str(DayState::LEGEND);
+        out.push('\n');
     }
     out
 }
 
 fn mark(s: DayState) -> char {
-    match s {
-        DayState::Ok => ' ',
-        DayState::Suspect => 's',
-        DayState::Failed => 'x',
-        DayState::Missing => '!',
-        DayState::Pruned => '~',
-        DayState::NeverSeen => '?',
-        DayState::NotScheduled => '-',
-        DayState::Future => '.',
-    }
+    s.mark()
 }
 
 fn cell(s: &str) -> String {

@@ -37,6 +37,26 @@ pub enum DayState {
 }
 
 impl DayState {
+    /// The mark that tells the state without colour, the same in the pane
+    /// and the CLI's calendar.
+    pub fn mark(self) -> char {
+        match self {
+            DayState::Ok => ' ',
+            DayState::Suspect => 's',
+            DayState::Failed => '✗',
+            DayState::Missing => '!',
+            DayState::Pruned => '~',
+            DayState::NeverSeen => '?',
+            DayState::NotScheduled => '-',
+            DayState::Future => '.',
+        }
+    }
+
+    /// The legend of the marks, in the calendar's order of gravity.
+    pub const LEGEND: &'static str = "✗ failed · ! missing · s suspect · ~ pruned · ? not kept (never seen) · - not scheduled · . future · blank: ok";
+}
+
+impl DayState {
     pub fn label(self) -> &'static str {
         match self {
             DayState::Ok => "ok",

@@ -237,16 +237,11 @@ fn policy_line(src: &BackupSource) -> String {
 }
 
 /// The mark that tells a state without colour.
-fn mark(state: DayState) -> &'static str {
+fn mark(state: DayState) -> String {
     match state {
-        DayState::Ok => " ",
-        DayState::Suspect => "s",
-        DayState::Failed => "✗",
-        DayState::Missing => "!",
-        DayState::Pruned => "~",
-        DayState::NeverSeen => "?",
-        DayState::NotScheduled => "-",
-        DayState::Future => " ",
+        // The pane leaves days to come blank: its colour says the rest.
+        DayState::Future => " ".into(),
+        s => s.mark().to_string(),
     }
 }
 
@@ -268,7 +263,7 @@ fn day_cell(theme: &Theme, day: u32, state: DayState, chosen: bool, today: bool)
     let (open, close) = if chosen { ("[", "]") } else { (" ", "") };
     let text = format!(
         "{open}{day:>2}{}{close}",
-        if chosen { "" } else { mark(state) }
+        if chosen { String::new() } else { mark(state) }
     );
     let text = format!("{text:<4}");
     let mut style = day_style(theme, state);
@@ -284,26 +279,22 @@ fn day_cell(theme: &Theme, day: u32, state: DayState, chosen: bool, today: bool)
 fn legend(theme: &Theme) -> Vec<Line<'static>> {
     let item = |state: DayState| {
         vec![
-            Span::styled(mark(state).to_string(), day_style(theme, state)),
-            Span::styled(format!("{} ", state.label()), theme.style(Role::Muted)),
+            Span::styled(mark(state), day_style(theme, state)),
+            // The mark, then its word apart from it: "s suspect", not "ssuspect".
+            Span::styled(format!(" {} ", state.label()), theme.style(Role::Muted)),
         ]
     };
-    let mut one: Vec<Span> = Vec::new();
-    for s in [
-        DayState::Ok,
-        DayState::Suspect,
-        DayState::Failed,
-        DayState::Missing,
-    ] {
-        one.extend(item(s));
-    }
-    let mut two: Vec<Span> = Vec::new();
-    for s in [DayState::Pruned, DayState::NotScheduled] {
-        two.extend(item(s));
-    }
-    // Its label fills a line of the calendar's width on its own.
-    let three = Line::from(item(DayState::NeverSeen));
-    vec![Line::from(one), Line::from(two), three]
+    // Lines no wider than the calendar (seven 4-column days), the worst
+    // states first.
+    [
+        &[DayState::Ok, DayState::Failed, DayState::Missing][..],
+        &[DayState::Suspect, DayState::Pruned],
+        &[DayState::NotScheduled],
+        &[DayState::NeverSeen],
+    ]
+    .iter()
+    .map(|states| Line::from(states.iter().flat_map(|s| item(*s)).collect::<Vec<_>>()))
+    .collect()
 }
 
 /// The visible sources, one line each under a title, the selected one
