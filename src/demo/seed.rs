@@ -41,7 +41,7 @@ pub fn history(check: &Check, now: DateTime<Utc>, days: i64, step: Duration) -> 
             1 | 2 => (
                 Status::Degraded,
                 Some(latency * 25),
-                "200 OK, slow".to_string(),
+                slow_message(&check.kind, latency * 25),
             ),
             _ => (Status::Up, Some(latency), up_message(&check.kind)),
         };
@@ -63,6 +63,17 @@ fn up_message(kind: &CheckKind) -> String {
         CheckKind::Tcp { .. } => "connected".into(),
         CheckKind::SshCommand(_) => "exit 0".into(),
         CheckKind::Nagios(_) => "OK".into(),
+    }
+}
+
+/// A slow spell in each kind's own words (a host is not "200 OK").
+fn slow_message(kind: &CheckKind, latency_ms: u32) -> String {
+    match kind {
+        CheckKind::Http(_) | CheckKind::Prometheus(_) => format!("200 OK, slow ({latency_ms} ms)"),
+        CheckKind::NodeExporter { .. } => "load high · mem 93% · disk ok".into(),
+        CheckKind::Tcp { .. } => format!("connected, slow ({latency_ms} ms)"),
+        CheckKind::SshCommand(_) => format!("exit 0, slow ({latency_ms} ms)"),
+        CheckKind::Nagios(_) => "WARNING".into(),
     }
 }
 
@@ -105,5 +116,16 @@ mod tests {
         assert!(up * 100 / a.len() >= 97, "{up} of {}", a.len());
         assert!(a.iter().any(|r| r.status == Status::Down));
         assert!(a.iter().all(|r| r.at < now));
+    }
+
+    #[test]
+    fn a_slow_spell_is_said_in_the_check_kinds_words() {
+        let http = slow_message(&check().kind, 1300);
+        assert_eq!(http, "200 OK, slow (1300 ms)");
+        let tcp = CheckKind::Tcp {
+            address: "127.0.0.1:5432".into(),
+            slow_ms: 500,
+        };
+        assert!(!slow_message(&tcp, 900).contains("200 OK"));
     }
 }

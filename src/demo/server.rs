@@ -78,6 +78,15 @@ pub fn metrics_text(host: &str, now: DateTime<Utc>) -> String {
     out.push_str("# HELP node_load1 1m load average.\n# TYPE node_load1 gauge\n");
     out.push_str(&format!("node_load1 {load:.2}\n"));
     out.push_str("# TYPE node_cpu_seconds_total counter\n");
+    // Busy time grows at a rate of its own per host that drifts with time
+    // (the integral of base + 3·sin(t/11), so the counter never goes back):
+    // hosts differ and a chart moves. The shared server works hardest.
+    let base = if host == "mutu-1" {
+        25.0
+    } else {
+        4.0 + (seed % 12) as f64
+    };
+    let user = t * base - 33.0 * (t / 11.0).cos() + 33.0;
     for cpu in 0..cores {
         out.push_str(&format!(
             "node_cpu_seconds_total{{cpu=\"{cpu}\",mode=\"idle\"}} {:.1}\n",
@@ -85,7 +94,7 @@ pub fn metrics_text(host: &str, now: DateTime<Utc>) -> String {
         ));
         out.push_str(&format!(
             "node_cpu_seconds_total{{cpu=\"{cpu}\",mode=\"user\"}} {:.1}\n",
-            t * 9.0
+            user
         ));
     }
     out.push_str(&format!("node_memory_MemTotal_bytes {mem_total:e}\n"));
@@ -152,6 +161,43 @@ mod tests {
                 "{name}: {metrics:?}"
             );
         }
+    }
+
+    /// CPU busy % between two scrapes a minute apart, read as Vigie reads
+    /// a real node_exporter.
+    fn cpu_pct(host: &str, minute: u32) -> f64 {
+        let at = |m| {
+            Utc.with_ymd_and_hms(2026, 11, 22, 10, m, 0)
+                .single()
+                .unwrap_or_default()
+        };
+        let (_, before) = node_exporter::derive(
+            &node_exporter::parse(&metrics_text(host, at(minute))),
+            None,
+            0.0,
+        );
+        let (metrics, _) = node_exporter::derive(
+            &node_exporter::parse(&metrics_text(host, at(minute + 1))),
+            Some(&before),
+            60.0,
+        );
+        metrics
+            .iter()
+            .find(|m| m.name == crate::model::metric::names::CPU_BUSY_PCT)
+            .map(|m| m.value)
+            .unwrap_or(f64::NAN)
+    }
+
+    #[test]
+    fn hosts_have_cpu_of_their_own_that_moves() {
+        let hosts = ["mutu-1", "mutu-test", "odoo-coop", "dev-1"];
+        let now: Vec<i64> = hosts.iter().map(|h| cpu_pct(h, 0).round() as i64).collect();
+        assert!(now.iter().all(|p| (1..=60).contains(p)), "{now:?}");
+        let mut distinct = now.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert!(distinct.len() >= 3, "{now:?}");
+        assert!((cpu_pct("mutu-1", 0) - cpu_pct("mutu-1", 30)).abs() > 0.5);
     }
 
     #[test]
