@@ -763,6 +763,27 @@ fn usage_view_shows_meters_against_quotas_and_who_is_near() {
 }
 
 #[test]
+fn usage_of_another_year_is_said_to_be_the_clis_not_shown_as_this_one() {
+    let mut app = common::app();
+    let view = demo_usage_view(&app);
+    let shown = view.year;
+    update(&mut app, Msg::Usage(Box::new(view)));
+    update(&mut app, ch(':'));
+    type_text(&mut app, &format!("usage {}", shown - 1));
+    update(&mut app, key(KeyCode::Enter));
+    assert_eq!(app.overlay, Overlay::None);
+    let text = snapshot::text(&snapshot::frame(&app, 120, 30).unwrap());
+    assert!(
+        text.contains(&format!("vigie usage --year {}", shown - 1)),
+        "{text}"
+    );
+    update(&mut app, ch(':'));
+    type_text(&mut app, &format!("usage {shown}"));
+    update(&mut app, key(KeyCode::Enter));
+    assert_eq!(app.overlay, Overlay::Usage { scroll: 0 });
+}
+
+#[test]
 fn usage_view_says_when_nothing_is_read_yet() {
     let mut app = common::app();
     update(&mut app, ch(':'));

@@ -552,7 +552,17 @@ pub fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
     match word {
         "q" | "quit" | "q!" | "qa" => vec![Effect::Quit],
         "usage" => {
-            app.overlay = Overlay::Usage { scroll: 0 };
+            // The console follows this year only; another year is the CLI's
+            // (said, never shown as if it were the year asked).
+            let shown = app.data.usage.year;
+            match words.next() {
+                Some(y) if y.parse::<i32>().ok() != Some(shown) => app.notify(format!(
+                    "the console shows {shown}'s usage; for {} run: vigie usage --year {}",
+                    crate::sanitize::clean_short(y, 12),
+                    crate::sanitize::clean_short(y, 12)
+                )),
+                _ => app.overlay = Overlay::Usage { scroll: 0 },
+            }
             Vec::new()
         }
         "theme" => {
