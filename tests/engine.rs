@@ -206,3 +206,49 @@ async fn retries_are_counted_in_the_message_and_lateness_is_recorded() {
     assert!(lateness.count() >= 2);
     assert!(lateness.percentile(0.99).is_some());
 }
+
+/// A check queued behind a hung probe (one permit) starts late, and the
+/// lateness says so: it is measured when the probe starts, not when its
+/// timer fires.
+#[tokio::test]
+async fn lateness_counts_the_wait_behind_hung_probes() {
+    // Accepts connections and never answers.
+    let hung = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = hung.local_addr().unwrap();
+    let _keep = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in hung.incoming().flatten() {
+            held.push(c);
+        }
+    });
+    let slow = Check::new(
+        "h",
+        "hung",
+        CheckKind::Http(vigie::model::HttpCheck::get(format!("http://{addr}/"))),
+        Duration::from_secs(2),
+        Duration::from_millis(800),
+    );
+    let quick = tcp_check("h", "quick", closed_port());
+    let quick = Check {
+        interval: Duration::from_secs(2),
+        ..quick
+    };
+    let options = EngineOptions {
+        concurrency: 1,
+        ..EngineOptions::default()
+    };
+    let (tx, mut rx) = mpsc::channel(64);
+    let engine = Engine::start_with(
+        &fleet(vec![slow, quick]),
+        Sources::new().unwrap(),
+        tx,
+        options,
+    );
+    let got = results_of(&mut rx, "h/quick", 2).await;
+    assert_eq!(got.len(), 2);
+    let lateness = engine.lateness();
+    // The quick check was due right after the hung one took the only
+    // permit for its 800 ms timeout.
+    let worst = lateness.percentile(1.0).unwrap();
+    assert!(worst >= Duration::from_millis(400), "{worst:?}");
+}

@@ -103,13 +103,15 @@ impl Engine {
             tasks.spawn(async move {
                 let mut next = start + offset;
                 loop {
-                    tokio::select! {
-                        _ = tokio::time::sleep_until(next) => {
-                            lateness.record(Instant::now().saturating_duration_since(next));
-                        }
-                        _ = refresh.notified() => {}
-                    }
-                    let probe = probe_with_retries(&sources, &check, &limit).await;
+                    // Lateness is measured when the probe starts, after its
+                    // wait for a permit: queueing behind hung probes is
+                    // what a late check costs the operator.
+                    let due = tokio::select! {
+                        _ = tokio::time::sleep_until(next) => Some(next),
+                        _ = refresh.notified() => None,
+                    };
+                    let started = due.map(|due| (lateness.as_ref(), due));
+                    let probe = probe_with_retries(&sources, &check, &limit, started).await;
                     let obs = Observation {
                         index,
                         at: Utc::now(),
@@ -172,10 +174,20 @@ fn spread(index: usize, interval: Duration) -> Duration {
 }
 
 /// One probe, retried at once up to `check.retries` times while it fails.
-async fn probe_with_retries(sources: &Sources, check: &Check, limit: &Semaphore) -> Probe {
+/// `late`: where to record how late the probe started against when it was
+/// due (none for a refresh the operator asked for).
+async fn probe_with_retries(
+    sources: &Sources,
+    check: &Check,
+    limit: &Semaphore,
+    late: Option<(&Lateness, Instant)>,
+) -> Probe {
     // The semaphore is never closed; if it were, probing without a permit
     // is better than not probing.
     let _permit = limit.acquire().await.ok();
+    if let Some((lateness, due)) = late {
+        lateness.record(Instant::now().saturating_duration_since(due));
+    }
     let mut probe = sources.probe(&check.kind, check.timeout).await;
     let mut tries = 0;
     while probe.status == Status::Down && tries < check.retries {
@@ -310,7 +322,7 @@ pub async fn run_once(fleet: &Fleet, sources: &Sources) -> Vec<CheckResult> {
         let sources = sources.clone();
         let limit = limit.clone();
         set.spawn(async move {
-            let probe = probe_with_retries(&sources, &check, &limit).await;
+            let probe = probe_with_retries(&sources, &check, &limit, None).await;
             let result = CheckResult {
                 check_id: check.id.clone(),
                 at: Utc::now(),
