@@ -79,9 +79,7 @@ pub async fn records(
             }
         });
     }
-    let lister = BackupLister::default().with_ssh(std::sync::Arc::new(
-        crate::sources::ssh::Options::from_config(ssh),
-    ));
+    let lister = BackupLister::default().with_ssh(std::sync::Arc::new(ssh.options()));
     let listed = list_once(&sources, &lister).await;
     for (id, result) in listed {
         let r = records.entry(id).or_default();

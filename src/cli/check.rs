@@ -82,7 +82,7 @@ pub async fn run(cli: &Cli, format: &str) -> Result<u8, CliError> {
                 "cannot build the HTTP client: {e}"
             )))
         })?
-        .with_ssh(crate::sources::ssh::Options::from_config(&setup.config.ssh));
+        .with_ssh(setup.config.ssh.options());
     let mut results = engine::run_once(&setup.config.fleet, &sources).await;
     // The daemon's store failing is a problem of the monitoring itself: it
     // cannot be judged up or down, so UNKNOWN, with what to do.

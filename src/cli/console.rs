@@ -9,7 +9,7 @@ use chrono::Utc;
 use super::setup::{self, NoConfig};
 use super::{Cli, CliError};
 use crate::demo;
-use crate::sources::{Sources, ssh};
+use crate::sources::Sources;
 use crate::store::Writer;
 use crate::ui::app::{App, Modes};
 use crate::ui::render::{MIN_HEIGHT, MIN_WIDTH};
@@ -41,7 +41,7 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         .then(|| demo::backups::prepare_in_background(writer.handle(), fleet.clone(), Utc::now()));
     let sources = Sources::new()
         .map_err(|e| CliError::input(format!("cannot build the HTTP client: {e}")))?
-        .with_ssh(ssh::Options::from_config(&setup.config.ssh));
+        .with_ssh(setup.config.ssh.options());
     let modes = Modes {
         demo: setup.demo.is_some(),
         read_only: cli.read_only || cli.wall,
@@ -72,7 +72,7 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         ssh: Some(crate::ui::ssh::SshSetup {
             config: Arc::new(setup.config.clone()),
             db: setup.db.clone(),
-            options: ssh::Options::from_config(&setup.config.ssh),
+            options: setup.config.ssh.options(),
         }),
     };
     let code = run_console(console).await.map_err(|e| CliError {

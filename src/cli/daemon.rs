@@ -11,7 +11,7 @@ use super::setup::{self, NoConfig};
 use super::{Cli, CliError};
 use crate::demo;
 use crate::engine::{Engine, EngineOptions, Event};
-use crate::sources::{Sources, ssh};
+use crate::sources::Sources;
 use crate::store::{self, Reader, WriteOp, Writer};
 
 /// How often the collector drops history past its retention.
@@ -52,7 +52,7 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         .then(|| demo::backups::prepare_in_background(writer.handle(), fleet.clone(), Utc::now()));
     let sources = Sources::new()
         .map_err(|e| CliError::input(format!("cannot build the HTTP client: {e}")))?
-        .with_ssh(ssh::Options::from_config(&setup.config.ssh));
+        .with_ssh(setup.config.ssh.options());
     let (tx, mut rx) = mpsc::channel::<Event>(1024);
     // A restart resumes each check's state, so a down check is not up for a
     // round (nor alerts again).

@@ -88,7 +88,7 @@ pub(super) async fn console_state(cli: &Cli) -> Result<(App, setup::Setup), CliE
         None => {
             let sources = Sources::new()
                 .map_err(|e| CliError::input(format!("cannot build the HTTP client: {e}")))?
-                .with_ssh(crate::sources::ssh::Options::from_config(&setup.config.ssh));
+                .with_ssh(setup.config.ssh.options());
             for result in engine::run_once(&fleet, &sources).await {
                 app.data.record(&result);
             }

@@ -5,7 +5,7 @@ use super::setup::{self, NoConfig};
 use super::{Cli, CliError};
 use crate::jump::{Access, TtyPrompt, What};
 use crate::model::ssh::SshMode;
-use crate::sources::ssh::{self, Options};
+use crate::sources::ssh;
 use crate::store::Writer;
 
 /// Exit code when the connection itself failed (OpenSSH's convention).
@@ -14,7 +14,7 @@ pub const CONNECTION_FAILED: u8 = 255;
 pub async fn run(cli: &Cli, host: &str, command: &[String]) -> Result<u8, CliError> {
     let setup = setup::load(cli, false, NoConfig::Refuse).await?;
     let writer = Writer::spawn(&setup.db).map_err(|e| CliError::input(e.to_string()))?;
-    let options = Options::from_config(&setup.config.ssh);
+    let options = setup.config.ssh.options();
     let prompt = TtyPrompt {
         records_in: options.vigie_known_hosts.clone(),
     };

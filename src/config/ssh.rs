@@ -46,8 +46,7 @@ impl Default for SshSettings {
     }
 }
 
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-pub const DEFAULT_KEEPALIVE: Duration = Duration::from_secs(15);
+pub use crate::sources::ssh::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEEPALIVE};
 
 /// One host as SSH sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,4 +60,15 @@ pub struct HostSsh {
 /// The defaults, for the SSH layer's own options.
 pub mod defaults {
     pub use super::{DEFAULT_CONNECT_TIMEOUT as CONNECT_TIMEOUT, DEFAULT_KEEPALIVE as KEEPALIVE};
+}
+
+impl SshSettings {
+    /// The SSH layer's options from the environment, with this table's
+    /// settings (config reads the adapters' types; never the reverse).
+    pub fn options(&self) -> crate::sources::ssh::Options {
+        let mut o = crate::sources::ssh::Options::from_env(self.known_hosts.clone());
+        o.connect_timeout = self.connect_timeout;
+        o.keepalive = self.keepalive;
+        o
+    }
 }

@@ -20,6 +20,7 @@ pub mod tickets;
 pub mod tracker;
 pub mod tz;
 pub mod usage;
+pub mod words;
 
 pub use check::CheckResult;
 pub use fleet::*;

@@ -67,13 +67,7 @@ pub fn is_remote(dir: &str) -> bool {
     remote_parts(dir).is_some()
 }
 
-/// The host and the path of a `host:/path` directory.
-pub fn remote_parts(dir: &str) -> Option<(&str, &str)> {
-    if dir.starts_with('/') || dir.starts_with('.') {
-        return None;
-    }
-    dir.split_once(':').filter(|(h, _)| !h.is_empty())
-}
+pub use crate::model::backup::remote_parts;
 
 fn read_local(dir: &str) -> Result<Vec<Entry>, String> {
     let rd = std::fs::read_dir(dir).map_err(|e| match e.kind() {

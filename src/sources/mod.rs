@@ -171,25 +171,8 @@ fn client(
     b.build()
 }
 
-/// "5s", "1m30s": how durations read in messages.
-pub fn human_duration(d: Duration) -> String {
-    let secs = d.as_secs();
-    if secs == 0 {
-        return format!("{}ms", d.as_millis());
-    }
-    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
-    let mut out = String::new();
-    if h > 0 {
-        out.push_str(&format!("{h}h"));
-    }
-    if m > 0 {
-        out.push_str(&format!("{m}m"));
-    }
-    if s > 0 || out.is_empty() {
-        out.push_str(&format!("{s}s"));
-    }
-    out
-}
+/// Kept here for callers of the adapters' old path.
+pub use crate::model::words::human_duration;
 
 pub(crate) fn elapsed_ms(start: std::time::Instant) -> u32 {
     u32::try_from(start.elapsed().as_millis()).unwrap_or(u32::MAX)

@@ -218,10 +218,9 @@ fn kind(
                     DumpPattern::parse("{date}").ok()?
                 }
             };
-            if let (Some((host, _)), Some(d)) = (
-                crate::sources::dumps::remote_parts(&directory),
-                &b.directory,
-            ) {
+            if let (Some((host, _)), Some(d)) =
+                (crate::model::backup::remote_parts(&directory), &b.directory)
+            {
                 if !hosts.contains(&host) {
                     v.error(
                         d.span(),

@@ -220,7 +220,7 @@ pub(crate) fn fleet(
     // A remote dump directory is read over SFTP as its host's entry says.
     for b in &mut backups {
         if let crate::model::backup::BackupKind::Dumps(d) = &mut b.kind {
-            if let Some((host, _)) = crate::sources::dumps::remote_parts(&d.directory) {
+            if let Some((host, _)) = crate::model::backup::remote_parts(&d.directory) {
                 d.sftp = ssh.hosts.get(host).map(|h| h.target.clone());
             }
         }

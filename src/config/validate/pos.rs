@@ -84,8 +84,8 @@ fn settings(v: &mut Validator, raw: &RawPos) -> PosSettings {
                     d.span(),
                     format!(
                         "{} is too short, expected at least {}",
-                        crate::sources::human_duration(d.get_ref().0),
-                        crate::sources::human_duration(least)
+                        crate::model::words::human_duration(d.get_ref().0),
+                        crate::model::words::human_duration(least)
                     ),
                 );
             }

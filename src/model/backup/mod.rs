@@ -292,6 +292,14 @@ impl DumpPattern {
     }
 }
 
+/// The host and the path of a `host:/path` directory.
+pub fn remote_parts(dir: &str) -> Option<(&str, &str)> {
+    if dir.starts_with('/') || dir.starts_with('.') {
+        return None;
+    }
+    dir.split_once(':').filter(|(h, _)| !h.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::DumpPattern;

@@ -29,6 +29,11 @@ use ssh2::{ErrorCode, MethodType, Session};
 use crate::model::ssh::SshTarget;
 use known_hosts::{KnownHosts, Verdict};
 
+/// How long a connection may take to be made, when `[ssh]` says nothing.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often an idle session is kept alive, when `[ssh]` says nothing.
+pub const DEFAULT_KEEPALIVE: Duration = Duration::from_secs(15);
+
 /// How connections are made; one per process, cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -77,8 +82,8 @@ impl Options {
             .or_else(|| home.as_ref().map(|h| h.join(".local/state")))
             .unwrap_or_else(|| PathBuf::from("."));
         Options {
-            connect_timeout: crate::config::ssh_defaults::CONNECT_TIMEOUT,
-            keepalive: crate::config::ssh_defaults::KEEPALIVE,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            keepalive: DEFAULT_KEEPALIVE,
             openssh_known_hosts: openssh,
             vigie_known_hosts: vigie_known_hosts
                 .map(|p| expand_home(&p))
@@ -94,14 +99,6 @@ impl Options {
                 .unwrap_or_default(),
             local_user: local_user(),
         }
-    }
-
-    /// [`Options::from_env`] with the `[ssh]` table's settings.
-    pub fn from_config(ssh: &crate::config::SshSettings) -> Options {
-        let mut o = Options::from_env(ssh.known_hosts.clone());
-        o.connect_timeout = ssh.connect_timeout;
-        o.keepalive = ssh.keepalive;
-        o
     }
 
     fn known_hosts(&self) -> KnownHosts {

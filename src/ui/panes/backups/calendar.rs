@@ -232,7 +232,7 @@ fn policy_line(src: &BackupSource) -> String {
         what,
         p.schedule.describe(),
         p.retention_days,
-        crate::sources::human_duration(p.rpo)
+        crate::model::words::human_duration(p.rpo)
     )
 }
 
@@ -376,7 +376,8 @@ fn day_lines(
             Span::styled(
                 format!(
                     "{:>7} ",
-                    p.duration.map_or("".into(), crate::sources::human_duration)
+                    p.duration
+                        .map_or("".into(), crate::model::words::human_duration)
                 ),
                 theme.style(Role::Muted),
             ),
@@ -400,7 +401,7 @@ fn day_lines(
                 ),
                 Span::styled(
                     r.duration()
-                        .map_or(String::new(), crate::sources::human_duration),
+                        .map_or(String::new(), crate::model::words::human_duration),
                     theme.style(Role::Muted),
                 ),
             ]));
