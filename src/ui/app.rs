@@ -46,6 +46,8 @@ pub enum Overlay {
     Usage {
         scroll: u16,
     },
+    /// The Alerts view (its selection is `App::alerts_view`).
+    Alerts,
 }
 
 #[derive(Debug)]
@@ -104,6 +106,9 @@ pub enum Effect {
     },
     /// Something for the ticket desk (timer, note, browser, sync).
     Ticket(super::panes::tickets::TicketCmd),
+    /// An acknowledgement or a silence for the store writer, as `vigie
+    /// ack` and `vigie silence` write them.
+    Alerts(crate::store::attention::AlertWrite),
 }
 
 /// A short message under the panes that fades after a few seconds.
@@ -155,6 +160,13 @@ pub struct App {
     pub alerts: AlertsCache,
     /// The same with acknowledgements and silences (`attention::open`).
     pub open: OpenCache,
+    /// The Alerts view's selection, kept while it is closed.
+    pub alerts_view: super::alerts::AlertsView,
+    /// The acknowledgement comment or silence being typed.
+    pub alert_editor: Option<super::alerts::AlertEditor>,
+    /// What was typed and not saved (Esc, or a write not taken), by what
+    /// it was for: opening the same editor again brings it back.
+    pub alert_drafts: std::collections::BTreeMap<String, String>,
 }
 
 const NOTICE_SECONDS: i64 = 5;
@@ -199,6 +211,9 @@ impl App {
             epoch: 0,
             alerts: std::cell::RefCell::new(None),
             open: std::cell::RefCell::new(None),
+            alerts_view: Default::default(),
+            alert_editor: None,
+            alert_drafts: Default::default(),
         }
     }
 
@@ -232,6 +247,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     }
     match msg {
         Msg::Key(key) => on_key(app, key),
+        Msg::Paste(text) if app.alert_editor.is_some() => {
+            super::alerts::editor::paste(app, &text);
+            app.dirty = true;
+            Vec::new()
+        }
         Msg::Paste(text) if app.editor.is_some() => {
             super::panes::tickets::editor_paste(app, &text);
             app.dirty = true;
@@ -410,6 +430,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         return vec![Effect::Suspend];
     }
     app.dirty = true;
+    if app.alert_editor.is_some() {
+        return super::alerts::editor::editor_key(app, key);
+    }
     if app.editor.is_some() {
         return super::panes::tickets::editor_key(app, key);
     }
@@ -472,6 +495,13 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.overlay = Overlay::Usage { scroll };
             Vec::new()
         }
+        Overlay::Alerts => {
+            let binding = KeyBinding::from_event(&key);
+            match app.keymap.lookup(Context::Global, &binding) {
+                Some(action) => dispatch(app, action),
+                None => Vec::new(),
+            }
+        }
         Overlay::None => {
             let binding = KeyBinding::from_event(&key);
             match app.keymap.lookup(app.context(), &binding) {
@@ -487,9 +517,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 
 fn on_command_key(app: &mut App, key: KeyEvent, mut line: String) -> Vec<Effect> {
     match key.code {
-        KeyCode::Esc => app.overlay = Overlay::None,
+        KeyCode::Esc => app.overlay = back_from_command(app),
         KeyCode::Enter => {
-            app.overlay = Overlay::None;
+            app.overlay = back_from_command(app);
             return run_command(app, &line);
         }
         KeyCode::Backspace => {
@@ -507,6 +537,16 @@ fn on_command_key(app: &mut App, key: KeyEvent, mut line: String) -> Vec<Effect>
         _ => {}
     }
     Vec::new()
+}
+
+/// Where the command line returns: the Alerts view it was opened from,
+/// else the panes.
+fn back_from_command(app: &mut App) -> Overlay {
+    if std::mem::take(&mut app.alerts_view.reopen) {
+        Overlay::Alerts
+    } else {
+        Overlay::None
+    }
 }
 
 fn on_filter_key(app: &mut App, key: KeyEvent, mut text: String, before: String) {
@@ -547,9 +587,18 @@ pub fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
     };
     if let Some(pane) = PaneId::from_name(word) {
         app.focus = pane;
+        app.overlay = Overlay::None;
         return Vec::new();
     }
     match word {
+        // Matchers, a length and a comment follow: judged like the action.
+        "silence" => {
+            if let Some(refused) = refuse(app, Action::Silence) {
+                return refused;
+            }
+            let rest = line.trim_start().trim_start_matches("silence");
+            super::alerts::silence(app, rest)
+        }
         "q" | "quit" | "q!" | "qa" => vec![Effect::Quit],
         "usage" => {
             app.overlay = Overlay::Usage { scroll: 0 };
@@ -596,19 +645,23 @@ fn switch_theme(app: &mut App, name: &str) {
 /// and wall modes are enforced here and nowhere else.
 pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
     app.dirty = true;
-    if app.modes.read_only && action.mutates() {
-        app.notify(super::guard::refusal_of(action));
-        if action == Action::Ssh {
-            let host = app.pane(app.focus).and_then(|p| p.selected_host(&app.data));
-            return host
-                .map(|host| Effect::SshRefused { host })
-                .into_iter()
-                .collect();
-        }
-        return Vec::new();
+    if let Some(refused) = refuse(app, action) {
+        return refused;
     }
     if app.wall.is_some() {
         return super::wall::dispatch(app, action);
+    }
+    if app.overlay == Overlay::Alerts {
+        if let Some(effects) = super::alerts::handle(app, action) {
+            return effects;
+        }
+        // What leaves the view closes it; a prompt or help opens over it.
+        if !matches!(
+            action,
+            Action::CommandLine | Action::Help | Action::Quit | Action::Refresh | Action::Silence
+        ) {
+            app.overlay = Overlay::None;
+        }
     }
     let focus = app.focus;
     if let Some(pane) = app.panes.iter_mut().find(|p| p.id() == focus) {
@@ -662,6 +715,10 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::MoveWindow
         | Action::CancelWindow
         | Action::NextSubject => {}
+        Action::Alerts => app.overlay = Overlay::Alerts,
+        Action::Ack => super::alerts::ack_row(app),
+        Action::Unack => return super::alerts::unack_row(app),
+        Action::Silence => return super::alerts::silence(app, ""),
         Action::TimerToggle
         | Action::AddNote
         | Action::OpenTicket
@@ -673,6 +730,25 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
         }
     }
     Vec::new()
+}
+
+/// The read-only guard (`--read-only`, and the wall, which is read-only
+/// whatever its flags): a mutating action is refused in the help's words.
+/// `Some` holds what a refusal still does (the audit line of a refused SSH).
+fn refuse(app: &mut App, action: Action) -> Option<Vec<Effect>> {
+    if !((app.modes.read_only || app.wall.is_some()) && action.mutates()) {
+        return None;
+    }
+    app.notify(super::guard::refusal_of(action));
+    if action == Action::Ssh {
+        let host = app.pane(app.focus).and_then(|p| p.selected_host(&app.data));
+        return Some(
+            host.map(|host| Effect::SshRefused { host })
+                .into_iter()
+                .collect(),
+        );
+    }
+    Some(Vec::new())
 }
 
 /// Esc: close what is open, else clear the filter, else leave zoom.

@@ -70,7 +70,11 @@ pub fn render(app: &App, frame: &mut Frame) {
     if let Overlay::Usage { scroll } = app.overlay {
         super::usage::render(app, frame, body, scroll);
     }
+    if app.overlay == Overlay::Alerts {
+        super::alerts::render::render(app, frame, body);
+    }
     super::panes::tickets::render_editor(app, frame, body);
+    super::alerts::editor::render(app, frame, body);
 }
 
 /// The header's counts of open alerts by severity, worst first, over every

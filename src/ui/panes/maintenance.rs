@@ -339,6 +339,23 @@ impl Pane for MaintenancePane {
         Some(self.selected)
     }
 
+    fn selected_row(&self, data: &Data) -> Option<String> {
+        self.selected_window(data).map(|w| w.uid.clone())
+    }
+
+    fn select_row(&mut self, row: &str, data: &Data) -> bool {
+        for (i, target) in subjects(data).iter().enumerate() {
+            if let Some(at) = windows_of(data, target).iter().position(|w| w.uid == row) {
+                self.subject = i;
+                self.selected = at;
+                self.form = None;
+                self.confirm_cancel = None;
+                return true;
+            }
+        }
+        false
+    }
+
     fn hints(&self) -> Vec<Action> {
         vec![
             Action::PlanWindow,

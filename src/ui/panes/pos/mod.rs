@@ -95,6 +95,22 @@ impl Pane for PosPane {
         Some(self.selected)
     }
 
+    fn selected_row(&self, data: &Data) -> Option<String> {
+        ordered(data, &self.filter)
+            .get(self.selected)
+            .map(|v| format!("{}/{}", v.client, v.site))
+    }
+
+    fn select_row(&mut self, row: &str, data: &Data) -> bool {
+        let at = ordered(data, &self.filter)
+            .iter()
+            .position(|v| format!("{}/{}", v.client, v.site) == row);
+        if let Some(i) = at {
+            self.selected = i;
+        }
+        at.is_some()
+    }
+
     fn worst(&self, data: &Data) -> Option<Status> {
         data.pos.values().map(|v| v.status).max()
     }
