@@ -381,6 +381,11 @@ fn read_only_footer_and_help_offer_only_what_is_allowed() {
             .map(|l| l.to_string())
             .collect::<Vec<_>>()
             .join("\n");
+        assert!(
+            !help.contains(":silence"),
+            "{}: help offers :silence",
+            pane.name()
+        );
         for a in Action::iter().filter(|a| a.mutates()) {
             assert!(
                 !help.contains(a.describe()),

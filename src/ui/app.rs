@@ -15,7 +15,7 @@ use super::keys::KeyBinding;
 use super::panes::{self, Data, Handled, LiveCheck, Pane, PaneId};
 use super::theme::{ColorDepth, Theme, ThemeSet};
 use crate::engine::Event;
-use crate::model::{Fleet, Status};
+use crate::model::Fleet;
 
 /// Where the console's data comes from, shown in the header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,6 +153,8 @@ pub struct App {
     pub rung: Option<std::collections::BTreeSet<String>>,
     /// When this console started watching: older problems do not ring.
     pub watching_since: DateTime<Utc>,
+    /// The checks that had a verdict at the last tick (see `first_verdicts`).
+    pub judged: std::collections::BTreeSet<String>,
     /// Bumped by every message but keys, pastes and resizes: the alert
     /// list is remade only when it moves.
     pub epoch: u64,
@@ -208,6 +210,7 @@ impl App {
             store_fault: None,
             rung: None,
             watching_since: now,
+            judged: Default::default(),
             epoch: 0,
             alerts: std::cell::RefCell::new(None),
             open: std::cell::RefCell::new(None),
@@ -281,33 +284,28 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 app.notice = None;
             }
             app.dirty = true;
-            // Every domain's new criticals ring on the clock's second.
+            // Every domain's new criticals ring on the clock's second,
+            // checks included: the list is the bell's one path.
             let list = super::attention::open(app);
             let since = app.watching_since;
-            if super::attention::new_criticals(&list, &mut app.rung, since) && app.bell {
+            let fresh = first_verdicts(app);
+            if super::attention::new_criticals(&list, &mut app.rung, since, &fresh) && app.bell {
                 vec![Effect::Bell]
             } else {
                 Vec::new()
             }
         }
         Msg::Engine(Event::Result(result)) => {
-            let before = app.data.checks.get(&result.check_id).map(|c| c.status);
             app.data.record(&result);
             app.dirty = true;
-            bell_if_new_critical(app, before, result.status)
+            Vec::new()
         }
         Msg::States(states) => {
-            let mut effects = Vec::new();
             for (id, stored) in states {
-                let before = app.data.checks.get(&id).map(|c| c.status);
-                let after = stored.status;
                 app.data.merge_stored(id, stored);
-                if effects.is_empty() {
-                    effects = bell_if_new_critical(app, before, after);
-                }
             }
             app.dirty = true;
-            effects
+            Vec::new()
         }
         Msg::History(history) => {
             if app.data.history != history {
@@ -408,14 +406,23 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     }
 }
 
-/// A check the console knew as not critical that is now down rings the
-/// bell (once per batch). Checks seen for the first time do not: starting a
-/// console on a fleet with a known outage should not ring.
-fn bell_if_new_critical(app: &App, before: Option<Status>, after: Status) -> Vec<Effect> {
-    match before {
-        Some(b) if app.bell && b != Status::Down && after == Status::Down => vec![Effect::Bell],
-        _ => Vec::new(),
+/// The alert ids of checks judged for the first time since the last
+/// tick: a check whose first verdict is already down is an outage the
+/// console found, not one that began while it watched, so it does not ring.
+fn first_verdicts(app: &mut App) -> std::collections::BTreeSet<String> {
+    // Checks are only ever added: the same count means none is new.
+    if app.judged.len() == app.data.checks.len() {
+        return Default::default();
     }
+    let fresh = app
+        .data
+        .checks
+        .keys()
+        .filter(|id| !app.judged.contains(*id))
+        .map(|id| format!("checks:{id}"))
+        .collect();
+    app.judged = app.data.checks.keys().cloned().collect();
+    fresh
 }
 
 fn single_line(text: &str) -> String {
