@@ -298,3 +298,63 @@ fn header_and_alerts_view_snapshots() {
         insta::assert_snapshot!(format!("alerts_view_{w}x{h}"), text);
     }
 }
+
+/// POS and Maintenance say when a filter hides everything, as the other
+/// panes do.
+#[test]
+fn pos_and_maintenance_filters_that_hide_everything_say_so() {
+    for (pane, what) in [(PaneId::Pos, "stores"), (PaneId::Maintenance, "subjects")] {
+        let mut app = common::app();
+        app.focus = pane;
+        let p = app.panes.iter_mut().find(|p| p.id() == pane).unwrap();
+        p.set_filter("no-such-thing");
+        let text = screen(&app, 120, 40);
+        assert!(text.contains(" shown"), "{what}:\n{text}");
+        assert!(text.contains("0 of "), "{what}:\n{text}");
+    }
+}
+
+/// A store's alert times are the store's: labelled with its zone when
+/// that is not the display zone.
+#[test]
+fn pos_alert_times_carry_the_stores_zone_when_it_is_not_the_display_zone() {
+    use chrono::Duration as Span;
+    let mut app = common::app();
+    let mut view = app.data.pos.values().next().cloned().unwrap();
+    view.status = vigie::model::Status::Down;
+    view.at = app.data.now;
+    view.alerts = vec![vigie::model::pos::Alert {
+        key: "till-down:Caisse 1".into(),
+        severity: vigie::model::Status::Down,
+        message: "Caisse 1 does not answer".into(),
+        since: app.data.now - Span::minutes(30),
+        occurrences: 1,
+    }];
+    app.focus = PaneId::Pos;
+    app.zoomed = true;
+    update(&mut app, Msg::Pos(Box::new(view.clone())));
+    let same = screen(&app, 120, 40);
+    assert!(
+        same.contains("since 18:12 ") && !same.contains("since 18:12 CET"),
+        "{same}"
+    );
+    app.data.tz = chrono_tz::America::Montreal;
+    update(&mut app, Msg::Pos(Box::new(view)));
+    let other = screen(&app, 120, 40);
+    assert!(other.contains("since 18:12 CET"), "{other}");
+}
+
+/// The wall's clocks name the display zone.
+#[test]
+fn the_wall_clock_names_the_display_zone() {
+    let mut app = common::app();
+    app.modes.read_only = true;
+    app.wall = Some(vigie::ui::wall::Wall::default());
+    for (w, h) in [(120, 30), (80, 24), (60, 12)] {
+        let text = screen(&app, w, h);
+        assert!(
+            text.contains("Europe/Paris") || text.contains(" CET"),
+            "{w}x{h}:\n{text}"
+        );
+    }
+}

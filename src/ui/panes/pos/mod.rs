@@ -196,6 +196,22 @@ impl Pane for PosPane {
             return;
         }
         let views = ordered(ctx.data, &self.filter);
+        if views.is_empty() {
+            let all = ctx.data.pos.values();
+            let count = |s: Status| all.clone().filter(|v| v.status == s).count();
+            let text = super::hidden_by_filter(
+                ctx.data.pos.len(),
+                &[
+                    (count(Status::Down), "critical"),
+                    (count(Status::Degraded), "warning"),
+                ],
+            );
+            frame.render_widget(
+                Paragraph::new(Span::styled(text, theme.style(Role::Muted))),
+                area,
+            );
+            return;
+        }
         let selected = self.selected.min(views.len().saturating_sub(1));
         let width = usize::from(area.width);
         let height = usize::from(area.height);
