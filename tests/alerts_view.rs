@@ -358,3 +358,23 @@ fn the_wall_clock_names_the_display_zone() {
         );
     }
 }
+
+/// The alert under the cursor when the view opened stays under it when
+/// the list re-sorts (another console took it: it moves to "Taken"): `a`
+/// takes the alert the operator saw.
+#[test]
+fn the_selection_follows_its_alert_when_the_list_resorts() {
+    let mut app = common::app();
+    update(&mut app, key(KeyCode::Char('!')));
+    let seen = attention::open(&app)[0].alert.id.clone();
+    acknowledged(&mut app, &seen, "bob", "mine");
+    assert_ne!(attention::open(&app)[0].alert.id, seen, "taken sorts after");
+    update(&mut app, key(KeyCode::Char('a')));
+    typed(&mut app, " too");
+    let effects = ctrl_s(&mut app);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Alerts(AlertWrite::Ack { id, ack })]
+            if *id == seen && ack.comment == "mine too"),
+        "{effects:?}"
+    );
+}

@@ -722,7 +722,13 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::MoveWindow
         | Action::CancelWindow
         | Action::NextSubject => {}
-        Action::Alerts => app.overlay = Overlay::Alerts,
+        Action::Alerts => {
+            app.overlay = Overlay::Alerts;
+            // The row under the cursor is the alert seen, however the list
+            // re-sorts before the next key.
+            let list = super::attention::open(app);
+            super::alerts::index(app, &list);
+        }
         Action::Ack => super::alerts::ack_row(app),
         Action::Unack => return super::alerts::unack_row(app),
         Action::Silence => return super::alerts::silence(app, ""),
