@@ -228,7 +228,7 @@ impl Action {
             Action::NewTicket => ("new ticket", "open a ticket: client, priority, title"),
             Action::SetStatus => ("set status", "give the selected ticket a status"),
             Action::Alerts => ("alerts", "every open alert, unattended first"),
-            Action::Ack => ("acknowledge", "take the selected row's alerts (comment)"),
+            Action::Ack => ("acknowledge", "acknowledge the selected row's alerts"),
             Action::Unack => ("remove ack", "remove the selected alert's ack"),
             Action::Silence => ("silence", "silence alerts for a while (matchers)"),
         }
