@@ -39,7 +39,7 @@ fn view(app: &App) -> View {
 
 /// Consoles in the states an operator can reach: each pane focused, zoomed,
 /// filtered, a host detail open, the selection moved.
-fn states(keymap: &str) -> Vec<(String, Box<dyn Fn() -> App>)> {
+fn states_of(keymap: &str) -> Vec<(String, Box<dyn Fn() -> App>)> {
     let keymap = keymap.to_string();
     let mut out: Vec<(String, Box<dyn Fn() -> App>)> = Vec::new();
     for pane in PaneId::ALL {
@@ -71,6 +71,36 @@ fn states(keymap: &str) -> Vec<(String, Box<dyn Fn() -> App>)> {
             app
         }),
     ));
+    let k = keymap.clone();
+    out.push((
+        "alerts view open, an acknowledged alert selected".into(),
+        Box::new(move || {
+            let mut app = common::app_with("dark", ColorDepth::TrueColor, &k);
+            acknowledge_first(&mut app);
+            dispatch(&mut app, Action::Alerts);
+            assert_eq!(app.overlay, Overlay::Alerts);
+            app
+        }),
+    ));
+    let k = keymap.clone();
+    out.push((
+        "health, the selected host has an acknowledged alert".into(),
+        Box::new(move || {
+            let mut app = common::app_with("dark", ColorDepth::TrueColor, &k);
+            let id = acknowledge_first(&mut app);
+            let host = id
+                .trim_start_matches("checks:")
+                .split('/')
+                .next()
+                .unwrap_or("");
+            let _ = app
+                .panes
+                .iter_mut()
+                .find(|p| p.id() == PaneId::Health)
+                .map(|p| p.select_row(host, &app.data));
+            app
+        }),
+    ));
     let k = keymap;
     out.push((
         "host detail open".into(),
@@ -81,6 +111,28 @@ fn states(keymap: &str) -> Vec<(String, Box<dyn Fn() -> App>)> {
         }),
     ));
     out
+}
+
+/// Acknowledges the first open alert in the console's copy of the store
+/// (as a follower reads it), so that removing it is possible; its id.
+fn acknowledge_first(app: &mut App) -> String {
+    let open = vigie::ui::attention::open(app);
+    let first = open.first().expect("the test fleet has an open alert");
+    let id = first.alert.id.clone();
+    let record = vigie::model::attention::Record {
+        id: id.clone(),
+        first_seen: first.alert.since,
+        resolved: None,
+        ack: Some(vigie::model::attention::Ack {
+            by: "alice".into(),
+            at: common::now(),
+            comment: "on it".into(),
+            expires: None,
+        }),
+    };
+    app.data.lifecycle.records.insert(id.clone(), record);
+    app.epoch += 1;
+    id
 }
 
 fn common_key(c: char) -> Msg {
@@ -117,7 +169,7 @@ fn every_action_enumerated_is_in_action_all() {
 fn read_only_refuses_each_mutating_action_and_only_those() {
     let mut mutating = 0;
     let mut allowed = 0;
-    for (state, build) in states("default") {
+    for (state, build) in states_of("default") {
         for action in Action::iter() {
             let mut rw = build();
             let rw_effects = dispatch(&mut rw, action);
@@ -168,8 +220,23 @@ fn read_only_refuses_each_mutating_action_and_only_those() {
             assert_eq!(kept, expected, "{state}: {}", action.name());
         }
     }
-    let states = states("default").len();
+    let states = states_of("default").len();
     assert_eq!(mutating + allowed, states * Action::ALL.len());
+    // Acknowledging and silencing are among the judged mutations.
+    for a in [Action::Ack, Action::Unack, Action::Silence] {
+        assert!(a.mutates(), "{}", a.name());
+    }
+    // `:silence` with its matchers is the same action, refused the same way.
+    for (state, build) in states_of("default") {
+        let mut app = build();
+        app.modes.read_only = true;
+        let before = view(&app);
+        let effects = run_command(&mut app, "silence client=coop for 2h planned work");
+        assert!(effects.is_empty(), "{state}: {effects:?}");
+        assert_eq!(view(&app), before, "{state}");
+        assert!(app.alert_editor.is_none(), "{state}");
+        refused_on_screen(&app, Action::Silence);
+    }
     eprintln!("{mutating} mutating and {allowed} allowed (action, state) pairs");
 }
 
@@ -314,6 +381,11 @@ fn read_only_footer_and_help_offer_only_what_is_allowed() {
             .map(|l| l.to_string())
             .collect::<Vec<_>>()
             .join("\n");
+        assert!(
+            !help.contains(":silence"),
+            "{}: help offers :silence",
+            pane.name()
+        );
         for a in Action::iter().filter(|a| a.mutates()) {
             assert!(
                 !help.contains(a.describe()),

@@ -12,7 +12,7 @@ use super::{from_ms, to_ms};
 use crate::model::attention::{Ack, Domain, Record, Severity, Silence};
 
 /// A change to the lifecycle, sent through the one writer.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AlertWrite {
     /// A round's records (`attention::round`): first sightings and
     /// clearings are kept, acknowledgements are left as stored (one made

@@ -89,10 +89,14 @@ pub enum Action {
     OpenTicket,
     NewTicket,
     SetStatus,
+    Alerts,
+    Ack,
+    Unack,
+    Silence,
 }
 
 impl Action {
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 37] = [
         Action::Quit,
         Action::Help,
         Action::CommandLine,
@@ -126,6 +130,10 @@ impl Action {
         Action::OpenTicket,
         Action::NewTicket,
         Action::SetStatus,
+        Action::Alerts,
+        Action::Ack,
+        Action::Unack,
+        Action::Silence,
     ];
 
     /// The name used in keymap files and on the command line.
@@ -164,6 +172,10 @@ impl Action {
             Action::OpenTicket => "open_ticket",
             Action::NewTicket => "new_ticket",
             Action::SetStatus => "set_status",
+            Action::Alerts => "alerts",
+            Action::Ack => "ack",
+            Action::Unack => "unack",
+            Action::Silence => "silence",
         }
     }
 
@@ -215,6 +227,10 @@ impl Action {
             Action::OpenTicket => ("open in browser", "the selected ticket's page, or its URL"),
             Action::NewTicket => ("new ticket", "open a ticket: client, priority, title"),
             Action::SetStatus => ("set status", "give the selected ticket a status"),
+            Action::Alerts => ("alerts", "every open alert, unattended first"),
+            Action::Ack => ("acknowledge", "acknowledge the selected row's alerts"),
+            Action::Unack => ("remove ack", "remove the selected alert's ack"),
+            Action::Silence => ("silence", "silence alerts for a while (matchers)"),
         }
     }
 
@@ -242,6 +258,9 @@ impl Action {
                 | Action::AddNote
                 | Action::NewTicket
                 | Action::SetStatus
+                | Action::Ack
+                | Action::Unack
+                | Action::Silence
         )
     }
 }

@@ -15,7 +15,7 @@ use super::keys::KeyBinding;
 use super::panes::{self, Data, Handled, LiveCheck, Pane, PaneId};
 use super::theme::{ColorDepth, Theme, ThemeSet};
 use crate::engine::Event;
-use crate::model::{Fleet, Status};
+use crate::model::Fleet;
 
 /// Where the console's data comes from, shown in the header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +46,8 @@ pub enum Overlay {
     Usage {
         scroll: u16,
     },
+    /// The Alerts view (its selection is `App::alerts_view`).
+    Alerts,
 }
 
 #[derive(Debug)]
@@ -104,6 +106,9 @@ pub enum Effect {
     },
     /// Something for the ticket desk (timer, note, browser, sync).
     Ticket(super::panes::tickets::TicketCmd),
+    /// An acknowledgement or a silence for the store writer, as `vigie
+    /// ack` and `vigie silence` write them.
+    Alerts(crate::store::attention::AlertWrite),
 }
 
 /// A short message under the panes that fades after a few seconds.
@@ -148,6 +153,8 @@ pub struct App {
     pub rung: Option<std::collections::BTreeSet<String>>,
     /// When this console started watching: older problems do not ring.
     pub watching_since: DateTime<Utc>,
+    /// The checks that had a verdict at the last tick (see `first_verdicts`).
+    pub judged: std::collections::BTreeSet<String>,
     /// Bumped by every message but keys, pastes and resizes: the alert
     /// list is remade only when it moves.
     pub epoch: u64,
@@ -155,6 +162,13 @@ pub struct App {
     pub alerts: AlertsCache,
     /// The same with acknowledgements and silences (`attention::open`).
     pub open: OpenCache,
+    /// The Alerts view's selection, kept while it is closed.
+    pub alerts_view: super::alerts::AlertsView,
+    /// The acknowledgement comment or silence being typed.
+    pub alert_editor: Option<super::alerts::AlertEditor>,
+    /// What was typed and not saved (Esc, or a write not taken), by what
+    /// it was for: opening the same editor again brings it back.
+    pub alert_drafts: std::collections::BTreeMap<String, String>,
 }
 
 const NOTICE_SECONDS: i64 = 5;
@@ -196,9 +210,13 @@ impl App {
             store_fault: None,
             rung: None,
             watching_since: now,
+            judged: Default::default(),
             epoch: 0,
             alerts: std::cell::RefCell::new(None),
             open: std::cell::RefCell::new(None),
+            alerts_view: Default::default(),
+            alert_editor: None,
+            alert_drafts: Default::default(),
         }
     }
 
@@ -232,6 +250,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     }
     match msg {
         Msg::Key(key) => on_key(app, key),
+        Msg::Paste(text) if app.alert_editor.is_some() => {
+            super::alerts::editor::paste(app, &text);
+            app.dirty = true;
+            Vec::new()
+        }
         Msg::Paste(text) if app.editor.is_some() => {
             super::panes::tickets::editor_paste(app, &text);
             app.dirty = true;
@@ -261,33 +284,28 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 app.notice = None;
             }
             app.dirty = true;
-            // Every domain's new criticals ring on the clock's second.
+            // Every domain's new criticals ring on the clock's second,
+            // checks included: the list is the bell's one path.
             let list = super::attention::open(app);
             let since = app.watching_since;
-            if super::attention::new_criticals(&list, &mut app.rung, since) && app.bell {
+            let fresh = first_verdicts(app);
+            if super::attention::new_criticals(&list, &mut app.rung, since, &fresh) && app.bell {
                 vec![Effect::Bell]
             } else {
                 Vec::new()
             }
         }
         Msg::Engine(Event::Result(result)) => {
-            let before = app.data.checks.get(&result.check_id).map(|c| c.status);
             app.data.record(&result);
             app.dirty = true;
-            bell_if_new_critical(app, before, result.status)
+            Vec::new()
         }
         Msg::States(states) => {
-            let mut effects = Vec::new();
             for (id, stored) in states {
-                let before = app.data.checks.get(&id).map(|c| c.status);
-                let after = stored.status;
                 app.data.merge_stored(id, stored);
-                if effects.is_empty() {
-                    effects = bell_if_new_critical(app, before, after);
-                }
             }
             app.dirty = true;
-            effects
+            Vec::new()
         }
         Msg::History(history) => {
             if app.data.history != history {
@@ -388,14 +406,23 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     }
 }
 
-/// A check the console knew as not critical that is now down rings the
-/// bell (once per batch). Checks seen for the first time do not: starting a
-/// console on a fleet with a known outage should not ring.
-fn bell_if_new_critical(app: &App, before: Option<Status>, after: Status) -> Vec<Effect> {
-    match before {
-        Some(b) if app.bell && b != Status::Down && after == Status::Down => vec![Effect::Bell],
-        _ => Vec::new(),
+/// The alert ids of checks judged for the first time since the last
+/// tick: a check whose first verdict is already down is an outage the
+/// console found, not one that began while it watched, so it does not ring.
+fn first_verdicts(app: &mut App) -> std::collections::BTreeSet<String> {
+    // Checks are only ever added: the same count means none is new.
+    if app.judged.len() == app.data.checks.len() {
+        return Default::default();
     }
+    let fresh = app
+        .data
+        .checks
+        .keys()
+        .filter(|id| !app.judged.contains(*id))
+        .map(|id| format!("checks:{id}"))
+        .collect();
+    app.judged = app.data.checks.keys().cloned().collect();
+    fresh
 }
 
 fn single_line(text: &str) -> String {
@@ -410,6 +437,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         return vec![Effect::Suspend];
     }
     app.dirty = true;
+    if app.alert_editor.is_some() {
+        return super::alerts::editor::editor_key(app, key);
+    }
     if app.editor.is_some() {
         return super::panes::tickets::editor_key(app, key);
     }
@@ -472,6 +502,13 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.overlay = Overlay::Usage { scroll };
             Vec::new()
         }
+        Overlay::Alerts => {
+            let binding = KeyBinding::from_event(&key);
+            match app.keymap.lookup(Context::Global, &binding) {
+                Some(action) => dispatch(app, action),
+                None => Vec::new(),
+            }
+        }
         Overlay::None => {
             let binding = KeyBinding::from_event(&key);
             match app.keymap.lookup(app.context(), &binding) {
@@ -487,9 +524,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 
 fn on_command_key(app: &mut App, key: KeyEvent, mut line: String) -> Vec<Effect> {
     match key.code {
-        KeyCode::Esc => app.overlay = Overlay::None,
+        KeyCode::Esc => app.overlay = back_from_command(app),
         KeyCode::Enter => {
-            app.overlay = Overlay::None;
+            app.overlay = back_from_command(app);
             return run_command(app, &line);
         }
         KeyCode::Backspace => {
@@ -507,6 +544,16 @@ fn on_command_key(app: &mut App, key: KeyEvent, mut line: String) -> Vec<Effect>
         _ => {}
     }
     Vec::new()
+}
+
+/// Where the command line returns: the Alerts view it was opened from,
+/// else the panes.
+fn back_from_command(app: &mut App) -> Overlay {
+    if std::mem::take(&mut app.alerts_view.reopen) {
+        Overlay::Alerts
+    } else {
+        Overlay::None
+    }
 }
 
 fn on_filter_key(app: &mut App, key: KeyEvent, mut text: String, before: String) {
@@ -547,9 +594,18 @@ pub fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
     };
     if let Some(pane) = PaneId::from_name(word) {
         app.focus = pane;
+        app.overlay = Overlay::None;
         return Vec::new();
     }
     match word {
+        // Matchers, a length and a comment follow: judged like the action.
+        "silence" => {
+            if let Some(refused) = refuse(app, Action::Silence) {
+                return refused;
+            }
+            let rest = line.trim_start().trim_start_matches("silence");
+            super::alerts::silence(app, rest)
+        }
         "q" | "quit" | "q!" | "qa" => vec![Effect::Quit],
         "usage" => {
             // The console follows this year only; another year is the CLI's
@@ -606,19 +662,23 @@ fn switch_theme(app: &mut App, name: &str) {
 /// and wall modes are enforced here and nowhere else.
 pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
     app.dirty = true;
-    if app.modes.read_only && action.mutates() {
-        app.notify(super::guard::refusal_of(action));
-        if action == Action::Ssh {
-            let host = app.pane(app.focus).and_then(|p| p.selected_host(&app.data));
-            return host
-                .map(|host| Effect::SshRefused { host })
-                .into_iter()
-                .collect();
-        }
-        return Vec::new();
+    if let Some(refused) = refuse(app, action) {
+        return refused;
     }
     if app.wall.is_some() {
         return super::wall::dispatch(app, action);
+    }
+    if app.overlay == Overlay::Alerts {
+        if let Some(effects) = super::alerts::handle(app, action) {
+            return effects;
+        }
+        // What leaves the view closes it; a prompt or help opens over it.
+        if !matches!(
+            action,
+            Action::CommandLine | Action::Help | Action::Quit | Action::Refresh | Action::Silence
+        ) {
+            app.overlay = Overlay::None;
+        }
     }
     let focus = app.focus;
     if let Some(pane) = app.panes.iter_mut().find(|p| p.id() == focus) {
@@ -672,6 +732,16 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::MoveWindow
         | Action::CancelWindow
         | Action::NextSubject => {}
+        Action::Alerts => {
+            app.overlay = Overlay::Alerts;
+            // The row under the cursor is the alert seen, however the list
+            // re-sorts before the next key.
+            let list = super::attention::open(app);
+            super::alerts::index(app, &list);
+        }
+        Action::Ack => super::alerts::ack_row(app),
+        Action::Unack => return super::alerts::unack_row(app),
+        Action::Silence => return super::alerts::silence(app, ""),
         Action::TimerToggle
         | Action::AddNote
         | Action::OpenTicket
@@ -683,6 +753,25 @@ pub fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
         }
     }
     Vec::new()
+}
+
+/// The read-only guard (`--read-only`, and the wall, which is read-only
+/// whatever its flags): a mutating action is refused in the help's words.
+/// `Some` holds what a refusal still does (the audit line of a refused SSH).
+fn refuse(app: &mut App, action: Action) -> Option<Vec<Effect>> {
+    if !((app.modes.read_only || app.wall.is_some()) && action.mutates()) {
+        return None;
+    }
+    app.notify(super::guard::refusal_of(action));
+    if action == Action::Ssh {
+        let host = app.pane(app.focus).and_then(|p| p.selected_host(&app.data));
+        return Some(
+            host.map(|host| Effect::SshRefused { host })
+                .into_iter()
+                .collect(),
+        );
+    }
+    Some(Vec::new())
 }
 
 /// Esc: close what is open, else clear the filter, else leave zoom.

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use super::app::App;
 use super::panes::Data;
 use crate::model::Status;
-use crate::model::attention::{self, Alert, Domain, Open, Record, Severity, Silence};
+use crate::model::attention::{self, Alert, Open, Record, Severity, Silence};
 use crate::model::maintenance::WindowState;
 
 /// What the store keeps of the alerts' lifecycle, as the follower read it:
@@ -124,26 +124,32 @@ pub fn overall(list: &[Alert], data: &Data) -> Status {
 /// began while this console watched (`watching_since`) and was not in the
 /// first list it made (`rung` is `None` until then), so starting a console
 /// on a known outage does not ring, whatever its judge knows of when it
-/// began. Checks ring from their own results (`app::update`, which knows
-/// the state before), so they are left out here. `rung` keeps the open
-/// criticals' ids: one that resolves and comes back rings again.
+/// began. This is the bell's one path, for every domain (checks too).
+/// `fresh` names alerts whose subject was judged for the first time since
+/// the last call (a check's first verdict, already down): found, not new,
+/// so they do not ring. `rung` keeps the open criticals' ids: one that
+/// resolves and comes back rings again.
 pub fn new_criticals(
     list: &[Open],
     rung: &mut Option<BTreeSet<String>>,
     watching_since: DateTime<Utc>,
+    fresh: &BTreeSet<String>,
 ) -> bool {
     // Acknowledged or silenced: someone is on it, or it was said to wait.
     let open: BTreeSet<String> = list
         .iter()
         .filter(|o| o.unattended())
         .map(|o| &o.alert)
-        .filter(|a| a.severity == Severity::Critical && a.domain != Domain::Checks)
+        .filter(|a| a.severity == Severity::Critical)
         .map(|a| a.id.clone())
         .collect();
     let ring = rung.as_ref().is_some_and(|before| {
-        list.iter()
-            .map(|o| &o.alert)
-            .any(|a| open.contains(&a.id) && a.since >= watching_since && !before.contains(&a.id))
+        list.iter().map(|o| &o.alert).any(|a| {
+            open.contains(&a.id)
+                && a.since >= watching_since
+                && !before.contains(&a.id)
+                && !fresh.contains(&a.id)
+        })
     });
     *rung = Some(open);
     ring

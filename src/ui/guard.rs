@@ -21,6 +21,8 @@ impl Effect {
             // Only the audit line of a refusal is written.
             Effect::SshRefused { .. } => false,
             Effect::Ticket(cmd) => cmd.mutates(),
+            // Acknowledgements and silences are shared with every console.
+            Effect::Alerts(_) => true,
         }
     }
 }
@@ -46,6 +48,9 @@ pub fn refusal_of(action: Action) -> String {
         Action::AddNote => "adding a note to a ticket",
         Action::NewTicket => "opening a ticket",
         Action::SetStatus => "changing a ticket's status",
+        Action::Ack => "acknowledging an alert",
+        Action::Unack => "removing an acknowledgement",
+        Action::Silence => "silencing alerts",
         // An action without its own words yet: the help's label.
         other => return refusal(&format!("'{}'", other.label())),
     };
@@ -67,6 +72,7 @@ pub fn permit(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
                 Effect::SaveWindow(_) => "changing a maintenance window",
                 Effect::Ssh { .. } => "opening an SSH session",
                 Effect::Ticket(_) => "changing a ticket",
+                Effect::Alerts(_) => "acknowledging or silencing an alert",
                 _ => "this change",
             };
             app.notify(refusal(doing));

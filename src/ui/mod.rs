@@ -2,6 +2,7 @@
 //! that owns the terminal.
 
 pub mod action;
+pub mod alerts;
 pub mod app;
 pub mod attention;
 pub mod guard;

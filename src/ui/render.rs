@@ -70,7 +70,11 @@ pub fn render(app: &App, frame: &mut Frame) {
     if let Overlay::Usage { scroll } = app.overlay {
         super::usage::render(app, frame, body, scroll);
     }
+    if app.overlay == Overlay::Alerts {
+        super::alerts::render::render(app, frame, body);
+    }
     super::panes::tickets::render_editor(app, frame, body);
+    super::alerts::editor::render(app, frame, body);
 }
 
 /// The header's counts of open alerts by severity, worst first, over every
@@ -355,8 +359,24 @@ fn render_pane(app: &App, frame: &mut Frame, id: PaneId, area: Rect) {
 
 /// The keys that matter here, from the active keymap.
 pub fn footer_actions(app: &App) -> Vec<Action> {
+    if app.overlay == Overlay::Alerts {
+        let mut actions = vec![
+            Action::Select,
+            Action::Ack,
+            Action::Unack,
+            Action::CommandLine,
+            Action::Help,
+            Action::Back,
+            Action::Quit,
+        ];
+        if app.modes.read_only {
+            actions.retain(|a| !a.mutates());
+        }
+        return actions;
+    }
     let mut actions = app.pane(app.focus).map(|p| p.hints()).unwrap_or_default();
     actions.extend([
+        Action::Alerts,
         Action::Help,
         Action::CommandLine,
         Action::Filter,
@@ -454,10 +474,16 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
             ":health :backups :tickets :maintenance :pos",
             "focus a pane",
         ),
+        (":alerts", "every open alert (also !)"),
+        (":silence client=C host=H check=K for 2h WHY", "silence"),
         (":theme NAME", "switch theme"),
         (":ACTION", "any action above by name"),
         (":q", "quit"),
     ] {
+        // A read-only console does not offer what it would refuse.
+        if app.modes.read_only && cmd.starts_with(":silence") {
+            continue;
+        }
         lines.push(Line::from(vec![
             Span::styled(format!("  {cmd:<44}"), theme.style(Role::Accent)),
             Span::styled(what, theme.style(Role::Text)),

@@ -259,6 +259,23 @@ pub async fn run(console: Console) -> std::io::Result<u8> {
                         app.notify("the ticket desk is busy or stopped; try again");
                     }
                 }
+                Effect::Alerts(w) => {
+                    if writer.send(WriteOp::Alerts(w.clone())).is_err() {
+                        super::alerts::editor::keep_unsent(&mut app, &w);
+                        app.notify(
+                            "the store writer stopped: nothing written, what you typed is kept; see the log",
+                        );
+                    } else {
+                        let now = app.data.now;
+                        super::alerts::apply_locally(&mut app.data.lifecycle, &w, now);
+                        app.epoch = app.epoch.wrapping_add(1);
+                        app.notify(crate::sanitize::clean_short(
+                            &super::alerts::notice_of(&w, app.data.tz),
+                            160,
+                        ));
+                    }
+                    app.dirty = true;
+                }
             }
         }
         if quit {

@@ -89,6 +89,22 @@ fn subjects(data: &Data) -> Vec<Target> {
         .collect()
 }
 
+/// The subjects the filter keeps: a host or client whose name, or the
+/// name of a client it concerns, contains the filter.
+fn subjects_matching(data: &Data, filter: &str) -> Vec<Target> {
+    let needle = filter.to_lowercase();
+    subjects(data)
+        .into_iter()
+        .filter(|t| {
+            needle.is_empty()
+                || t.label().to_lowercase().contains(&needle)
+                || affected_clients(&data.fleet, t).iter().any(|c| {
+                    c.id.to_lowercase().contains(&needle) || c.name.to_lowercase().contains(&needle)
+                })
+        })
+        .collect()
+}
+
 fn tz_of(data: &Data, target: &Target) -> Tz {
     affected_clients(&data.fleet, target)
         .first()
@@ -132,7 +148,7 @@ fn breaches_of(data: &Data, w: &MaintenanceWindow) -> Vec<Breach> {
 
 impl MaintenancePane {
     fn subject(&self, data: &Data) -> Option<Target> {
-        let s = subjects(data);
+        let s = subjects_matching(data, &self.filter);
         s.get(self.subject % s.len().max(1)).cloned()
     }
 
@@ -333,10 +349,29 @@ impl Pane for MaintenancePane {
 
     fn set_filter(&mut self, filter: &str) {
         self.filter = filter.to_string();
+        self.subject = 0;
+        self.selected = 0;
     }
 
     fn selected(&self) -> Option<usize> {
         Some(self.selected)
+    }
+
+    fn selected_row(&self, data: &Data) -> Option<String> {
+        self.selected_window(data).map(|w| w.uid.clone())
+    }
+
+    fn select_row(&mut self, row: &str, data: &Data) -> bool {
+        for (i, target) in subjects_matching(data, &self.filter).iter().enumerate() {
+            if let Some(at) = windows_of(data, target).iter().position(|w| w.uid == row) {
+                self.subject = i;
+                self.selected = at;
+                self.form = None;
+                self.confirm_cancel = None;
+                return true;
+            }
+        }
+        false
     }
 
     fn hints(&self) -> Vec<Action> {
@@ -442,7 +477,20 @@ impl Pane for MaintenancePane {
         let data = ctx.data;
         let theme = ctx.theme;
         let Some(target) = self.subject(data) else {
-            frame.render_widget(Paragraph::new("No host or client configured."), area);
+            let text = if self.filter.is_empty() {
+                "No host or client configured.".to_string()
+            } else {
+                let running = data
+                    .maintenance
+                    .iter()
+                    .filter(|w| w.state_at(data.now) == WindowState::InProgress)
+                    .count();
+                super::hidden_by_filter(subjects(data).len(), &[(running, "in progress")])
+            };
+            frame.render_widget(
+                Paragraph::new(Span::styled(text, theme.style(Role::Muted))),
+                area,
+            );
             return;
         };
         let tz = tz_of(data, &target);

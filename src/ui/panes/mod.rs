@@ -377,6 +377,17 @@ pub trait Pane {
     fn selected_ticket(&self, _data: &Data) -> Option<u64> {
         None
     }
+    /// The selected row's key, as alerts point at it (`Alert::points`):
+    /// a host, a backup source id, a ticket id, a window UID,
+    /// `client/site`. `a` acknowledges the alerts pointing there.
+    fn selected_row(&self, _data: &Data) -> Option<String> {
+        None
+    }
+    /// Selects the row an alert points at (Enter in the Alerts view);
+    /// `false` when no row has that key (or the filter hides it).
+    fn select_row(&mut self, _row: &str, _data: &Data) -> bool {
+        false
+    }
     /// The pane's own actions worth a place in the footer.
     fn hints(&self) -> Vec<Action> {
         Vec::new()

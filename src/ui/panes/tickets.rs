@@ -306,6 +306,23 @@ impl Pane for TicketsPane {
         rows.get(self.index(&rows)).map(|r| r.ticket.id)
     }
 
+    fn selected_row(&self, data: &Data) -> Option<String> {
+        self.selected_ticket(data).map(|id| id.to_string())
+    }
+
+    fn select_row(&mut self, row: &str, data: &Data) -> bool {
+        let rows = self.board(data, &self.filter);
+        let at = row
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| rows.iter().position(|r| r.ticket.id == id));
+        if let Some(i) = at {
+            self.select(i, &rows);
+            self.detail = false;
+        }
+        at.is_some()
+    }
+
     fn filter(&self) -> &str {
         &self.filter
     }

@@ -428,7 +428,16 @@ fn render_big_top(app: &App, frame: &mut Frame, area: Rect, list: &[Open], statu
             .collect();
         frame.render_widget(Paragraph::new(lines), clock_area);
     }
-    let date = local.format("%a %d %b %H:%M:%S ").to_string();
+    // The display zone, named once as the console's header does.
+    let date = if date_area.width >= 40 {
+        format!(
+            "{} {} ",
+            local.format("%a %d %b %H:%M:%S"),
+            app.data.tz.name()
+        )
+    } else {
+        local.format("%a %d %b %H:%M:%S %Z ").to_string()
+    };
     frame.render_widget(
         Paragraph::new(Line::from(Span::styled(date, theme.style(Role::Muted))).right_aligned()),
         date_area,
@@ -441,8 +450,8 @@ fn render_small_top(app: &App, frame: &mut Frame, area: Rect, list: &[Open], sta
     let [first, second] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
     let style = theme.status(status).add_modifier(Modifier::BOLD);
-    let clock = local.format("%H:%M:%S ").to_string();
-    let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(10)]).areas(first);
+    let clock = local.format("%H:%M:%S %Z ").to_string();
+    let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(16)]).areas(first);
     frame.render_widget(
         Paragraph::new(Span::styled(
             format!(" {} {}", status.glyph(), headline(status)),

@@ -355,6 +355,8 @@ fn day_lines(
         ),
         Span::raw("  "),
         Span::styled(d.state.label().to_string(), day_style(theme, d.state)),
+        // The days are the client's: so are the times below, said once.
+        Span::styled(format!("  times {}", tz.name()), theme.style(Role::Muted)),
     ])];
     if d.points.is_empty() && d.runs.is_empty() {
         out.push(Line::from(Span::styled(

@@ -219,6 +219,28 @@ impl Pane for BackupsPane {
         None
     }
 
+    fn selected_row(&self, data: &Data) -> Option<String> {
+        let o = self.overview(data);
+        let visible = self.visible(data, &o);
+        let pos = self.position(data, &o, &visible);
+        visible
+            .get(pos)
+            .map(|&i| data.fleet.backups[o.sources[i].index].id.clone())
+    }
+
+    fn select_row(&mut self, row: &str, data: &Data) -> bool {
+        let o = self.overview(data);
+        let shown = self
+            .visible(data, &o)
+            .iter()
+            .any(|&i| data.fleet.backups[o.sources[i].index].id == row);
+        if shown {
+            self.selected = Some(row.to_string());
+            self.day = None;
+        }
+        shown
+    }
+
     fn hints(&self) -> Vec<Action> {
         if self.day.is_some() {
             vec![Action::PrevPeriod, Action::NextPeriod, Action::Back]

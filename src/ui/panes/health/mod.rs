@@ -175,6 +175,26 @@ impl Pane for HealthPane {
         }
     }
 
+    fn selected_row(&self, data: &Data) -> Option<String> {
+        Pane::selected_host(self, data)
+    }
+
+    fn select_row(&mut self, row: &str, data: &Data) -> bool {
+        let groups = rows::groups(data, &self.filter);
+        let at = groups
+            .iter()
+            .flat_map(|g| g.hosts.iter())
+            .position(|h| h.host.name == row);
+        match at {
+            Some(i) => {
+                self.selected = i;
+                self.detail = None;
+                true
+            }
+            None => false,
+        }
+    }
+
     fn history_request(&self) -> Option<DetailRequest> {
         self.detail.as_ref().map(|d| DetailRequest {
             host: d.host.clone(),

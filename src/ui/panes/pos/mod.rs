@@ -95,6 +95,22 @@ impl Pane for PosPane {
         Some(self.selected)
     }
 
+    fn selected_row(&self, data: &Data) -> Option<String> {
+        ordered(data, &self.filter)
+            .get(self.selected)
+            .map(|v| format!("{}/{}", v.client, v.site))
+    }
+
+    fn select_row(&mut self, row: &str, data: &Data) -> bool {
+        let at = ordered(data, &self.filter)
+            .iter()
+            .position(|v| format!("{}/{}", v.client, v.site) == row);
+        if let Some(i) = at {
+            self.selected = i;
+        }
+        at.is_some()
+    }
+
     fn worst(&self, data: &Data) -> Option<Status> {
         data.pos.values().map(|v| v.status).max()
     }
@@ -180,6 +196,22 @@ impl Pane for PosPane {
             return;
         }
         let views = ordered(ctx.data, &self.filter);
+        if views.is_empty() {
+            let all = ctx.data.pos.values();
+            let count = |s: Status| all.clone().filter(|v| v.status == s).count();
+            let text = super::hidden_by_filter(
+                ctx.data.pos.len(),
+                &[
+                    (count(Status::Down), "critical"),
+                    (count(Status::Degraded), "warning"),
+                ],
+            );
+            frame.render_widget(
+                Paragraph::new(Span::styled(text, theme.style(Role::Muted))),
+                area,
+            );
+            return;
+        }
         let selected = self.selected.min(views.len().saturating_sub(1));
         let width = usize::from(area.width);
         let height = usize::from(area.height);

@@ -103,10 +103,13 @@ impl StoreDisplay {
                     (
                         a.severity,
                         sanitize::clean(&a.message),
-                        // With its day when not the store's today.
+                        // With its day when not the store's today, and the
+                        // store's zone when it is not the display zone (the
+                        // message's own times are the store's too).
                         format!(
-                            " since {}{times}",
-                            crate::model::hours::moment(a.since, v.at, v.tz)
+                            " since {}{}{times}",
+                            crate::model::hours::moment(a.since, v.at, v.tz),
+                            zone_label(v, tz)
                         ),
                     )
                 })
