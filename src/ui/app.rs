@@ -104,6 +104,9 @@ pub enum Effect {
     },
     /// Something for the ticket desk (timer, note, browser, sync).
     Ticket(super::panes::tickets::TicketCmd),
+    /// Store a round of the alerts' lifecycle (first sightings, clearings):
+    /// bookkeeping of the collector, not an operator's change.
+    Round(Vec<crate::model::attention::Record>),
 }
 
 /// A short message under the panes that fades after a few seconds.
@@ -132,6 +135,12 @@ pub struct App {
     pub keymap: Keymap,
     pub modes: Modes,
     pub feed: Feed,
+    /// The open alert ids of the last round this console stored (as the
+    /// collector): a round is stored again only when the set changes.
+    pub rounded: Option<std::collections::BTreeSet<String>>,
+    /// Whether the store's lifecycle was read once: no round is stored
+    /// before, or it would drop what the store knew.
+    pub lifecycle_read: bool,
     pub size: (u16, u16),
     /// Set when something visible changed; the runner draws and clears it.
     pub dirty: bool,
@@ -188,6 +197,8 @@ impl App {
             keymap,
             modes,
             feed: Feed::LocalEngine,
+            rounded: None,
+            lifecycle_read: false,
             size: (80, 24),
             dirty: true,
             wall: None,
@@ -264,11 +275,18 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             // Every domain's new criticals ring on the clock's second.
             let list = super::attention::open(app);
             let since = app.watching_since;
+            let mut effects = Vec::new();
             if super::attention::new_criticals(&list, &mut app.rung, since) && app.bell {
-                vec![Effect::Bell]
-            } else {
-                Vec::new()
+                effects.push(Effect::Bell);
             }
+            // With no daemon, this console keeps the alerts' first
+            // sightings in the store (the daemon does when it collects).
+            if app.feed == Feed::LocalEngine && app.lifecycle_read {
+                if let Some(records) = super::attention::round_due(app) {
+                    effects.push(Effect::Round(records));
+                }
+            }
+            effects
         }
         Msg::Engine(Event::Result(result)) => {
             let before = app.data.checks.get(&result.check_id).map(|c| c.status);
@@ -330,6 +348,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Attention(lifecycle) => {
+            app.lifecycle_read = true;
             if app.data.lifecycle != *lifecycle {
                 app.data.lifecycle = *lifecycle;
                 app.dirty = true;
