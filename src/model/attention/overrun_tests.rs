@@ -101,7 +101,7 @@ fn a_window_past_its_end_with_a_covered_check_not_back_is_an_alert() {
         let mut check = state(c.check.0, c.check.1, c.check.1, false);
         check.since = ago(c.check.2);
         let mut out = Vec::new();
-        maintenance_alerts(&fleet, &[w.clone()], &[check], now(), &mut out);
+        maintenance_alerts(&fleet, std::slice::from_ref(&w), &[check], now(), &mut out);
         // A rule broken by the window itself is another alert: keep
         // only what its end says.
         let got: Vec<&str> = out
