@@ -152,6 +152,8 @@ pub struct App {
     pub bell: bool,
     /// Why the followed daemon cannot write the store, shown in the header.
     pub store_fault: Option<String>,
+    /// Since when this console has seen that fault (the alert's `since`).
+    pub store_fault_since: Option<DateTime<Utc>>,
     /// The open critical alerts the bell has rung for (see
     /// `attention::new_criticals`).
     pub rung: Option<std::collections::BTreeSet<String>>,
@@ -205,6 +207,7 @@ impl App {
             editor: None,
             bell: false,
             store_fault: None,
+            store_fault_since: None,
             rung: None,
             watching_since: now,
             epoch: 0,
@@ -391,6 +394,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::StoreFault(fault) => {
+            app.store_fault_since = match (&fault, app.store_fault_since) {
+                (None, _) => None,
+                (Some(_), None) => Some(app.data.now),
+                (Some(_), since) => since,
+            };
             if app.store_fault != fault {
                 app.store_fault = fault;
                 app.dirty = true;

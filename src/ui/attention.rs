@@ -109,6 +109,16 @@ fn build(app: &App) -> Vec<Alert> {
     }
     let near = crate::model::usage::near_quotas(&app.data.usage.reports);
     attention::usage_alerts(&near, app.data.now, &mut out);
+    // Vigie itself: a store that cannot be written loses history and
+    // acknowledgements (the tracker is the tickets pane's to say).
+    let me = attention::SelfState {
+        store: app.store_fault.as_ref().map(|f| {
+            let since = app.store_fault_since.unwrap_or(app.data.now);
+            (f.clone(), since)
+        }),
+        ..attention::SelfState::default()
+    };
+    attention::vigie_alerts(&me, &app.data.fleet.attention, app.data.now, &mut out);
     attention::sort(&mut out);
     out
 }
