@@ -284,6 +284,10 @@ pub fn maintenance_alerts(
     now: DateTime<Utc>,
     out: &mut Vec<Alert>,
 ) {
+    // The windows every rule check compares with, and their clients, made
+    // once for the whole list (per window it made the list quadratic in
+    // windows times clients); each window's own clients are set in turn.
+    let mut scope = mfleet::scope(fleet, &Target::Client(String::new()), windows);
     for w in windows {
         let (severity, since, reason) = match w.state_at(now) {
             WindowState::Done if w.state != WindowState::Done => {
@@ -293,7 +297,10 @@ pub fn maintenance_alerts(
                 (Severity::Warning, w.end, reason)
             }
             WindowState::Planned | WindowState::Announced => {
-                let scope = mfleet::scope(fleet, &w.target, windows);
+                scope.clients = mfleet::affected_clients(fleet, &w.target)
+                    .into_iter()
+                    .map(|c| &c.maintenance)
+                    .collect();
                 let proposal = Proposal {
                     start: w.start,
                     end: w.end,
