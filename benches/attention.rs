@@ -1,6 +1,7 @@
 //! The alert list: deriving it from every judge's verdicts for 1,000 hosts
 //! (two checks each), 1,000 tickets, 200 backup sources and 50 stores, a
-//! tenth of each in trouble. The judges' own work (the board, the backup
+//! tenth of each in trouble, and 100 maintenance windows over two months
+//! (five of which ended minutes ago with a check of theirs not back). The judges' own work (the board, the backup
 //! overview, the store verdicts) is timed by their benches; this times what
 //! the header, the wall and the CLI add on top of them every frame.
 
@@ -13,6 +14,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use vigie::model::Status;
 use vigie::model::attention::{CheckState, Inputs, Settings, alerts};
 use vigie::model::backup::{SourceRecord, overview};
+use vigie::model::maintenance::{Kind, MaintenanceWindow, Target, WindowState};
 use vigie::model::pos::{Alert as PosAlert, Period, StoreView, Timeline};
 use vigie::model::tickets::{ClockRules, LocalTime, Quota, Ticket, board};
 
@@ -21,6 +23,42 @@ const HOSTS: usize = 1_000;
 const TICKETS: usize = 1_000;
 const SOURCES: usize = 200;
 const STORES: usize = 50;
+const WINDOWS: usize = 100;
+
+/// A window every 14 hours from a month ago, on a host or a client, all
+/// announced a week ahead; the last five ended 10 minutes ago on hosts
+/// whose web check went down during the work.
+fn window(i: usize, now: DateTime<Utc>, troubled: &[&str]) -> MaintenanceWindow {
+    let (target, start) = if i >= WINDOWS - 5 {
+        (
+            Target::Host(troubled[i - (WINDOWS - 5)].to_string()),
+            now - TimeDelta::minutes(70),
+        )
+    } else if i % 2 == 0 {
+        (
+            Target::Host(format!("h{}", i * 7)),
+            now - TimeDelta::days(30) + TimeDelta::hours(14 * i as i64),
+        )
+    } else {
+        (
+            Target::Client(format!("c{}", i % CLIENTS)),
+            now - TimeDelta::days(30) + TimeDelta::hours(14 * i as i64),
+        )
+    };
+    MaintenanceWindow {
+        uid: format!("w{i}@bench"),
+        target,
+        kind: Kind::Standard,
+        start,
+        end: start + TimeDelta::hours(1),
+        title: format!("window {i}"),
+        state: WindowState::Announced,
+        sequence: 0,
+        created: start - TimeDelta::days(8),
+        stamp: start - TimeDelta::days(8),
+        announced: Some(start - TimeDelta::days(7)),
+    }
+}
 
 fn config() -> vigie::config::Config {
     let mut toml = String::from(
@@ -155,6 +193,13 @@ fn bench(c: &mut Criterion) {
         .collect();
     let backups = overview(&fleet, &records, now);
     let stores: Vec<StoreView> = (0..STORES).map(|i| store(i, now)).collect();
+    let mut troubled: Vec<&str> = checks
+        .iter()
+        .filter(|c| c.status != Status::Up)
+        .filter_map(|c| c.id.split_once('/').map(|(h, _)| h))
+        .collect();
+    troubled.dedup();
+    let windows: Vec<MaintenanceWindow> = (0..WINDOWS).map(|i| window(i, now, &troubled)).collect();
     let client_ids: Vec<String> = fleet.clients.iter().map(|c| c.id.clone()).collect();
     let inputs = Inputs {
         checks,
@@ -174,17 +219,42 @@ fn bench(c: &mut Criterion) {
                 )
             })
             .collect(),
+        windows: &windows,
         ..Inputs::default()
     };
     let settings = Settings::default();
-    let n = alerts(&fleet, &inputs, &settings, now).len();
+    let list = alerts(&fleet, &inputs, &settings, now);
+    let n = list.len();
     assert!(
         n > 100,
         "a tenth in trouble should make over 100 alerts: {n}"
     );
+    let overruns = list
+        .iter()
+        .filter(|a| a.reason.starts_with("running past its end"))
+        .count();
+    assert_eq!(overruns, 5, "the five windows whose check is not back");
+    c.bench_function(
+        "alert list: 1000 hosts, 1000 tickets, 200 sources, 50 stores, 100 windows",
+        |b| b.iter(|| black_box(alerts(&fleet, black_box(&inputs), &settings, now))),
+    );
+    // Only the five windows past their end: what the overrun rule costs.
+    let past = Inputs {
+        windows: &windows[WINDOWS - 5..],
+        ..inputs.clone()
+    };
+    c.bench_function(
+        "alert list: 1000 hosts, 1000 tickets, 200 sources, 50 stores, 5 windows past their end",
+        |b| b.iter(|| black_box(alerts(&fleet, black_box(&past), &settings, now))),
+    );
+    // The same without windows: what the windows' rules and overruns add.
+    let no_windows = Inputs {
+        windows: &[],
+        ..inputs.clone()
+    };
     c.bench_function(
         "alert list: 1000 hosts, 1000 tickets, 200 sources, 50 stores",
-        |b| b.iter(|| black_box(alerts(&fleet, black_box(&inputs), &settings, now))),
+        |b| b.iter(|| black_box(alerts(&fleet, black_box(&no_windows), &settings, now))),
     );
 }
 

@@ -503,3 +503,23 @@ fn the_example_names_a_redmine_tracker_and_contract_holidays() {
         "the default"
     );
 }
+
+#[test]
+fn the_alert_lists_thresholds_come_from_the_alerts_table() {
+    let text = "[alerts]\ndue_within = \"1h\"\nheartbeat_stale = \"2m\"\n";
+    let c = config::parse(text, Path::new("alerts.toml")).unwrap();
+    assert_eq!(c.fleet.attention.ticket_lead, Duration::from_secs(3600));
+    assert_eq!(c.fleet.attention.heartbeat_stale, Duration::from_secs(120));
+    // Left out: the defaults.
+    let c = config::parse("", Path::new("empty.toml")).unwrap();
+    assert_eq!(
+        c.fleet.attention,
+        vigie::model::attention::Settings::default()
+    );
+    // The example says what it sets.
+    let example = config::load(&example_path()).unwrap();
+    assert_eq!(
+        example.fleet.attention.ticket_lead,
+        Duration::from_secs(3600)
+    );
+}

@@ -260,7 +260,7 @@ pub async fn run(cli: &Cli, command: &MaintenanceCommand) -> Result<u8, CliError
     // Whole seconds: what the store and DTSTAMP keep.
     let now = Utc::now();
     let now = DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
-    if setup.demo.is_some() {
+    if setup.demo.as_ref().is_some_and(|d| d.private()) {
         crate::demo::maintenance::seed(&setup.db, fleet, now).map_err(store_error)?;
     }
     let windows = load_windows(&setup.db)?;

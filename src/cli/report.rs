@@ -328,8 +328,9 @@ pub async fn run(
     let fleet = &setup.config.fleet;
     check_client(fleet, client)?;
     let writer = Writer::spawn(&setup.db).map_err(|e| CliError::input(e.to_string()))?;
-    if setup.demo.is_some() {
-        // The demo's history, written before the report reads it.
+    if setup.demo.as_ref().is_some_and(|d| d.private()) {
+        // A private demo store's history, written before the report reads
+        // it (the shared demo store was seeded once).
         let now = Utc::now();
         for (_, check) in fleet.checks() {
             let history = crate::demo::seed::history(

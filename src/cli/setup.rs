@@ -45,8 +45,35 @@ pub fn config_dir() -> Option<PathBuf> {
 }
 
 pub async fn load(cli: &Cli, force_demo: bool, no_config: NoConfig) -> Result<Setup, CliError> {
+    let setup = load_config(cli, force_demo, no_config).await?;
+    // A `--demo` subcommand reads the shared demo store right away: when it
+    // is the first to use it, it seeds it whole first. The console seeds in
+    // the background instead, so it shows a living screen at once.
+    if no_config == NoConfig::Refuse {
+        if let Some(demo) = setup.demo.as_ref().filter(|d| !d.private() && d.seed_due()) {
+            seed_now(demo)?;
+        }
+    }
+    Ok(setup)
+}
+
+/// Writes the whole demo seed into the shared demo store and waits for it.
+fn seed_now(demo: &Demo) -> Result<(), CliError> {
+    let writer =
+        crate::store::Writer::spawn(&demo.db).map_err(|e| CliError::input(e.to_string()))?;
+    let fleet = Arc::new(demo.config.fleet.clone());
+    let mut seeding = demo::seed_in_background(writer.handle(), fleet, chrono::Utc::now());
+    if !seeding.wait_done(std::time::Duration::from_secs(120)) {
+        return Err(CliError::input(
+            "the demo store could not be seeded in two minutes: try again",
+        ));
+    }
+    writer.flush().map_err(|e| CliError::input(e.to_string()))
+}
+
+async fn load_config(cli: &Cli, force_demo: bool, no_config: NoConfig) -> Result<Setup, CliError> {
     let (config, demo) = if force_demo || cli.demo {
-        let demo = start_demo().await?;
+        let demo = start_demo(cli).await?;
         (demo.config.clone(), Some(demo))
     } else {
         match config::resolve_path(cli.config.as_deref(), &env) {
@@ -59,13 +86,13 @@ pub async fn load(cli: &Cli, force_demo: bool, no_config: NoConfig) -> Result<Se
                         && cli.config.is_none()
                         && env("VIGIE_CONFIG").is_none() =>
                 {
-                    let demo = start_demo().await?;
+                    let demo = start_demo(cli).await?;
                     (demo.config.clone(), Some(demo))
                 }
                 Err(e) => return Err(CliError::input(e.to_string())),
             },
             None if no_config == NoConfig::Demo => {
-                let demo = start_demo().await?;
+                let demo = start_demo(cli).await?;
                 (demo.config.clone(), Some(demo))
             }
             None => return Err(CliError::input(no_config_message(None))),
@@ -113,8 +140,14 @@ pub async fn load(cli: &Cli, force_demo: bool, no_config: NoConfig) -> Result<Se
     })
 }
 
-async fn start_demo() -> Result<Demo, CliError> {
-    demo::start()
+/// The demo fleet, with the user's shared demo store, unless `--db`
+/// names another store (then the demo writes its history there itself).
+async fn start_demo(cli: &Cli) -> Result<Demo, CliError> {
+    let shared = match cli.db {
+        Some(_) => None,
+        None => demo::store::dir(&env),
+    };
+    demo::start(shared.as_deref())
         .await
         .map_err(|e| CliError::input(format!("cannot start the demo fleet: {e}")))
 }

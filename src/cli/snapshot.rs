@@ -114,7 +114,8 @@ pub(super) async fn console_state(cli: &Cli) -> Result<(App, setup::Setup), CliE
     )
     .await;
     app.data.backups.set(records);
-    app.data.maintenance = if setup.demo.is_some() {
+    // The shared demo store holds the windows the demo console shows.
+    app.data.maintenance = if setup.demo.as_ref().is_some_and(|d| d.private()) {
         crate::demo::maintenance::windows(app.data.now)
     } else if setup.db.exists() {
         Reader::open(&setup.db)

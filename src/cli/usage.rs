@@ -191,8 +191,9 @@ pub async fn run(
     let fleet = &setup.config.fleet;
     check_client(fleet, client)?;
     let now = Utc::now();
-    if setup.demo.is_some() {
-        // The demo's year of samples, written before the report reads it.
+    if setup.demo.as_ref().is_some_and(|d| d.private()) {
+        // A private demo store's year of samples, written before the
+        // report reads it (the shared demo store was seeded once).
         let writer = Writer::spawn(&setup.db).map_err(|e| CliError::input(e.to_string()))?;
         let _ = writer.send(WriteOp::Usage(crate::demo::usage::samples(fleet, now)));
         writer.flush().map_err(|e| CliError::input(e.to_string()))?;

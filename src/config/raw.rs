@@ -59,6 +59,10 @@ pub(crate) struct RawSsh {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawAlerts {
     pub merge_window: Option<Spanned<DurationValue>>,
+    /// The alert list: a ticket due within this wall-clock time.
+    pub due_within: Option<Spanned<DurationValue>>,
+    /// The alert list: a daemon heartbeat older than this is stale.
+    pub heartbeat_stale: Option<Spanned<DurationValue>>,
     #[serde(default)]
     pub webhooks: Vec<Spanned<RawWebhook>>,
 }

@@ -7,6 +7,7 @@ pub mod odoo;
 pub mod pos;
 pub mod seed;
 pub mod server;
+pub mod store;
 pub mod tracker;
 pub mod usage;
 
@@ -31,13 +32,30 @@ pub const SEED_DAYS: i64 = 90;
 /// One seeded result per check every this long.
 pub const SEED_STEP: Duration = Duration::minutes(5);
 
-/// A running demo: its servers live as long as the async runtime, its store
-/// in a temporary directory removed when this is dropped.
+/// A running demo: its servers live as long as the async runtime, its keys
+/// in a temporary directory removed when this is dropped, its store the
+/// user's shared demo store (see [`store`]) or, without a place for it, a
+/// private one in that temporary directory.
 pub struct Demo {
     pub config: Config,
     pub addr: SocketAddr,
     pub db: PathBuf,
+    /// The shared store's lock, held while this process runs.
+    pub shared: Option<store::SharedStore>,
     _dir: tempfile::TempDir,
+}
+
+impl Demo {
+    /// Whether its store is this process's own (each subcommand then
+    /// writes the history it reads).
+    pub fn private(&self) -> bool {
+        self.shared.is_none()
+    }
+
+    /// Whether this process found the store to seed.
+    pub fn seed_due(&self) -> bool {
+        self.shared.as_ref().is_none_or(|s| s.seed_due)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,8 +66,10 @@ pub enum DemoError {
     Config(#[from] config::ConfigError),
 }
 
-/// Starts the simulated fleet on loopback and returns its configuration.
-pub async fn start() -> Result<Demo, DemoError> {
+/// Starts the simulated fleet on loopback and returns its configuration,
+/// with the shared demo store in `store_dir` (see [`store`]), or a store
+/// of its own when there is no such place.
+pub async fn start(store_dir: Option<&Path>) -> Result<Demo, DemoError> {
     let addr = server::serve().await?;
     let dir = tempfile::Builder::new().prefix("vigie-demo-").tempdir()?;
     // The demo's Odoo stand-in and its key, in an owner-only file.
@@ -64,9 +84,27 @@ pub async fn start() -> Result<Demo, DemoError> {
         pos::fill_odoo(&mut db, &config.fleet, Utc::now());
         usage::fill_odoo(&mut db, &config.fleet, Utc::now());
     }
-    let db = dir.path().join("demo.db");
+    let (db, shared) = match store_dir {
+        Some(d) => {
+            let (shared, mark) = store::open(d, Utc::now()).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("the demo store in {}: {e}", d.display()))
+            })?;
+            if shared.seed_due {
+                store::set_due(mark);
+            }
+            (shared.db.clone(), Some(shared))
+        }
+        None => {
+            store::set_due(None);
+            (dir.path().join("demo.db"), None)
+        }
+    };
+    let seed_due = shared.as_ref().is_none_or(|s| s.seed_due);
     // A timer running on one demo ticket, as if started 25 minutes ago.
-    if let Ok(mut store) = crate::store::tickets::TicketStore::open(&db) {
+    if let Some(mut store) = seed_due
+        .then(|| crate::store::tickets::TicketStore::open(&db).ok())
+        .flatten()
+    {
         let who = crate::sources::tickets::operator();
         let started = Utc::now() - Duration::minutes(25);
         if let Err(e) = store.start_timer(&who, "redmine", tracker::TIMER_TICKET, started) {
@@ -77,6 +115,7 @@ pub async fn start() -> Result<Demo, DemoError> {
         config,
         addr,
         db,
+        shared,
         _dir: dir,
     })
 }
@@ -124,6 +163,7 @@ fn write_owner_only(path: &Path, text: &str) -> std::io::Result<()> {
 pub struct Seeding {
     stop: Arc<AtomicBool>,
     recent: Option<std_mpsc::Receiver<()>>,
+    done: Option<std_mpsc::Receiver<()>>,
 }
 
 impl Seeding {
@@ -136,6 +176,16 @@ impl Seeding {
             if recent.recv_timeout(limit).is_err() {
                 tracing::warn!("demo history still being written; starting the engine anyway");
             }
+        }
+    }
+
+    /// Blocks until every row is written (or `limit` passes): a `--demo`
+    /// subcommand reads the store it seeded right after.
+    pub fn wait_done(&mut self, limit: std::time::Duration) -> bool {
+        self.wait_recent(limit);
+        match self.done.take() {
+            Some(done) => done.recv_timeout(limit).is_ok(),
+            None => true,
         }
     }
 
@@ -155,11 +205,21 @@ impl Drop for Seeding {
 /// week of every check in one batch (then [`Seeding::wait_recent`] returns),
 /// then older weeks a check at a time, waiting for each batch so live
 /// results never queue behind months of history and quitting waits for one
-/// batch at most.
+/// batch at most. Seeds only once per process, and only when the store
+/// needs it (see [`store`]): the shared demo store another process seeded
+/// is left as it is.
 pub fn seed_in_background(writer: WriteHandle, fleet: Arc<Fleet>, now: DateTime<Utc>) -> Seeding {
     let stop = Arc::new(AtomicBool::new(false));
+    let Some(mark) = store::take_due() else {
+        return Seeding {
+            stop,
+            recent: None,
+            done: None,
+        };
+    };
     let stopped = stop.clone();
     let (recent_tx, recent_rx) = std_mpsc::channel();
+    let (done_tx, done_rx) = std_mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("vigie-demo-seed".into())
         .spawn(move || {
@@ -176,8 +236,7 @@ pub fn seed_in_background(writer: WriteHandle, fleet: Arc<Fleet>, now: DateTime<
             if writer.send(WriteOp::Results(recent)).is_err() || writer.flush().is_err() {
                 return;
             }
-            let _ = recent_tx.send(());
-            // A year of usage samples (a few thousand rows), after the week
+            // A year of usage samples (a few thousand rows), with the week
             // the engine waits for.
             if writer
                 .send(WriteOp::Usage(usage::samples(&fleet, now)))
@@ -186,6 +245,10 @@ pub fn seed_in_background(writer: WriteHandle, fleet: Arc<Fleet>, now: DateTime<
             {
                 return;
             }
+            if let Some(m) = &mark {
+                m.share();
+            }
+            let _ = recent_tx.send(());
             tracing::info!(
                 rows,
                 ms = started.elapsed().as_millis() as u64,
@@ -213,6 +276,10 @@ pub fn seed_in_background(writer: WriteHandle, fleet: Arc<Fleet>, now: DateTime<
                 ms = started.elapsed().as_millis() as u64,
                 "demo history written"
             );
+            if let Some(m) = &mark {
+                m.done(now);
+            }
+            let _ = done_tx.send(());
         });
     if let Err(e) = spawned {
         tracing::warn!("demo history not seeded: {e}");
@@ -220,5 +287,6 @@ pub fn seed_in_background(writer: WriteHandle, fleet: Arc<Fleet>, now: DateTime<
     Seeding {
         stop,
         recent: Some(recent_rx),
+        done: Some(done_rx),
     }
 }

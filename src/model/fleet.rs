@@ -23,6 +23,9 @@ pub struct Fleet {
     pub pings_listen: Option<std::net::SocketAddr>,
     /// `[tickets]`: the tracker and what stops the intervention clock.
     pub tickets: super::tickets::TicketSettings,
+    /// `[alerts] due_within`, `heartbeat_stale`: the alert list's own
+    /// thresholds.
+    pub attention: super::attention::Settings,
 }
 
 impl Fleet {

@@ -109,6 +109,9 @@ pub enum Effect {
     /// An acknowledgement or a silence for the store writer, as `vigie
     /// ack` and `vigie silence` write them.
     Alerts(crate::store::attention::AlertWrite),
+    /// Store a round of the alerts' lifecycle (first sightings, clearings):
+    /// bookkeeping of the collector, not an operator's change.
+    Round(Vec<crate::model::attention::Record>),
 }
 
 /// A short message under the panes that fades after a few seconds.
@@ -137,6 +140,12 @@ pub struct App {
     pub keymap: Keymap,
     pub modes: Modes,
     pub feed: Feed,
+    /// The open alert ids of the last round this console stored (as the
+    /// collector): a round is stored again only when the set changes.
+    pub rounded: Option<std::collections::BTreeSet<String>>,
+    /// Whether the store's lifecycle was read once: no round is stored
+    /// before, or it would drop what the store knew.
+    pub lifecycle_read: bool,
     pub size: (u16, u16),
     /// Set when something visible changed; the runner draws and clears it.
     pub dirty: bool,
@@ -148,6 +157,8 @@ pub struct App {
     pub bell: bool,
     /// Why the followed daemon cannot write the store, shown in the header.
     pub store_fault: Option<String>,
+    /// Since when this console has seen that fault (the alert's `since`).
+    pub store_fault_since: Option<DateTime<Utc>>,
     /// The open critical alerts the bell has rung for (see
     /// `attention::new_criticals`).
     pub rung: Option<std::collections::BTreeSet<String>>,
@@ -202,12 +213,15 @@ impl App {
             keymap,
             modes,
             feed: Feed::LocalEngine,
+            rounded: None,
+            lifecycle_read: false,
             size: (80, 24),
             dirty: true,
             wall: None,
             editor: None,
             bell: false,
             store_fault: None,
+            store_fault_since: None,
             rung: None,
             watching_since: now,
             judged: Default::default(),
@@ -289,11 +303,18 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             let list = super::attention::open(app);
             let since = app.watching_since;
             let fresh = first_verdicts(app);
+            let mut effects = Vec::new();
             if super::attention::new_criticals(&list, &mut app.rung, since, &fresh) && app.bell {
-                vec![Effect::Bell]
-            } else {
-                Vec::new()
+                effects.push(Effect::Bell);
             }
+            // With no daemon, this console keeps the alerts' first
+            // sightings in the store (the daemon does when it collects).
+            if app.feed == Feed::LocalEngine && app.lifecycle_read {
+                if let Some(records) = super::attention::round_due(app) {
+                    effects.push(Effect::Round(records));
+                }
+            }
+            effects
         }
         Msg::Engine(Event::Result(result)) => {
             app.data.record(&result);
@@ -348,6 +369,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Attention(lifecycle) => {
+            app.lifecycle_read = true;
             if app.data.lifecycle != *lifecycle {
                 app.data.lifecycle = *lifecycle;
                 app.dirty = true;
@@ -390,6 +412,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::StoreFault(fault) => {
+            app.store_fault_since = match (&fault, app.store_fault_since) {
+                (None, _) => None,
+                (Some(_), None) => Some(app.data.now),
+                (Some(_), since) => since,
+            };
             if app.store_fault != fault {
                 app.store_fault = fault;
                 app.dirty = true;

@@ -51,6 +51,22 @@ pub fn open(app: &App) -> Rc<Vec<Open>> {
     open
 }
 
+/// The records to store when the set of open alerts moved since the last
+/// round this console stored (`App::rounded`): each alert's first sighting
+/// and each clearing, so `since` and the merge window outlive the console.
+/// `None` while the set is the same.
+pub fn round_due(app: &mut App) -> Option<Vec<Record>> {
+    let ids: BTreeSet<String> = open(app).iter().map(|o| o.alert.id.clone()).collect();
+    if app.rounded.as_ref() == Some(&ids) {
+        return None;
+    }
+    let l = &app.data.lifecycle;
+    let alerts = Rc::unwrap_or_clone(list(app));
+    let (_, kept) = attention::round(&l.records, alerts, &l.silences, MERGE_WINDOW, app.data.now);
+    app.rounded = Some(ids);
+    Some(kept)
+}
+
 /// The alerts that are not silenced, worst first (what the header counts
 /// and the wall's big word and dots show).
 pub fn shown(open: &[Open]) -> Vec<Alert> {
@@ -93,6 +109,16 @@ fn build(app: &App) -> Vec<Alert> {
     }
     let near = crate::model::usage::near_quotas(&app.data.usage.reports);
     attention::usage_alerts(&near, app.data.now, &mut out);
+    // Vigie itself: a store that cannot be written loses history and
+    // acknowledgements (the tracker is the tickets pane's to say).
+    let me = attention::SelfState {
+        store: app.store_fault.as_ref().map(|f| {
+            let since = app.store_fault_since.unwrap_or(app.data.now);
+            (f.clone(), since)
+        }),
+        ..attention::SelfState::default()
+    };
+    attention::vigie_alerts(&me, &app.data.fleet.attention, app.data.now, &mut out);
     attention::sort(&mut out);
     out
 }

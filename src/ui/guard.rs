@@ -16,6 +16,8 @@ impl Effect {
     pub fn mutates(&self) -> bool {
         match self {
             Effect::Quit | Effect::RefreshChecks | Effect::Suspend | Effect::Bell => false,
+            // The collector's bookkeeping, as its check results are.
+            Effect::Round(_) => false,
             Effect::SaveWindow(_) => true,
             Effect::Ssh { .. } => true,
             // Only the audit line of a refusal is written.

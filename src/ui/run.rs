@@ -225,6 +225,15 @@ pub async fn run(console: Console) -> std::io::Result<u8> {
                     app.dirty = true;
                 }
                 Effect::Bell => term!('console, guard.bell()),
+                Effect::Round(records) => {
+                    let round = crate::store::attention::AlertWrite::Round {
+                        records,
+                        at: app.data.now,
+                    };
+                    if let Err(e) = writer.send(WriteOp::Alerts(round)) {
+                        tracing::warn!("alerts' round not stored: {e}");
+                    }
+                }
                 Effect::SaveWindow(w) => {
                     let text = crate::ui::panes::maintenance::window_notice(&w, app.data.tz);
                     if writer.send(WriteOp::SaveWindow(*w)).is_err() {

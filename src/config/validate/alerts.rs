@@ -5,6 +5,41 @@ use super::super::error::Diagnostic;
 use super::super::raw::{RawAlerts, RawWebhook};
 use super::Validator;
 use crate::model::alert::{AlertSettings, SecretSource, UrlSource, WebhookKind, WebhookSpec};
+use crate::model::attention::Settings;
+
+/// The daemon beats every 10 s: a threshold under two beats would call a
+/// live daemon stale.
+const MIN_HEARTBEAT_STALE: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// `[alerts] due_within` and `heartbeat_stale`, the alert list's thresholds
+/// (`attention::Settings`); what is left out keeps its default.
+pub(crate) fn attention(v: &mut Validator, raw: &RawAlerts) -> Settings {
+    let mut out = Settings::default();
+    if let Some(d) = &raw.due_within {
+        if d.get_ref().0.is_zero() {
+            v.error(
+                d.span(),
+                "due_within is 0s: expected a lead such as 1h (a ticket due within it is a warning)",
+            );
+        } else {
+            out.ticket_lead = d.get_ref().0;
+        }
+    }
+    if let Some(d) = &raw.heartbeat_stale {
+        if d.get_ref().0 < MIN_HEARTBEAT_STALE {
+            v.error(
+                d.span(),
+                format!(
+                    "heartbeat_stale is {}: expected at least 20s (the daemon beats every 10 s)",
+                    crate::config::values::format_duration(d.get_ref().0)
+                ),
+            );
+        } else {
+            out.heartbeat_stale = d.get_ref().0;
+        }
+    }
+    out
+}
 
 pub(crate) fn alerts(raw: &RawAlerts, text: &str) -> Result<AlertSettings, Vec<Diagnostic>> {
     let mut v = Validator::new(text);

@@ -186,6 +186,7 @@ pub(crate) fn fleet(
     let mut backups = backup::sources(&mut v, raw);
     let pings_listen = backup::pings(&mut v, raw);
     let tickets = tickets::tickets(&mut v, raw.tickets.as_ref(), &raw.clients);
+    let attention = alerts::attention(&mut v, &raw.alerts);
     // A check's `clients` must name clients that use its host.
     for (host, h) in raw.hosts.iter() {
         for c in &h.checks {
@@ -235,6 +236,7 @@ pub(crate) fn fleet(
                 backups,
                 pings_listen,
                 tickets,
+                attention,
             },
             ssh,
         ))

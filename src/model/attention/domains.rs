@@ -280,13 +280,27 @@ pub fn ticket_alerts(
 pub fn maintenance_alerts(
     fleet: &Fleet,
     windows: &[MaintenanceWindow],
+    checks: &[CheckState],
     now: DateTime<Utc>,
     out: &mut Vec<Alert>,
 ) {
+    // The windows every rule check compares with, and their clients, made
+    // once for the whole list (per window it made the list quadratic in
+    // windows times clients); each window's own clients are set in turn.
+    let mut scope = mfleet::scope(fleet, &Target::Client(String::new()), windows);
     for w in windows {
         let (severity, since, reason) = match w.state_at(now) {
+            WindowState::Done if w.state != WindowState::Done => {
+                let Some(reason) = overrun(fleet, w, checks, now) else {
+                    continue;
+                };
+                (Severity::Warning, w.end, reason)
+            }
             WindowState::Planned | WindowState::Announced => {
-                let scope = mfleet::scope(fleet, &w.target, windows);
+                scope.clients = mfleet::affected_clients(fleet, &w.target)
+                    .into_iter()
+                    .map(|c| &c.maintenance)
+                    .collect();
                 let proposal = Proposal {
                     start: w.start,
                     end: w.end,
@@ -336,6 +350,52 @@ pub fn maintenance_alerts(
             },
         });
     }
+}
+
+/// How long after a window's end a check it covers may take to come back
+/// (a probe or two) before the window counts as running past its end.
+pub const OVERRUN_GRACE: TimeDelta = TimeDelta::minutes(15);
+
+/// Windows that ended longer ago than this are history, whatever their
+/// checks say now (their checks' own alerts remain).
+pub const OVERRUN_LOOKBACK: TimeDelta = TimeDelta::hours(24);
+
+/// An announced window still running past its end: it ended (by the
+/// calendar) less than [`OVERRUN_LOOKBACK`] ago, and a check it covers
+/// went down or degraded during the work (or within [`OVERRUN_GRACE`] of
+/// its end) and is not back. Its downtime past the end is no longer
+/// excused (DOMAIN: only announced maintenance is excluded), so the client
+/// may have to be told. The reason names the first such check.
+fn overrun(
+    fleet: &Fleet,
+    w: &MaintenanceWindow,
+    checks: &[CheckState],
+    now: DateTime<Utc>,
+) -> Option<String> {
+    if !w.excuses() || now - w.end > OVERRUN_LOOKBACK {
+        return None;
+    }
+    let mut still: Vec<&CheckState> = checks
+        .iter()
+        .filter(|c| matches!(c.status, Status::Down | Status::Degraded))
+        .filter(|c| c.since >= w.start && c.since <= w.end + OVERRUN_GRACE)
+        .filter(|c| {
+            c.id.split_once('/')
+                .is_some_and(|(host, _)| mfleet::covers(fleet, w, host, c.id))
+        })
+        .collect();
+    still.sort_by(|a, b| b.status.cmp(&a.status).then(a.id.cmp(b.id)));
+    let first = still.first()?;
+    let more = match still.len() {
+        1 => String::new(),
+        n => format!(" (+{} more)", n - 1),
+    };
+    Some(format!(
+        "running past its end ({} ago): {} still {}{more}",
+        span_words(now - w.end),
+        first.id,
+        first.status.label()
+    ))
 }
 
 /// Usage: a client near one of its yearly quotas (as `near_quotas` found

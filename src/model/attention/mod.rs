@@ -13,6 +13,8 @@ pub mod lifecycle;
 #[cfg(test)]
 mod lifecycle_tests;
 #[cfg(test)]
+mod overrun_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::BTreeMap;
@@ -272,7 +274,7 @@ pub fn alerts(
         backup_alerts(fleet, o, now, &mut out);
     }
     ticket_alerts(inputs.tickets, &inputs.calls, settings, now, &mut out);
-    maintenance_alerts(fleet, inputs.windows, now, &mut out);
+    maintenance_alerts(fleet, inputs.windows, &inputs.checks, now, &mut out);
     usage_alerts(inputs.usage, now, &mut out);
     vigie_alerts(&inputs.vigie, settings, now, &mut out);
     sort(&mut out);

@@ -391,7 +391,26 @@ impl Pane for MaintenancePane {
     }
 
     fn alerts(&self, data: &Data, out: &mut Vec<crate::model::attention::Alert>) {
-        crate::model::attention::maintenance_alerts(&data.fleet, &data.maintenance, data.now, out);
+        // A window past its end reads its checks: is what it took down back?
+        let checks: Vec<_> = data
+            .checks
+            .iter()
+            .map(|(id, c)| crate::model::attention::CheckState {
+                id,
+                status: c.status,
+                observed: c.observed,
+                flapping: c.flapping,
+                since: c.since,
+                message: &c.message,
+            })
+            .collect();
+        crate::model::attention::maintenance_alerts(
+            &data.fleet,
+            &data.maintenance,
+            &checks,
+            data.now,
+            out,
+        );
     }
 
     fn summary(&self, data: &Data) -> String {

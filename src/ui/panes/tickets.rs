@@ -357,7 +357,7 @@ impl Pane for TicketsPane {
     /// there is none), the clients near their yearly calls, and a tracker
     /// that cannot be reached.
     fn alerts(&self, data: &Data, out: &mut Vec<crate::model::attention::Alert>) {
-        use crate::model::attention::{SelfState, Settings, ticket_alerts, vigie_alerts};
+        use crate::model::attention::{SelfState, ticket_alerts, vigie_alerts};
         let Some(view) = data.tickets.view.as_ref() else {
             return;
         };
@@ -369,7 +369,7 @@ impl Pane for TicketsPane {
         let calls = quotas(&data.fleet, view, data.tickets.calls.as_ref(), data.now);
         let calls: Vec<(&str, crate::model::tickets::Quota)> =
             calls.iter().map(|c| (c.client.as_str(), c.quota)).collect();
-        let settings = Settings::default();
+        let settings = data.fleet.attention;
         ticket_alerts(&all, &calls, &settings, data.now, out);
         if let Some(e) = view.error.as_ref() {
             let since = view.cached.synced.unwrap_or(data.now);
