@@ -312,6 +312,7 @@ pub(crate) enum RawCheckKind {
     Prometheus,
     SshCommand,
     Nagios,
+    Postgres,
 }
 
 impl RawCheckKind {
@@ -324,6 +325,7 @@ impl RawCheckKind {
             RawCheckKind::Prometheus => "prometheus",
             RawCheckKind::SshCommand => "ssh_command",
             RawCheckKind::Nagios => "nagios",
+            RawCheckKind::Postgres => "postgres",
         }
     }
 }
@@ -373,6 +375,11 @@ pub(crate) struct RawCheck {
     pub over_ssh: Option<Spanned<bool>>,
     pub expect_exit: Option<Spanned<i32>>,
     pub expect_output: Option<Spanned<String>>,
+    /// `postgres`: the password's variable or owner-only file (else
+    /// `.pgpass`), and the replicas a primary must have streaming.
+    pub password_env: Option<Spanned<String>>,
+    pub password_file: Option<Spanned<String>>,
+    pub replicas: Option<Spanned<u32>>,
 }
 
 /// `command`: one string, or a list of strings (a program and its

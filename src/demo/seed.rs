@@ -63,6 +63,7 @@ fn up_message(kind: &CheckKind) -> String {
         CheckKind::Tcp { .. } => "connected".into(),
         CheckKind::SshCommand(_) => "exit 0".into(),
         CheckKind::Nagios(_) => "OK".into(),
+        CheckKind::Postgres(_) => "primary · archive 2m old · 12/97 connections".into(),
     }
 }
 
@@ -73,6 +74,7 @@ fn down_message(kind: &CheckKind) -> String {
         CheckKind::Tcp { .. } => "connect: connection refused".into(),
         CheckKind::SshCommand(_) => "exit 1".into(),
         CheckKind::Nagios(_) => "CRITICAL".into(),
+        CheckKind::Postgres(_) => "WAL archiving failing (3 failed)".into(),
     }
 }
 
