@@ -16,19 +16,35 @@ pub(super) fn check(
     raw: &RawCheck,
     url: Option<&Spanned<String>>,
 ) -> PostgresCheck {
-    let text = url.map(|u| u.get_ref().clone()).unwrap_or_default();
+    PostgresCheck {
+        url: url.map(|u| u.get_ref().clone()).unwrap_or_default(),
+        password: source(v, url, &raw.password_env, &raw.password_file),
+        replicas: raw.replicas.as_ref().map_or(0, |r| *r.get_ref()),
+        thresholds: default_thresholds(),
+    }
+}
+
+/// A server's URL checked, and where its password comes from (a check's,
+/// or a `wal_archive` backup source's).
+pub(super) fn source(
+    v: &mut Validator,
+    url: Option<&Spanned<String>>,
+    password_env: &Option<Spanned<String>>,
+    password_file: &Option<Spanned<String>>,
+) -> Option<SecretSource> {
     if let Some(u) = url {
-        if let Some(problem) = url_problem(&text) {
+        let text = u.get_ref();
+        if let Some(problem) = url_problem(text) {
             v.error(
                 u.span(),
                 format!(
-                    "{problem} in '{}', expected a URL like {EXAMPLE}",
-                    crate::urls::masked(&text)
+                    "'{}': {problem}; expected a URL like {EXAMPLE}",
+                    crate::urls::masked(text)
                 ),
             );
         }
     }
-    let password = match (&raw.password_env, &raw.password_file) {
+    match (password_env, password_file) {
         (Some(env), Some(file)) => {
             v.error(
                 file.span(),
@@ -39,12 +55,6 @@ pub(super) fn check(
         (Some(env), None) => Some(SecretSource::Env(env.get_ref().clone())),
         (None, Some(file)) => Some(SecretSource::File(file.get_ref().into())),
         (None, None) => None,
-    };
-    PostgresCheck {
-        url: text,
-        password,
-        replicas: raw.replicas.as_ref().map_or(0, |r| *r.get_ref()),
-        thresholds: default_thresholds(),
     }
 }
 
@@ -58,7 +68,7 @@ fn url_problem(text: &str) -> Option<String> {
         Err(e) => return Some(format!("unreadable connection URL ({e})")),
     };
     if cfg.get_password().is_some() {
-        return Some("a password in the URL (it would be shown): use `password_env`, `password_file` or .pgpass".into());
+        return Some("a password in the URL, where it would be shown (use `password_env`, `password_file` or .pgpass)".into());
     }
     if cfg.get_hosts().is_empty() {
         return Some("no host".into());
