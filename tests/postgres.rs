@@ -252,6 +252,19 @@ fn kind(port: u16, extra: &str) -> CheckKind {
     cfg.fleet.host("db").unwrap().checks[0].kind.clone()
 }
 
+/// A `wal_archive` backup source on the server at `port`.
+fn wal_source(port: u16, pw: &Path) -> vigie::model::backup::BackupSource {
+    let text = format!(
+        "[contracts.c]\nintervention = {{ urgent = \"2h\" }}\nhourly_rate = 1.0\nmonthly_fee = 1.0\n\
+         [clients.coop]\nname = \"Coop\"\ntimezone = \"UTC\"\ncontract = \"c\"\n\
+         [backups.wal]\nclient = \"coop\"\nkind = \"wal_archive\"\n\
+         url = \"postgresql://monitor@127.0.0.1:{port}/postgres\"\npassword_file = {:?}\n",
+        path(pw)
+    );
+    let cfg = vigie::config::parse(&text, Path::new("t.toml")).unwrap_or_else(|e| panic!("{e}"));
+    cfg.fleet.backups[0].clone()
+}
+
 /// An owner-only file holding the monitor's password.
 fn password_file(dir: &Path) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
@@ -359,6 +372,17 @@ fn replication_archiving_and_connections_read_as_their_states() {
         );
         assert!(!b.message.contains("not-it"), "{b:?}");
 
+        // The archive as a backup source: its newest point is the last
+        // archived segment, judged by an RPO of one hour.
+        let wal = wal_source(pair.primary, &pw);
+        assert_eq!(wal.policy.rpo, Duration::from_secs(3600));
+        let lister = vigie::sources::backups::BackupLister::default();
+        let points = lister.list(&wal).await.unwrap().unwrap();
+        assert_eq!(points.len(), 1, "{points:?}");
+        assert_eq!(points[0].id.len(), 24, "a WAL segment name: {points:?}");
+        let age = chrono::Utc::now() - points[0].at;
+        assert!(age < chrono::TimeDelta::minutes(10), "{points:?}");
+
         // The archive command breaks: down before the archive's age says so.
         admin
             .batch_execute("ALTER SYSTEM SET archive_command = 'false';")
@@ -387,6 +411,13 @@ fn replication_archiving_and_connections_read_as_their_states() {
         };
         assert_eq!(p.status, Status::Down, "{p:?}");
         assert!(p.message.starts_with("WAL archiving failing ("), "{p:?}");
+        let listed = lister.list(&wal).await.unwrap();
+        assert!(
+            listed
+                .as_ref()
+                .is_err_and(|e| e.starts_with("WAL archiving failing (")),
+            "{listed:?}"
+        );
         admin
             .batch_execute("ALTER SYSTEM RESET archive_command;")
             .await

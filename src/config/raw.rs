@@ -101,6 +101,8 @@ pub(crate) struct RawBackup {
     pub directory: Option<Spanned<String>>,
     pub pattern: Option<Spanned<String>>,
     pub uuid: Option<Spanned<String>>,
+    /// `wal_archive`: the PostgreSQL primary's libpq URL.
+    pub url: Option<Spanned<String>>,
     pub at: Option<Spanned<TimeValue>>,
     pub cron: Option<Spanned<String>>,
     pub grace: Option<Spanned<DurationValue>>,

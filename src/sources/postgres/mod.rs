@@ -7,6 +7,7 @@
 //! around the whole round. TLS is not spoken: a URL asking for it
 //! (`sslmode=require`) is refused by the configuration.
 
+pub mod archive;
 pub mod pgpass;
 
 use std::collections::HashMap;
@@ -140,8 +141,18 @@ pub fn config(
     timeout: Duration,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, String> {
-    let mut cfg: Config = check
-        .url
+    config_for(&check.url, check.password.as_ref(), timeout, env)
+}
+
+/// [`config`] from a URL and a password's source (a WAL archive's
+/// listing uses it too).
+pub fn config_for(
+    url: &str,
+    password: Option<&crate::model::alert::SecretSource>,
+    timeout: Duration,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, String> {
+    let mut cfg: Config = url
         .parse()
         .map_err(|e| format!("connection URL does not parse: {e}"))?;
     let statement = timeout.mul_f64(0.8).max(Duration::from_millis(100));
@@ -155,7 +166,7 @@ pub fn config(
         ))
         .keepalives(true)
         .keepalives_idle(Duration::from_secs(30));
-    match &check.password {
+    match password {
         Some(src) => {
             cfg.password(crate::alerts::read_secret(src, env)?);
         }
@@ -275,12 +286,17 @@ fn unknown(message: String) -> Probe {
 /// A failed connect or query in words. What the server refuses because of
 /// Vigie's own settings (password, privileges) is unknown: it says nothing
 /// of the server's health.
-fn failure(e: &tokio_postgres::Error, during: &str) -> Probe {
+/// What the server or the connection said, cleaned and bounded.
+fn said(e: &tokio_postgres::Error) -> String {
     let said = match e.as_db_error() {
         Some(db) => db.message().to_string(),
         None => std::error::Error::source(e).map_or_else(|| e.to_string(), |s| s.to_string()),
     };
-    let said = sanitize::clean_short(&said, 120);
+    sanitize::clean_short(&said, 120)
+}
+
+fn failure(e: &tokio_postgres::Error, during: &str) -> Probe {
+    let said = said(e);
     match e.code() {
         Some(c) if *c == SqlState::TOO_MANY_CONNECTIONS => Probe::down(format!(
             "connections exhausted: the server refused a new session ({said})"
