@@ -539,3 +539,48 @@ fn a_plugins_first_figures_are_rolled_up_and_read_back_for_its_chart() {
     assert_eq!(labels[7], "time s");
     assert!(detail.checks[0].metrics.is_empty());
 }
+
+#[test]
+fn a_postgres_servers_figures_are_rolled_up_and_labelled_for_its_chart() {
+    let (_dir, writer, reader) = store();
+    let mut r = judged("db/pg", 0, Status::Up, Status::Up, Some(3));
+    r.metrics = vec![
+        Metric::new("pg_connections_pct", 12.0),
+        Metric::new("pg_archive_age_s", 90.0),
+        Metric::new("pg_replica_lag_bytes:db2", 4096.0),
+    ];
+    writer.send(WriteOp::Result(r)).unwrap();
+    writer.flush().unwrap();
+    let names = reader
+        .figure_names("db/pg", at(0), at(60), Resolution::Minute)
+        .unwrap();
+    assert_eq!(
+        names,
+        [
+            "pg_archive_age_s",
+            "pg_connections_pct",
+            "pg_replica_lag_bytes:db2"
+        ]
+    );
+    let cfg = vigie::config::parse(
+        "[hosts.db]\naddress = \"127.0.0.1\"\n[[hosts.db.checks]]\nname = \"pg\"\nkind = \"postgres\"\n\
+         url = \"postgresql://monitor@127.0.0.1:5432/postgres\"\n",
+        std::path::Path::new("t.toml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let request = vigie::ui::history::DetailRequest {
+        host: "db".into(),
+        period: vigie::ui::history::Period::Day,
+    };
+    let detail = vigie::ui::history::read_detail(&reader, &cfg.fleet, &request, at(60));
+    assert_eq!(detail.error, None);
+    let labels: Vec<&str> = detail.checks[0]
+        .figures
+        .iter()
+        .map(|(l, _)| l.as_str())
+        .collect();
+    assert_eq!(
+        labels,
+        ["archive_age_s", "connections_pct", "replica_lag_bytes:db2"]
+    );
+}

@@ -218,6 +218,187 @@ async fn check_smtp_against_a_local_greeter_is_up() {
     assert_eq!(p.status, Status::Degraded, "{}", p.message);
 }
 
+/// A minimal IMAP server: the untagged greeting, then `LOGOUT` answered.
+fn imap(s: TcpStream) {
+    let mut w = match s.try_clone() {
+        Ok(w) => w,
+        Err(_) => return,
+    };
+    let _ = w.write_all(b"* OK [CAPABILITY IMAP4rev1] mail.test ready\r\n");
+    // One command is all a check sends before it hangs up: LOGOUT.
+    let mut line = String::new();
+    if BufReader::new(s).read_line(&mut line).is_ok() {
+        let tag = line.split_whitespace().next().unwrap_or("*").to_string();
+        let _ = w.write_all(format!("* BYE\r\n{tag} OK LOGOUT completed\r\n").as_bytes());
+    }
+}
+
+#[tokio::test]
+async fn check_imap_against_a_local_greeting_is_up() {
+    let port = server(imap).to_string();
+    let check_imap = plugin("check_imap");
+    let p = probe(
+        &[&check_imap, "-H", "127.0.0.1", "-p", &port, "-t", "5"],
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(p.status, Status::Up, "{}", p.message);
+    assert!(p.message.starts_with("IMAP OK"), "{}", p.message);
+    assert!(metric(&p, "perf_s:time").is_some(), "{:?}", p.metrics);
+    // A server that greets in another tongue (an SMTP greeter on the IMAP
+    // port): the plugin warns, the check is degraded.
+    let port = server(smtp).to_string();
+    let p = probe(
+        &[&check_imap, "-H", "127.0.0.1", "-p", &port, "-t", "5"],
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(p.status, Status::Degraded, "{}", p.message);
+    assert!(p.message.contains("Unexpected response"), "{}", p.message);
+}
+
+#[tokio::test]
+async fn check_ping_on_loopback_is_up_with_round_trip_and_loss() {
+    let check_ping = plugin("check_ping");
+    let p = probe(
+        &[
+            &check_ping,
+            "-H",
+            "127.0.0.1",
+            "-w",
+            "100,20%",
+            "-c",
+            "200,50%",
+            "-p",
+            "2",
+            "-t",
+            "5",
+        ],
+        Duration::from_secs(10),
+    )
+    .await;
+    if p.status == Status::Unknown && p.message.contains("permitted") {
+        // ICMP needs CAP_NET_RAW (or ping's group range): said, not hidden.
+        eprintln!("skipped: this machine lets no one here ping: {}", p.message);
+        return;
+    }
+    assert_eq!(p.status, Status::Up, "{}", p.message);
+    assert!(
+        p.message.starts_with("PING OK - Packet loss = 0%"),
+        "{}",
+        p.message
+    );
+    assert!(metric(&p, "perf_s:rta").is_some(), "{:?}", p.metrics);
+    assert_eq!(metric(&p, "perf_pct:pl"), Some(0.0), "{:?}", p.metrics);
+}
+
+/// A DNS responder for one name (`erp.coop.test` -> 192.0.2.10), on UDP
+/// port 53 of a loopback address of its own (nslookup, which check_dns
+/// drives, always asks port 53): other names are NXDOMAIN, other types of
+/// the name are answered empty.
+fn dns_server(addr: &str) -> std::io::Result<()> {
+    let sock = std::net::UdpSocket::bind((addr, 53))?;
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while let Ok((n, from)) = sock.recv_from(&mut buf) {
+            if let Some(reply) = dns_reply(&buf[..n]) {
+                let _ = sock.send_to(&reply, from);
+            }
+        }
+    });
+    Ok(())
+}
+
+fn dns_reply(q: &[u8]) -> Option<Vec<u8>> {
+    // Header (12 bytes), then the question: labels, type, class.
+    let mut i = 12;
+    let mut name = Vec::new();
+    loop {
+        let len = usize::from(*q.get(i)?);
+        i += 1;
+        if len == 0 {
+            break;
+        }
+        name.push(String::from_utf8_lossy(q.get(i..i + len)?).to_ascii_lowercase());
+        i += len;
+    }
+    let qtype = u16::from_be_bytes([*q.get(i)?, *q.get(i + 1)?]);
+    let question = q.get(12..i + 4)?;
+    let known = name.join(".") == "erp.coop.test";
+    let answer = known && qtype == 1;
+    let mut r = Vec::new();
+    r.extend_from_slice(&q[..2]);
+    // QR, opcode 0, AA, RD copied; RA; rcode 0 or 3 (NXDOMAIN).
+    r.push(0x84 | (q[2] & 0x01));
+    r.push(0x80 | if known { 0 } else { 3 });
+    r.extend_from_slice(&[0, 1, 0, u8::from(answer), 0, 0, 0, 0]);
+    r.extend_from_slice(question);
+    if answer {
+        // Pointer to the question's name, A, IN, TTL 60, 4 bytes.
+        r.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 10]);
+    }
+    Some(r)
+}
+
+#[tokio::test]
+async fn check_dns_against_a_local_responder_reads_the_address() {
+    let check_dns = plugin("check_dns");
+    if !Path::new("/usr/bin/nslookup").exists() {
+        panic!("/usr/bin/nslookup missing (check_dns drives it): apt-get install bind9-dnsutils");
+    }
+    // A loopback address of this test's own (the whole 127/8 is loopback
+    // on Linux), so no system resolver on 127.0.0.1:53 is disturbed.
+    let addr = format!("127.53.{}.{}", std::process::id() % 250 + 1, 1);
+    if let Err(e) = dns_server(&addr) {
+        // Port 53 is privileged: an unprivileged run cannot serve it.
+        eprintln!("skipped: cannot serve DNS on {addr}:53 here: {e}");
+        return;
+    }
+    let p = probe(
+        &[
+            &check_dns,
+            "-H",
+            "erp.coop.test",
+            "-s",
+            &addr,
+            "-a",
+            "192.0.2.10",
+            "-t",
+            "5",
+        ],
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(p.status, Status::Up, "{}", p.message);
+    assert!(p.message.starts_with("DNS OK"), "{}", p.message);
+    assert!(p.message.contains("192.0.2.10"), "{}", p.message);
+    assert!(metric(&p, "perf_s:time").is_some(), "{:?}", p.metrics);
+    // The address moved: the plugin says critical, the check is down.
+    let p = probe(
+        &[
+            &check_dns,
+            "-H",
+            "erp.coop.test",
+            "-s",
+            &addr,
+            "-a",
+            "192.0.2.99",
+            "-t",
+            "5",
+        ],
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(p.status, Status::Down, "{}", p.message);
+    // An unknown name.
+    let p = probe(
+        &[&check_dns, "-H", "gone.coop.test", "-s", &addr, "-t", "5"],
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(p.status, Status::Down, "{}", p.message);
+}
+
 #[tokio::test]
 async fn exit_statuses_map_to_states_with_the_first_line_as_reason() {
     let dir = tempfile::tempdir().unwrap();

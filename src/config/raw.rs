@@ -105,6 +105,8 @@ pub(crate) struct RawBackup {
     pub directory: Option<Spanned<String>>,
     pub pattern: Option<Spanned<String>>,
     pub uuid: Option<Spanned<String>>,
+    /// `wal_archive`: the PostgreSQL primary's libpq URL.
+    pub url: Option<Spanned<String>>,
     pub at: Option<Spanned<TimeValue>>,
     pub cron: Option<Spanned<String>>,
     pub grace: Option<Spanned<DurationValue>>,
@@ -316,6 +318,7 @@ pub(crate) enum RawCheckKind {
     Prometheus,
     SshCommand,
     Nagios,
+    Postgres,
 }
 
 impl RawCheckKind {
@@ -328,6 +331,7 @@ impl RawCheckKind {
             RawCheckKind::Prometheus => "prometheus",
             RawCheckKind::SshCommand => "ssh_command",
             RawCheckKind::Nagios => "nagios",
+            RawCheckKind::Postgres => "postgres",
         }
     }
 }
@@ -377,6 +381,11 @@ pub(crate) struct RawCheck {
     pub over_ssh: Option<Spanned<bool>>,
     pub expect_exit: Option<Spanned<i32>>,
     pub expect_output: Option<Spanned<String>>,
+    /// `postgres`: the password's variable or owner-only file (else
+    /// `.pgpass`), and the replicas a primary must have streaming.
+    pub password_env: Option<Spanned<String>>,
+    pub password_file: Option<Spanned<String>>,
+    pub replicas: Option<Spanned<u32>>,
 }
 
 /// `command`: one string, or a list of strings (a program and its

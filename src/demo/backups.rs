@@ -94,7 +94,7 @@ impl Part {
             BackupKind::Restic(r) => r.repository.as_str(),
             BackupKind::Borg(b) => b.repository.as_str(),
             BackupKind::Dumps(d) => d.directory.as_str(),
-            BackupKind::Ping { .. } => return None,
+            BackupKind::Ping { .. } | BackupKind::WalArchive(_) => return None,
         };
         Part::ALL
             .into_iter()

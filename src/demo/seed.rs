@@ -63,6 +63,7 @@ fn up_message(kind: &CheckKind) -> String {
         CheckKind::Tcp { .. } => "connected".into(),
         CheckKind::SshCommand(_) => "exit 0".into(),
         CheckKind::Nagios(_) => "OK".into(),
+        CheckKind::Postgres(_) => "primary · archive 2m old · 12/97 connections".into(),
     }
 }
 
@@ -74,6 +75,7 @@ fn slow_message(kind: &CheckKind, latency_ms: u32) -> String {
         CheckKind::Tcp { .. } => format!("connected, slow ({latency_ms} ms)"),
         CheckKind::SshCommand(_) => format!("exit 0, slow ({latency_ms} ms)"),
         CheckKind::Nagios(_) => "WARNING".into(),
+        CheckKind::Postgres(_) => "replica lag 45 s".into(),
     }
 }
 
@@ -84,6 +86,7 @@ fn down_message(kind: &CheckKind) -> String {
         CheckKind::Tcp { .. } => "connect: connection refused".into(),
         CheckKind::SshCommand(_) => "exit 1".into(),
         CheckKind::Nagios(_) => "CRITICAL".into(),
+        CheckKind::Postgres(_) => "WAL archiving failing (3 failed)".into(),
     }
 }
 

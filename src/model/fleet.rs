@@ -158,6 +158,8 @@ pub enum CheckKind {
     /// Run a Nagios/Monitoring plugin and read its exit status and
     /// performance data.
     Nagios(NagiosCheck),
+    /// Read a PostgreSQL server's replication, archiving and sessions.
+    Postgres(super::postgres::PostgresCheck),
 }
 
 impl CheckKind {
@@ -170,6 +172,7 @@ impl CheckKind {
             CheckKind::Prometheus(_) => "prometheus",
             CheckKind::SshCommand(_) => "ssh_command",
             CheckKind::Nagios(_) => "nagios",
+            CheckKind::Postgres(_) => "postgres",
         }
     }
 
@@ -181,6 +184,7 @@ impl CheckKind {
             CheckKind::Prometheus(p) => &p.instance,
             CheckKind::SshCommand(s) => &s.command,
             CheckKind::Nagios(n) => &n.shown,
+            CheckKind::Postgres(p) => &p.url,
         }
     }
 
@@ -190,9 +194,10 @@ impl CheckKind {
         match self {
             CheckKind::Http(_) | CheckKind::Tcp { .. } => true,
             CheckKind::Prometheus(p) => p.signals == PromSignals::Probe,
-            CheckKind::NodeExporter { .. } | CheckKind::SshCommand(_) | CheckKind::Nagios(_) => {
-                false
-            }
+            CheckKind::NodeExporter { .. }
+            | CheckKind::SshCommand(_)
+            | CheckKind::Nagios(_)
+            | CheckKind::Postgres(_) => false,
         }
     }
 }

@@ -74,6 +74,28 @@ pub mod names {
     pub const PERF_PCT: &str = "perf_pct";
     pub const PERF_BYTES: &str = "perf_bytes";
     pub const PERF_COUNTER: &str = "perf_c";
+    /// A PostgreSQL server's figures (`postgres` checks,
+    /// [`crate::model::postgres`]): connections (percent of the slots a
+    /// non-superuser may take, and a count), transaction ages, blocked
+    /// sessions, replication lag per replica (`:<name>`) or on a replica,
+    /// WAL retained per slot (`:<slot>`), the WAL archive's age (the
+    /// point-in-time RPO), database sizes (`:<database>`).
+    pub const PG_CONNECTIONS_PCT: &str = "pg_connections_pct";
+    pub const PG_CONNECTIONS: &str = "pg_connections";
+    pub const PG_OLDEST_XACT_S: &str = "pg_oldest_xact_s";
+    pub const PG_IDLE_IN_XACT_S: &str = "pg_idle_in_xact_s";
+    pub const PG_BLOCKED: &str = "pg_blocked";
+    pub const PG_REPLICA_LAG_BYTES: &str = "pg_replica_lag_bytes";
+    pub const PG_REPLICA_LAG_S: &str = "pg_replica_lag_s";
+    pub const PG_REPLAY_LAG_BYTES: &str = "pg_replay_lag_bytes";
+    pub const PG_REPLAY_LAG_S: &str = "pg_replay_lag_s";
+    pub const PG_SLOT_RETAINED_BYTES: &str = "pg_slot_retained_bytes";
+    pub const PG_ARCHIVE_AGE_S: &str = "pg_archive_age_s";
+    pub const PG_DB_BYTES: &str = "pg_db_bytes";
+    /// Whether a base name is one of a PostgreSQL server's figures.
+    pub fn is_pg(base: &str) -> bool {
+        base.starts_with("pg_")
+    }
     /// Whether a base name is one of a plugin's figures.
     pub fn is_perf(base: &str) -> bool {
         matches!(

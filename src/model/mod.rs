@@ -14,6 +14,7 @@ pub mod metric;
 pub mod money;
 pub mod perfdata;
 pub mod pos;
+pub mod postgres;
 pub mod ssh;
 pub mod status;
 pub mod tickets;

@@ -40,6 +40,9 @@ impl BackupLister {
                 BackupKind::Borg(b) => Some(borg::list(b, src.timeout).await),
                 BackupKind::Dumps(d) => Some(dumps::list(d, src.timeout, &self.ssh).await),
                 BackupKind::Ping { .. } => None,
+                BackupKind::WalArchive(w) => {
+                    Some(super::postgres::archive::list(w, src.timeout).await)
+                }
             }
         };
         // Each tool bounds itself; this is the last guard.
@@ -78,7 +81,7 @@ pub fn is_held(src: &BackupSource) -> bool {
         BackupKind::Restic(r) => r.repository.as_str(),
         BackupKind::Borg(b) => b.repository.as_str(),
         BackupKind::Dumps(d) => d.directory.as_str(),
-        BackupKind::Ping { .. } => return false,
+        BackupKind::Ping { .. } | BackupKind::WalArchive(_) => return false,
     };
     HELD.lock()
         .map(|h| h.iter().any(|p| place.starts_with(p.as_str())))

@@ -11,6 +11,7 @@ pub mod nagios;
 pub mod node_exporter;
 pub mod odoo;
 pub mod pos;
+pub mod postgres;
 pub mod prometheus;
 pub mod restic;
 pub mod ssh;
@@ -61,6 +62,8 @@ pub struct Sources {
     scrapes: node_exporter::History,
     /// How `ssh_command` checks connect.
     ssh: Arc<ssh::Options>,
+    /// The kept session of each `postgres` check.
+    postgres: postgres::Kept,
 }
 
 /// Redirects an HTTP check follows unless its configuration says otherwise.
@@ -88,6 +91,7 @@ impl Sources {
             roots,
             scrapes: Default::default(),
             ssh: Arc::new(ssh::Options::from_env(None)),
+            postgres: Default::default(),
         })
     }
 
@@ -144,6 +148,7 @@ impl Sources {
                 CheckKind::Prometheus(p) => prometheus::probe(&self.http, p).await,
                 CheckKind::SshCommand(c) => ssh::check::probe(c, &self.ssh, timeout).await,
                 CheckKind::Nagios(n) => nagios::probe(n, &self.ssh, timeout).await,
+                CheckKind::Postgres(p) => postgres::probe(p, &self.postgres, timeout).await,
             }
         };
         match tokio::time::timeout(timeout, run).await {

@@ -73,6 +73,15 @@ pub fn charted(metrics: &[Metric]) -> Vec<(&str, f64)> {
             .take(CHARTED_FIGURES)
             .map(|m| (m.name.as_str(), m.value)),
     );
+    // A PostgreSQL server's figures, in the order the source lists them
+    // (connections, archive age, replication lag first).
+    out.extend(
+        metrics
+            .iter()
+            .filter(|m| names::is_pg(m.base()))
+            .take(CHARTED_FIGURES)
+            .map(|m| (m.name.as_str(), m.value)),
+    );
     out
 }
 
@@ -353,7 +362,8 @@ pub(crate) fn figure_names(
         "SELECT DISTINCT m.metric
          FROM metric_rollups AS m JOIN checks AS c ON c.key = m.check_key
          WHERE m.resolution = ?1 AND m.bucket_ms >= ?2 AND m.bucket_ms < ?3
-           AND c.id = ?4 AND m.metric LIKE 'perf%:%'
+           AND c.id = ?4
+           AND (m.metric LIKE 'perf%:%' OR m.metric LIKE 'pg!_%' ESCAPE '!')
          ORDER BY m.metric",
     )?;
     let rows = stmt.query_map(

@@ -215,6 +215,11 @@ pub fn read_health(
 /// `perf_s:time` -> `time s`: a plugin figure's label and its unit.
 fn figure_label(name: &str) -> String {
     use crate::model::metric::{base_of, names};
+    if names::is_pg(base_of(name)) {
+        // `pg_replica_lag_s:db2` reads `replica_lag_s:db2`: the unit is in
+        // the name, the subject after it.
+        return crate::sanitize::clean(name.trim_start_matches("pg_"));
+    }
     let label = name.split_once(':').map_or(name, |(_, l)| l);
     let unit = match base_of(name) {
         names::PERF_SECONDS => " s",

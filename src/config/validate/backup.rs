@@ -10,10 +10,10 @@ use crate::config::raw::{RawBackup, RawConfig};
 use crate::model::TimeOfDay;
 use crate::model::backup::{
     BackupKind, BackupPolicy, BackupSource, BorgSource, Cron, DumpPattern, DumpSource,
-    ResticSource, Schedule, Secret,
+    ResticSource, Schedule, Secret, WalArchiveSource,
 };
 
-const KINDS: [&str; 4] = ["restic", "borg", "dumps", "ping"];
+const KINDS: [&str; 5] = ["restic", "borg", "dumps", "ping", "wal_archive"];
 
 pub(super) fn sources(v: &mut Validator, raw: &RawConfig) -> Vec<BackupSource> {
     let clients: Vec<&str> = raw
@@ -60,7 +60,17 @@ pub(super) fn sources(v: &mut Validator, raw: &RawConfig) -> Vec<BackupSource> {
         let Some(kind) = kind(v, b, tz, &hosts) else {
             continue;
         };
-        let policy = policy(v, b);
+        let mut policy = policy(v, b);
+        if matches!(kind, BackupKind::WalArchive(_)) {
+            // The archive is continuous: its RPO is the offer's hour, and
+            // one day of points is what the calendar can ask of it.
+            if b.rpo.is_none() {
+                policy.rpo = Duration::from_secs(3600);
+            }
+            if b.retention_days.is_none() {
+                policy.retention_days = 1;
+            }
+        }
         out.push(BackupSource {
             id: id.get_ref().clone(),
             name: b.name.clone().unwrap_or_else(|| id.get_ref().clone()),
@@ -124,6 +134,7 @@ fn kind(
         ],
         "dumps" => &["directory", "pattern", "timezone"],
         "ping" => &["uuid"],
+        "wal_archive" => &["url", "password_env", "password_file"],
         _ => {
             v.error(
                 b.kind.span(),
@@ -132,7 +143,8 @@ fn kind(
             return None;
         }
     };
-    let given: [(&str, Option<std::ops::Range<usize>>); 10] = [
+    let given: [(&str, Option<std::ops::Range<usize>>); 11] = [
+        ("url", b.url.as_ref().map(Spanned::span)),
         ("repository", b.repository.as_ref().map(Spanned::span)),
         ("binary", b.binary.as_ref().map(Spanned::span)),
         ("password_env", b.password_env.as_ref().map(Spanned::span)),
@@ -237,6 +249,11 @@ fn kind(
                 timezone: b.timezone.map_or(client_tz, |t| t.0),
                 sftp: None,
             })
+        }
+        "wal_archive" => {
+            let url = required(v, &b.url, "url");
+            let pg = super::postgres::source(v, b.url.as_ref(), &b.password_env, &b.password_file);
+            BackupKind::WalArchive(WalArchiveSource { url, password: pg })
         }
         _ => BackupKind::Ping {
             uuid: required(v, &b.uuid, "uuid"),

@@ -105,7 +105,7 @@ fn kind_keys(raw: &RawCheck) -> Vec<KindKey> {
         row(
             "url",
             at(&raw.url),
-            &[Http, OdooHealth, NodeExporter, Prometheus],
+            &[Http, OdooHealth, NodeExporter, Prometheus, Postgres],
         ),
         row("expect_status", at(&raw.expect_status), &[Http]),
         row("address", at(&raw.address), &[Tcp]),
@@ -116,13 +116,20 @@ fn kind_keys(raw: &RawCheck) -> Vec<KindKey> {
         row("tls_warn_days", at(&raw.tls_warn_days), &[Http, OdooHealth]),
         row("tls_crit_days", at(&raw.tls_crit_days), &[Http, OdooHealth]),
         row("db_server_status", at(&raw.db_server_status), &[OdooHealth]),
-        row("thresholds", thresholds, &[NodeExporter, Prometheus]),
+        row(
+            "thresholds",
+            thresholds,
+            &[NodeExporter, Prometheus, Postgres],
+        ),
         row("instance", at(&raw.instance), &[Prometheus]),
         row("signals", at(&raw.signals), &[Prometheus]),
         row("command", at(&raw.command), &[SshCommand, Nagios]),
         row("over_ssh", at(&raw.over_ssh), &[Nagios]),
         row("expect_exit", at(&raw.expect_exit), &[SshCommand]),
         row("expect_output", at(&raw.expect_output), &[SshCommand]),
+        row("password_env", at(&raw.password_env), &[Postgres]),
+        row("password_file", at(&raw.password_file), &[Postgres]),
+        row("replicas", at(&raw.replicas), &[Postgres]),
     ]
 }
 
@@ -250,6 +257,12 @@ fn check_kind(v: &mut Validator, raw: &RawCheck, kind: RawCheckKind) -> CheckKin
             target: crate::model::ssh::SshTarget::default(),
         }),
         RawCheckKind::Nagios => CheckKind::Nagios(nagios(v, raw, kind)),
+        RawCheckKind::Postgres => {
+            let url = present(v, raw, &raw.url, "url", kind);
+            let mut pg = super::postgres::check(v, raw, url);
+            pg.thresholds = thresholds_over(v, raw, pg.thresholds, &[]);
+            CheckKind::Postgres(pg)
+        }
     }
 }
 
@@ -437,29 +450,38 @@ fn json_condition(v: &mut Validator, raw: &Spanned<RawJsonCondition>) -> Option<
 /// Host-metric thresholds: the defaults, overridden per metric by
 /// `thresholds = { disk_used_pct = [80, 90] }`.
 fn thresholds(v: &mut Validator, raw: &RawCheck) -> Thresholds {
-    let mut out = Thresholds::host_defaults();
+    let extra = [
+        Threshold::below(names::TLS_DAYS_LEFT, 21.0, 7.0).metric,
+        names::LOAD1_PER_CORE.to_string(),
+        names::LOAD15_PER_CORE.to_string(),
+        names::DISK_READ_BPS.to_string(),
+        names::DISK_WRITE_BPS.to_string(),
+        names::NET_RX_BPS.to_string(),
+        names::NET_TX_BPS.to_string(),
+    ];
+    thresholds_over(v, raw, Thresholds::host_defaults(), &extra)
+}
+
+/// `defaults` overridden per metric by the check's `thresholds`; a metric
+/// is known when it has a default or is among `extra`.
+fn thresholds_over(
+    v: &mut Validator,
+    raw: &RawCheck,
+    defaults: Thresholds,
+    extra: &[String],
+) -> Thresholds {
+    let known = defaults
+        .0
+        .iter()
+        .map(|t| t.metric.clone())
+        .chain(extra.iter().cloned())
+        .collect::<Vec<_>>();
+    let mut out = defaults;
     let Some(given) = &raw.thresholds else {
         return out;
     };
     for (metric, levels) in given.iter() {
         let name = metric.get_ref();
-        let known = Thresholds::host_defaults()
-            .0
-            .iter()
-            .chain([&Threshold::below(names::TLS_DAYS_LEFT, 21.0, 7.0)])
-            .map(|t| t.metric.clone())
-            .chain(
-                [
-                    names::LOAD1_PER_CORE,
-                    names::LOAD15_PER_CORE,
-                    names::DISK_READ_BPS,
-                    names::DISK_WRITE_BPS,
-                    names::NET_RX_BPS,
-                    names::NET_TX_BPS,
-                ]
-                .map(String::from),
-            )
-            .collect::<Vec<_>>();
         if !known.contains(name) {
             let list: Vec<&str> = known.iter().map(String::as_str).collect();
             v.error(

@@ -9,6 +9,7 @@ mod contract;
 mod host;
 mod maintenance;
 mod pos;
+mod postgres;
 mod ssh;
 mod tickets;
 mod usage;

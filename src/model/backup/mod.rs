@@ -143,6 +143,10 @@ pub enum BackupKind {
     Ping {
         uuid: String,
     },
+    /// A PostgreSQL primary's WAL archive, read from `pg_stat_archiver`:
+    /// the last archived segment is the newest point-in-time restore
+    /// point, so the policy's RPO judges the archive's age.
+    WalArchive(WalArchiveSource),
 }
 
 impl BackupKind {
@@ -152,6 +156,7 @@ impl BackupKind {
             BackupKind::Borg(_) => "borg",
             BackupKind::Dumps(_) => "dumps",
             BackupKind::Ping { .. } => "ping",
+            BackupKind::WalArchive(_) => "wal_archive",
         }
     }
 
@@ -161,6 +166,14 @@ impl BackupKind {
             _ => Evidence::RestorePoints,
         }
     }
+}
+
+/// A PostgreSQL server whose archiver is read (a `postgres` check's URL
+/// and password rules: no password in the URL, else env, file or .pgpass).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WalArchiveSource {
+    pub url: String,
+    pub password: Option<crate::model::alert::SecretSource>,
 }
 
 /// A restic repository, listed with `restic snapshots --json`.
