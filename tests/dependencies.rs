@@ -4,15 +4,18 @@
 
 use std::collections::BTreeMap;
 
+/// Versions of each crate in Cargo.lock, by name.
+type Locked = BTreeMap<String, Vec<String>>;
+
 /// Versions of each crate in Cargo.lock, and the versions Vigie itself
 /// names (Cargo.lock writes `name version` only when several versions
 /// of `name` are locked).
-fn lock() -> (BTreeMap<String, Vec<String>>, Vec<(String, String)>) {
+fn lock() -> (Locked, Vec<(String, String)>) {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock"))
         .expect("Cargo.lock is committed beside Cargo.toml");
     let lock: toml::Table = text.parse().expect("Cargo.lock is TOML");
     let packages = lock["package"].as_array().expect("[[package]] entries");
-    let mut versions: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut versions = Locked::new();
     let mut own = Vec::new();
     for p in packages {
         let name = p["name"].as_str().unwrap_or_default().to_string();

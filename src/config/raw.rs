@@ -438,6 +438,8 @@ pub(crate) struct RawOdoo {
     pub login: String,
     pub key_env: Option<String>,
     pub key_file: Option<String>,
+    /// `jsonrpc` (the default) or `json2` (Odoo 19+).
+    pub api: Option<Spanned<String>>,
 }
 
 /// `[clients.<c>.sites.<s>.pos]`: a store's tills, IoT box and lines.
