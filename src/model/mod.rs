@@ -19,6 +19,7 @@ pub mod status;
 pub mod tickets;
 pub mod tracker;
 pub mod tz;
+pub mod tzif;
 pub mod usage;
 
 pub use check::CheckResult;

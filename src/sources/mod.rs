@@ -17,6 +17,7 @@ pub mod ssh;
 pub mod tcp;
 pub mod tickets;
 pub mod usage;
+pub mod zoneinfo;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
