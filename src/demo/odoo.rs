@@ -764,3 +764,47 @@ pub fn attachment(id: i64, file_size: u64, res_field: Option<&str>) -> Map<Strin
     });
     v.as_object().cloned().unwrap_or_default()
 }
+
+/// An `ir.cron` record: its action's name (`cron_name`), whether it is
+/// active, and its next call (UTC).
+pub fn cron(
+    id: i64,
+    name: &str,
+    active: bool,
+    nextcall: chrono::DateTime<chrono::Utc>,
+) -> Map<String, Value> {
+    let v = json!({
+        "id": id,
+        "cron_name": name,
+        "active": active,
+        "nextcall": nextcall.format("%Y-%m-%d %H:%M:%S").to_string(),
+        "interval_number": 1,
+        "interval_type": "hours",
+    });
+    v.as_object().cloned().unwrap_or_default()
+}
+
+/// A `queue.job` record (OCA `queue_job`) in `state` (pending, enqueued,
+/// started, done, failed...).
+pub fn queue_job(id: i64, state: &str) -> Map<String, Value> {
+    let v = json!({
+        "id": id,
+        "name": format!("job {id}"),
+        "state": state,
+        "exc_info": if state == "failed" { Value::from("Traceback ...") } else { Value::Bool(false) },
+    });
+    v.as_object().cloned().unwrap_or_default()
+}
+
+/// An `ir.module.module` record: `state` is `installed`, `to upgrade`,
+/// `to install`, `to remove` or `uninstalled`; `latest_version` is the
+/// installed version (`17.0.1.3`).
+pub fn module(id: i64, name: &str, state: &str, latest_version: &str) -> Map<String, Value> {
+    let v = json!({
+        "id": id,
+        "name": name,
+        "state": state,
+        "latest_version": latest_version,
+    });
+    v.as_object().cloned().unwrap_or_default()
+}

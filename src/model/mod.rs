@@ -12,6 +12,7 @@ pub mod hours;
 pub mod maintenance;
 pub mod metric;
 pub mod money;
+pub mod odoo_inside;
 pub mod perfdata;
 pub mod pos;
 pub mod ssh;

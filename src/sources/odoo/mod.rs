@@ -4,6 +4,7 @@
 //! callers. Generic: `execute_kw` on any model; [`sessions`] reads POS
 //! sessions for the POS pane.
 
+pub mod inside;
 pub mod json2;
 pub mod jsonrpc;
 pub mod secret;
