@@ -240,3 +240,106 @@ async fn a_missing_model_or_a_wrong_key_is_an_error_not_a_healthy_odoo() {
         Err(OdooError::AccessDenied)
     );
 }
+
+/// `kind = "odoo"` from the configuration to the probe: the check reads
+/// the Odoo of the client it names, over that client's transport.
+#[tokio::test]
+async fn an_odoo_check_in_the_config_reads_its_clients_odoo() {
+    use std::os::unix::fs::PermissionsExt;
+    let now = Utc::now();
+    let mut models = healthy(now);
+    models.get_mut("ir.cron").unwrap()[1] = odoo::cron(
+        2,
+        "Invoicing: send invoices",
+        true,
+        now - TimeDelta::hours(2),
+    );
+    let addr = serve(models).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("odoo.key");
+    std::fs::write(&key, "k\n").unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    for api in ["jsonrpc", "json2"] {
+        let text = format!(
+            r#"
+[contracts.basic]
+intervention = {{ urgent = "2h" }}
+hourly_rate = 120
+monthly_fee = 100
+
+[clients.coop]
+name = "Coop"
+timezone = "Europe/Paris"
+contract = "basic"
+[clients.coop.environments.prod]
+hosts = ["erp"]
+[clients.coop.odoo]
+url = "http://{addr}"
+db = "coop"
+login = "vigie"
+key_file = "{key}"
+api = "{api}"
+
+[hosts.erp]
+address = "127.0.0.1"
+[[hosts.erp.checks]]
+name = "inside"
+kind = "odoo"
+clients = ["coop"]
+"#,
+            key = key.display()
+        );
+        let cfg = vigie::config::parse(&text, std::path::Path::new("<test>")).unwrap();
+        let check = &cfg.fleet.host("erp").unwrap().checks[0];
+        assert_eq!(check.kind.label(), "odoo");
+        assert_eq!(check.kind.target(), format!("http://{addr} (coop)"));
+        let probe = Sources::new()
+            .unwrap()
+            .probe(&check.kind, Duration::from_secs(5))
+            .await;
+        assert_eq!(probe.status, Status::Degraded, "{api}: {}", probe.message);
+        assert_eq!(
+            probe.message, "Odoo 17.0: scheduled action 'Invoicing: send invoices' 2h late",
+            "{api}"
+        );
+    }
+    // A key Odoo refuses: degraded, saying so.
+    std::fs::write(&key, "revoked\n").unwrap();
+    let text = format!(
+        r#"
+[contracts.basic]
+intervention = {{ urgent = "2h" }}
+hourly_rate = 120
+monthly_fee = 100
+[clients.coop]
+name = "Coop"
+timezone = "Europe/Paris"
+contract = "basic"
+[clients.coop.environments.prod]
+hosts = ["erp"]
+[clients.coop.odoo]
+url = "http://{addr}"
+db = "coop"
+login = "vigie"
+key_file = "{key}"
+api = "json2"
+[hosts.erp]
+address = "127.0.0.1"
+[[hosts.erp.checks]]
+name = "inside"
+kind = "odoo"
+clients = ["coop"]
+"#,
+        key = key.display()
+    );
+    let cfg = vigie::config::parse(&text, std::path::Path::new("<test>")).unwrap();
+    let check = &cfg.fleet.host("erp").unwrap().checks[0];
+    let probe = Sources::new()
+        .unwrap()
+        .probe(&check.kind, Duration::from_secs(5))
+        .await;
+    assert_eq!(
+        (probe.status, probe.message.as_str()),
+        (Status::Degraded, "Odoo refused the login or the key")
+    );
+}

@@ -312,6 +312,7 @@ pub(crate) enum RawCheckKind {
     Prometheus,
     SshCommand,
     Nagios,
+    Odoo,
 }
 
 impl RawCheckKind {
@@ -324,6 +325,7 @@ impl RawCheckKind {
             RawCheckKind::Prometheus => "prometheus",
             RawCheckKind::SshCommand => "ssh_command",
             RawCheckKind::Nagios => "nagios",
+            RawCheckKind::Odoo => "odoo",
         }
     }
 }

@@ -63,6 +63,7 @@ fn up_message(kind: &CheckKind) -> String {
         CheckKind::Tcp { .. } => "connected".into(),
         CheckKind::SshCommand(_) => "exit 0".into(),
         CheckKind::Nagios(_) => "OK".into(),
+        CheckKind::Odoo(_) => "Odoo 17.0: crons on time, mail flowing".into(),
     }
 }
 
@@ -73,6 +74,7 @@ fn down_message(kind: &CheckKind) -> String {
         CheckKind::Tcp { .. } => "connect: connection refused".into(),
         CheckKind::SshCommand(_) => "exit 1".into(),
         CheckKind::Nagios(_) => "CRITICAL".into(),
+        CheckKind::Odoo(_) => "Odoo unreachable: connection refused".into(),
     }
 }
 

@@ -155,6 +155,9 @@ pub enum CheckKind {
     /// Run a Nagios/Monitoring plugin and read its exit status and
     /// performance data.
     Nagios(NagiosCheck),
+    /// Read a client's Odoo from the inside through its external API
+    /// (scheduled actions, mail queue, queue jobs, modules).
+    Odoo(OdooInsideCheck),
 }
 
 impl CheckKind {
@@ -167,6 +170,7 @@ impl CheckKind {
             CheckKind::Prometheus(_) => "prometheus",
             CheckKind::SshCommand(_) => "ssh_command",
             CheckKind::Nagios(_) => "nagios",
+            CheckKind::Odoo(_) => "odoo",
         }
     }
 
@@ -178,6 +182,7 @@ impl CheckKind {
             CheckKind::Prometheus(p) => &p.instance,
             CheckKind::SshCommand(s) => &s.command,
             CheckKind::Nagios(n) => &n.shown,
+            CheckKind::Odoo(o) => &o.shown,
         }
     }
 
@@ -187,9 +192,10 @@ impl CheckKind {
         match self {
             CheckKind::Http(_) | CheckKind::Tcp { .. } => true,
             CheckKind::Prometheus(p) => p.signals == PromSignals::Probe,
-            CheckKind::NodeExporter { .. } | CheckKind::SshCommand(_) | CheckKind::Nagios(_) => {
-                false
-            }
+            CheckKind::NodeExporter { .. }
+            | CheckKind::SshCommand(_)
+            | CheckKind::Nagios(_)
+            | CheckKind::Odoo(_) => false,
         }
     }
 }
@@ -340,6 +346,17 @@ impl NagiosCheck {
             target: Default::default(),
         }
     }
+}
+
+/// An `odoo` check: the Odoo of `client`, read from the inside.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OdooInsideCheck {
+    pub client: String,
+    /// The client's `[clients.<c>.odoo]`, filled once every client is known.
+    pub connection: Option<crate::model::pos::OdooConnection>,
+    pub limits: crate::model::odoo_inside::InsideLimits,
+    /// The target as shown (`<url> (<db>)`).
+    pub shown: String,
 }
 
 /// One probe of a host, run every `interval` with a `timeout`.

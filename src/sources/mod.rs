@@ -145,6 +145,7 @@ impl Sources {
                 CheckKind::Prometheus(p) => prometheus::probe(&self.http, p).await,
                 CheckKind::SshCommand(c) => ssh::check::probe(c, &self.ssh, timeout).await,
                 CheckKind::Nagios(n) => nagios::probe(n, &self.ssh, timeout).await,
+                CheckKind::Odoo(o) => odoo::inside::probe(&self.http, o, timeout).await,
             }
         };
         match tokio::time::timeout(timeout, run).await {

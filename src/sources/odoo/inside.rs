@@ -136,3 +136,48 @@ fn series(version: &str) -> String {
     };
     sanitize::clean_short(&short, 20)
 }
+
+/// One `odoo` check: reads the client's Odoo now and judges it. Unreachable
+/// is down; a refused or missing key is degraded (Vigie is blind until
+/// someone fixes it); an answer Vigie cannot read is unknown.
+pub async fn probe(
+    http: &reqwest::Client,
+    check: &crate::model::OdooInsideCheck,
+    timeout: std::time::Duration,
+) -> crate::sources::Probe {
+    use crate::model::Status;
+    let start = std::time::Instant::now();
+    let Some(conn) = &check.connection else {
+        return crate::sources::Probe {
+            status: Status::Unknown,
+            latency_ms: None,
+            message: format!(
+                "client {} has no [clients.{}.odoo]",
+                check.client, check.client
+            ),
+            metrics: Vec::new(),
+        };
+    };
+    let read = match super::secret::read(&conn.secret) {
+        Ok(secret) => {
+            let api = super::connect(http.clone(), conn, secret, timeout);
+            read(api.as_ref(), Utc::now()).await
+        }
+        Err(e) => Err(e),
+    };
+    let latency_ms = Some(u32::try_from(start.elapsed().as_millis()).unwrap_or(u32::MAX));
+    let (status, message) = match read {
+        Ok(seen) => crate::model::odoo_inside::judge(&seen, Utc::now(), &check.limits),
+        Err(e @ OdooError::Unreachable(_)) => (Status::Down, e.to_string()),
+        Err(e @ (OdooError::AccessDenied | OdooError::NoSecret(_))) => {
+            (Status::Degraded, e.to_string())
+        }
+        Err(e) => (Status::Unknown, e.to_string()),
+    };
+    crate::sources::Probe {
+        status,
+        latency_ms,
+        message,
+        metrics: Vec::new(),
+    }
+}
