@@ -86,6 +86,7 @@ fn serve(stores: usize) {
             }],
             models,
             unhealthy: false,
+            jsonrpc_removed: false,
         }));
         let Ok(odoo_addr) = odoo::serve(db).await else {
             return;

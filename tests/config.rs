@@ -460,6 +460,7 @@ fn the_example_store_has_tills_lines_and_odoo() {
         odoo.secret,
         SecretSource::File("/etc/vigie/odoo-coop.key".into())
     );
+    assert_eq!(odoo.api, vigie::model::pos::OdooTransport::JsonRpc);
 }
 
 #[test]

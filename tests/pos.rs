@@ -15,7 +15,7 @@ use vigie::engine::pos::{PosMonitor, run_once};
 use vigie::model::Status;
 use vigie::model::pos::{OdooProblem, SessionState, UplinkRole};
 use vigie::sources::Sources;
-use vigie::sources::odoo::{JsonRpc, OdooApi, OdooError, read_sessions};
+use vigie::sources::odoo::{Json2, JsonRpc, OdooApi, OdooError, read_sessions};
 
 /// Equipment of a store: `/hw_proxy/hello`, router pages in several
 /// shapes, and a till answering over HTTP.
@@ -140,6 +140,7 @@ fn db(with_pos: bool) -> odoo::Shared {
         }],
         models,
         unhealthy: false,
+        jsonrpc_removed: false,
     }))
 }
 
@@ -155,70 +156,95 @@ fn client(addr: SocketAddr, key: &str) -> JsonRpc {
     )
 }
 
+/// The same Odoo through each transport: `/jsonrpc` and Odoo 19's JSON-2.
+fn transports(addr: SocketAddr, key: &str) -> Vec<(&'static str, Box<dyn OdooApi>)> {
+    let http = Sources::new().unwrap().http_client();
+    vec![
+        ("jsonrpc", Box::new(client(addr, key))),
+        (
+            "json2",
+            Box::new(Json2::new(
+                http,
+                &format!("http://{addr}"),
+                "coop",
+                key.into(),
+                Duration::from_secs(3),
+            )),
+        ),
+    ]
+}
+
 #[tokio::test]
 async fn the_client_logs_in_and_reads_sessions_of_the_store_configs_only() {
     let addr = odoo::serve(db(true)).await.unwrap();
-    let api = client(addr, "s3cret-key");
-    let configs = vec!["Caisse 1".to_string(), "Caisse 2".to_string()];
-    let mut got = read_sessions(&api, &configs, Utc::now(), TimeDelta::hours(36))
-        .await
-        .unwrap();
-    got.sort_by_key(|s| s.id);
-    let summary: Vec<(i64, &str, SessionState, bool, bool)> = got
-        .iter()
-        .map(|s| {
-            (
-                s.id,
-                s.config.as_str(),
-                s.state.clone(),
-                s.start_at.is_some(),
-                s.rescue,
-            )
-        })
-        .collect();
-    // 10 is closed and old; 13 belongs to another store.
-    assert_eq!(
-        summary,
-        vec![
-            (11, "Caisse 1", SessionState::Opened, true, false),
-            (12, "Caisse 2", SessionState::ClosingControl, true, false),
-            (14, "Caisse 2", SessionState::Opened, false, true),
-        ]
-    );
+    for (transport, api) in transports(addr, "s3cret-key") {
+        let configs = vec!["Caisse 1".to_string(), "Caisse 2".to_string()];
+        let mut got = read_sessions(api.as_ref(), &configs, Utc::now(), TimeDelta::hours(36))
+            .await
+            .unwrap();
+        got.sort_by_key(|s| s.id);
+        let summary: Vec<(i64, &str, SessionState, bool, bool)> = got
+            .iter()
+            .map(|s| {
+                (
+                    s.id,
+                    s.config.as_str(),
+                    s.state.clone(),
+                    s.start_at.is_some(),
+                    s.rescue,
+                )
+            })
+            .collect();
+        // 10 is closed and old; 13 belongs to another store.
+        assert_eq!(
+            summary,
+            vec![
+                (11, "Caisse 1", SessionState::Opened, true, false),
+                (12, "Caisse 2", SessionState::ClosingControl, true, false),
+                (14, "Caisse 2", SessionState::Opened, false, true),
+            ],
+            "{transport}"
+        );
+    }
 }
 
 #[tokio::test]
 async fn execute_kw_is_generic_and_honours_domain_fields_and_limit() {
     let addr = odoo::serve(db(true)).await.unwrap();
-    let api = client(addr, "s3cret-key");
-    let mut extra = serde_json::Map::new();
-    extra.insert("limit".into(), json!(1));
-    extra.insert("order".into(), json!("id desc"));
-    let rows = api
-        .search_read(
-            "pos.config",
-            json!(["|", ["name", "=", "Caisse 1"], ["name", "ilike", "autre"]]),
-            &["name"],
-            extra,
-        )
-        .await
-        .unwrap();
-    assert_eq!(rows, json!([{"id": 3, "name": "Autre magasin"}]));
-    let count = api
-        .execute_kw(
-            "pos.session",
-            "search_count",
-            json!([[["state", "!=", "closed"]]]),
-            json!({}),
-        )
-        .await
-        .unwrap();
-    assert_eq!(count, json!(4));
-    let partners = api
-        .search_read("res.partner", json!([]), &["name"], Default::default())
-        .await
-        .unwrap();
-    assert_eq!(partners, json!([{"id": 1, "name": "Coop"}]));
+    for (transport, api) in transports(addr, "s3cret-key") {
+        let mut extra = serde_json::Map::new();
+        extra.insert("limit".into(), json!(1));
+        extra.insert("order".into(), json!("id desc"));
+        let rows = api
+            .search_read(
+                "pos.config",
+                json!(["|", ["name", "=", "Caisse 1"], ["name", "ilike", "autre"]]),
+                &["name"],
+                extra,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            rows,
+            json!([{"id": 3, "name": "Autre magasin"}]),
+            "{transport}"
+        );
+        let count = api
+            .execute_kw(
+                "pos.session",
+                "search_count",
+                json!([[["state", "!=", "closed"]]]),
+                json!({}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(count, json!(4), "{transport}");
+        let partners = api
+            .search_read("res.partner", json!([]), &["name"], Default::default())
+            .await
+            .unwrap();
+        assert_eq!(partners, json!([{"id": 1, "name": "Coop"}]), "{transport}");
+    }
 }
 
 #[tokio::test]
@@ -228,39 +254,137 @@ async fn odoo_faults_are_typed_errors() {
     let nobody = closed_port().await;
     let configs: Vec<String> = Vec::new();
     let now = Utc::now();
-    let wrong = read_sessions(
-        &client(with_pos, "wrong"),
-        &configs,
-        now,
-        TimeDelta::hours(1),
-    )
-    .await;
-    assert_eq!(wrong, Err(OdooError::AccessDenied));
-    let missing = read_sessions(
-        &client(without_pos, "s3cret-key"),
-        &configs,
-        now,
-        TimeDelta::hours(1),
-    )
-    .await;
-    assert_eq!(missing, Err(OdooError::MissingModel("pos.session".into())));
-    assert_eq!(missing.unwrap_err().problem(), OdooProblem::PosNotInstalled);
-    let down = read_sessions(
-        &client(nobody, "s3cret-key"),
-        &configs,
-        now,
-        TimeDelta::hours(1),
-    )
-    .await;
-    assert!(matches!(down, Err(OdooError::Unreachable(_))), "{down:?}");
-    // An unknown method is a fault of its own, named.
-    let odd = client(with_pos, "s3cret-key")
-        .execute_kw("pos.session", "unlink_all", json!([]), json!({}))
-        .await;
-    assert!(
-        matches!(&odd, Err(OdooError::Fault { name, .. }) if name == "builtins.AttributeError"),
-        "{odd:?}"
+    let apis = |addr, key| transports(addr, key).into_iter();
+    for (transport, api) in apis(with_pos, "wrong") {
+        let wrong = read_sessions(api.as_ref(), &configs, now, TimeDelta::hours(1)).await;
+        assert_eq!(wrong, Err(OdooError::AccessDenied), "{transport}");
+    }
+    for (transport, api) in apis(without_pos, "s3cret-key") {
+        let missing = read_sessions(api.as_ref(), &configs, now, TimeDelta::hours(1)).await;
+        assert_eq!(
+            missing,
+            Err(OdooError::MissingModel("pos.session".into())),
+            "{transport}"
+        );
+        assert_eq!(missing.unwrap_err().problem(), OdooProblem::PosNotInstalled);
+    }
+    for (transport, api) in apis(nobody, "s3cret-key") {
+        let down = read_sessions(api.as_ref(), &configs, now, TimeDelta::hours(1)).await;
+        assert!(
+            matches!(down, Err(OdooError::Unreachable(_))),
+            "{transport}: {down:?}"
+        );
+    }
+    // An unknown method is a fault of its own, named: Odoo's exception
+    // through /jsonrpc, a 404 through JSON-2.
+    let mut names = Vec::new();
+    for (transport, api) in apis(with_pos, "s3cret-key") {
+        let odd = api
+            .execute_kw("pos.session", "unlink_all", json!([]), json!({}))
+            .await;
+        match odd {
+            Err(OdooError::Fault { name, message }) => {
+                assert!(message.contains("unlink_all"), "{transport}: {message}");
+                names.push(name);
+            }
+            other => panic!("{transport}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        names,
+        ["builtins.AttributeError", "werkzeug.exceptions.NotFound"]
     );
+}
+
+/// JSON-2 as Odoo 19 answers it, seen from a plain HTTP client: a bearer
+/// key, parameters by name, errors as JSON with their HTTP status.
+#[tokio::test]
+async fn the_stand_in_answers_json2_as_odoo_19_does() {
+    let addr = odoo::serve(db(true)).await.unwrap();
+    let http = Sources::new().unwrap().http_client();
+    let post = |path: &str, key: &str, db: &str, body: serde_json::Value| {
+        http.post(format!("http://{addr}{path}"))
+            .header("Authorization", format!("bearer {key}"))
+            .header("X-Odoo-Database", db)
+            .json(&body)
+            .send()
+    };
+    let ok = post(
+        "/json/2/pos.config/search_read",
+        "s3cret-key",
+        "coop",
+        json!({"domain": [["name", "=", "Caisse 2"]], "fields": ["name"], "context": {"lang": "fr_FR"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    assert_eq!(
+        ok.json::<serde_json::Value>().await.unwrap(),
+        json!([{"id": 2, "name": "Caisse 2"}])
+    );
+    let cases = [
+        (
+            "/json/2/pos.config/search_read",
+            "wrong",
+            "coop",
+            json!({}),
+            401,
+            "Invalid apikey",
+        ),
+        (
+            "/json/2/pos.config/search_read",
+            "s3cret-key",
+            "other",
+            json!({}),
+            404,
+            "database not found",
+        ),
+        (
+            "/json/2/stock.move/search_read",
+            "s3cret-key",
+            "coop",
+            json!({}),
+            404,
+            "the model 'stock.move' does not exist",
+        ),
+        (
+            "/json/2/pos.config/search_count",
+            "s3cret-key",
+            "coop",
+            json!({"fields": []}),
+            422,
+            "search_count() got an unexpected keyword argument 'fields'",
+        ),
+        (
+            "/json/2/pos.config/search_read",
+            "s3cret-key",
+            "coop",
+            json!({"ids": [1]}),
+            422,
+            "cannot call pos.config.search_read with ids",
+        ),
+        (
+            "/json/2/pos.config/search_read",
+            "s3cret-key",
+            "coop",
+            json!([1, 2]),
+            400,
+            "could not parse the body, expecting a json object",
+        ),
+    ];
+    for (path, key, db, body, status, message) in cases {
+        let reply = post(path, key, db, body).await.unwrap();
+        assert_eq!(reply.status().as_u16(), status, "{path} {key} {db}");
+        let error: serde_json::Value = reply.json().await.unwrap();
+        assert_eq!(error["message"], json!(message), "{path}");
+        assert!(
+            error["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("werkzeug.exceptions.")
+        );
+        assert!(error["debug"].as_str().unwrap().contains("Traceback"));
+    }
 }
 
 #[tokio::test]
@@ -291,6 +415,18 @@ fn config(
     traffic: &str,
     key_file: &str,
 ) -> vigie::config::Config {
+    config_over(odoo, eq, tills, traffic, key_file, "jsonrpc")
+}
+
+/// [`config`] with the client's Odoo read over `api`.
+fn config_over(
+    odoo: SocketAddr,
+    eq: SocketAddr,
+    tills: &[String],
+    traffic: &str,
+    key_file: &str,
+    api: &str,
+) -> vigie::config::Config {
     let tills = tills.join(", ");
     let text = format!(
         r#"
@@ -311,6 +447,7 @@ url = "http://{odoo}"
 db = "coop"
 login = "vigie"
 key_file = "{key_file}"
+api = "{api}"
 [clients.coop.sites.sud]
 name = "Magasin Sud"
 hours = {{ mon = "00:00-24:00", tue = "00:00-24:00", wed = "00:00-24:00", thu = "00:00-24:00", fri = "00:00-24:00", sat = "00:00-24:00", sun = "00:00-24:00" }}
@@ -333,6 +470,40 @@ fn key_file(dir: &tempfile::TempDir, key: &str) -> String {
     std::fs::write(&path, key).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     path.display().to_string()
+}
+
+/// `api = "json2"`: the engine reads the sessions over JSON-2, from an
+/// Odoo whose `/jsonrpc` is gone.
+#[tokio::test]
+async fn a_client_on_json2_is_read_without_jsonrpc() {
+    let db = db(true);
+    if let Ok(mut d) = db.lock() {
+        d.jsonrpc_removed = true;
+    }
+    let odoo_addr = odoo::serve(db).await.unwrap();
+    let eq = equipment().await;
+    let tills = vec![format!(
+        r#"{{ name = "Caisse 1", address = "127.0.0.1", port = {} }}"#,
+        till().await.port()
+    )];
+    let dir = tempfile::tempdir().unwrap();
+    let key = key_file(&dir, "s3cret-key");
+    let traffic = format!(
+        r#"{{ url = "http://{eq}/router/wan.json", pointer = "/wan/active", main = "wan", backup = "lte" }}"#
+    );
+    for (api, read) in [("jsonrpc", false), ("json2", true)] {
+        let cfg = config_over(odoo_addr, eq, &tills, &traffic, &key, api);
+        let views = run_once(&cfg.fleet, &Sources::new().unwrap()).await;
+        let v = &views[0];
+        let keys: Vec<&str> = v.alerts.iter().map(|a| a.key.as_str()).collect();
+        assert_eq!(keys.contains(&"session-rescue:14"), read, "{api}: {keys:?}");
+        assert_eq!(
+            matches!(v.sessions, Some(Ok(_))),
+            read,
+            "{api}: {:?}",
+            v.sessions
+        );
+    }
 }
 
 #[tokio::test]

@@ -105,6 +105,7 @@ fn odoo_db() -> OdooDb {
         }],
         models,
         unhealthy: false,
+        jsonrpc_removed: false,
     }
 }
 

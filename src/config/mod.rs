@@ -82,7 +82,17 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
             )],
         }
     })?;
-    parse(&text, path)
+    let config = parse(&text, path)?;
+    // The system's tzdata for every zone named, so local times follow the
+    // machine's rules rather than those embedded at build (model::tz).
+    let zones = config
+        .fleet
+        .clients
+        .iter()
+        .flat_map(|c| std::iter::once(c.timezone).chain(c.sites.iter().map(|s| s.timezone)))
+        .chain(config.console.timezone);
+    crate::sources::zoneinfo::install_system(zones);
+    Ok(config)
 }
 
 /// Parses configuration text; `path` is only used in messages and kept in

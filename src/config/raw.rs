@@ -319,6 +319,7 @@ pub(crate) enum RawCheckKind {
     SshCommand,
     Nagios,
     Postgres,
+    Odoo,
 }
 
 impl RawCheckKind {
@@ -332,6 +333,7 @@ impl RawCheckKind {
             RawCheckKind::SshCommand => "ssh_command",
             RawCheckKind::Nagios => "nagios",
             RawCheckKind::Postgres => "postgres",
+            RawCheckKind::Odoo => "odoo",
         }
     }
 }
@@ -451,6 +453,8 @@ pub(crate) struct RawOdoo {
     pub login: String,
     pub key_env: Option<String>,
     pub key_file: Option<String>,
+    /// `jsonrpc` (the default) or `json2` (Odoo 19+).
+    pub api: Option<Spanned<String>>,
 }
 
 /// `[clients.<c>.sites.<s>.pos]`: a store's tills, IoT box and lines.

@@ -37,6 +37,9 @@ pub struct OdooDb {
     pub models: BTreeMap<String, Vec<Map<String, Value>>>,
     /// Answer `/web/health` with 500 while set.
     pub unhealthy: bool,
+    /// `/jsonrpc` answers 404, as it will once Odoo 22 removes it: only
+    /// JSON-2 works.
+    pub jsonrpc_removed: bool,
 }
 
 pub type Shared = Arc<Mutex<OdooDb>>;
@@ -54,6 +57,7 @@ pub async fn serve(db: Shared) -> std::io::Result<SocketAddr> {
 pub fn router(db: Shared) -> Router {
     Router::new()
         .route("/jsonrpc", post(jsonrpc))
+        .route("/json/2/{model}/{method}", post(json2))
         .route("/web/health", get(health))
         .with_state(db)
 }
@@ -70,10 +74,16 @@ async fn health(State(db): State<Shared>) -> (axum::http::StatusCode, &'static s
     }
 }
 
-async fn jsonrpc(State(db): State<Shared>, body: axum::body::Bytes) -> axum::Json<Value> {
+async fn jsonrpc(
+    State(db): State<Shared>,
+    body: axum::body::Bytes,
+) -> Result<axum::Json<Value>, axum::http::StatusCode> {
+    if db.lock().map(|d| d.jsonrpc_removed).unwrap_or(false) {
+        return Err(axum::http::StatusCode::NOT_FOUND);
+    }
     let Ok(req) = serde_json::from_slice::<Value>(&body) else {
-        return axum::Json(json!({"jsonrpc": "2.0", "id": null,
-            "error": {"code": -32700, "message": "Parse error"}}));
+        return Ok(axum::Json(json!({"jsonrpc": "2.0", "id": null,
+            "error": {"code": -32700, "message": "Parse error"}})));
     };
     let id = req.get("id").cloned().unwrap_or(Value::Null);
     let params = req.get("params").cloned().unwrap_or(Value::Null);
@@ -88,9 +98,148 @@ async fn jsonrpc(State(db): State<Shared>, body: axum::body::Bytes) -> axum::Jso
         Ok(db) => dispatch(&db, service, method, &args),
         Err(_) => Err(fault("builtins.RuntimeError", "database lock poisoned")),
     };
-    axum::Json(match answer {
+    Ok(axum::Json(match answer {
         Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
         Err(error) => json!({"jsonrpc": "2.0", "id": id, "error": error}),
+    }))
+}
+
+/// Odoo 19's `POST /json/2/<model>/<method>`: the key as a bearer token,
+/// the database from `X-Odoo-Database`, the parameters by name (`ids` and
+/// `context` beside them); the return value as the body, or an error
+/// object with an HTTP status (401 bad key, 404 unknown model or method,
+/// 422 parameters that do not bind or a `UserError`, 500 anything else).
+async fn json2(
+    State(db): State<Shared>,
+    axum::extract::Path((model, method)): axum::extract::Path<(String, String)>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> (axum::http::StatusCode, axum::Json<Value>) {
+    let answer = match db.lock() {
+        Ok(db) => json2_call(&db, &model, &method, &headers, &body),
+        Err(_) => Err((
+            500,
+            json2_error("builtins.RuntimeError", "database lock poisoned"),
+        )),
+    };
+    match answer {
+        Ok(v) => (axum::http::StatusCode::OK, axum::Json(v)),
+        Err((status, e)) => (
+            axum::http::StatusCode::from_u16(status)
+                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+            axum::Json(e),
+        ),
+    }
+}
+
+/// Odoo's `serialize_exception` as JSON-2 sends it.
+fn json2_error(name: &str, message: &str) -> Value {
+    json!({
+        "name": name,
+        "message": message,
+        "arguments": [message],
+        "context": {},
+        "debug": format!("Traceback (most recent call last):\n{name}: {message}\n"),
+    })
+}
+
+/// The parameters each @api.model method binds (`search_read` takes any
+/// further `**read_kwargs`).
+fn json2_parameters(method: &str) -> Option<&'static [&'static str]> {
+    Some(match method {
+        "search_count" => &["domain", "limit"],
+        "read_group" => &[
+            "domain", "fields", "groupby", "offset", "limit", "orderby", "lazy",
+        ],
+        _ => return None,
+    })
+}
+
+fn json2_call(
+    db: &OdooDb,
+    model: &str,
+    method: &str,
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+) -> Result<Value, (u16, Value)> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let key = header("authorization").and_then(|h| {
+        let (scheme, key) = h.split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| key.trim())
+    });
+    if !db.users.iter().any(|u| Some(u.key.as_str()) == key) {
+        return Err((
+            401,
+            json2_error("werkzeug.exceptions.Unauthorized", "Invalid apikey"),
+        ));
+    }
+    if let Some(name) = header("x-odoo-database") {
+        if name != db.name {
+            return Err((
+                404,
+                json2_error("werkzeug.exceptions.NotFound", "database not found"),
+            ));
+        }
+    }
+    let mut params = match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => m,
+        _ => {
+            return Err((
+                400,
+                json2_error(
+                    "werkzeug.exceptions.BadRequest",
+                    "could not parse the body, expecting a json object",
+                ),
+            ));
+        }
+    };
+    let ids = params.remove("ids");
+    params.remove("context");
+    let Some(records) = db.models.get(model) else {
+        let m = format!("the model '{model}' does not exist");
+        return Err((404, json2_error("werkzeug.exceptions.NotFound", &m)));
+    };
+    let unprocessable = |m: String| {
+        (
+            422,
+            json2_error("werkzeug.exceptions.UnprocessableEntity", &m),
+        )
+    };
+    if ids
+        .as_ref()
+        .and_then(Value::as_array)
+        .is_some_and(|i| !i.is_empty())
+    {
+        return Err(unprocessable(format!(
+            "cannot call {model}.{method} with ids"
+        )));
+    }
+    if let Some(names) = json2_parameters(method) {
+        if let Some(bad) = params.keys().find(|k| !names.contains(&k.as_str())) {
+            return Err(unprocessable(format!(
+                "{method}() got an unexpected keyword argument '{bad}'"
+            )));
+        }
+    }
+    call(records, model, method, &[], &params).map_err(|fault| {
+        let data = fault.get("data").cloned().unwrap_or(Value::Null);
+        let text = |k: &str| {
+            data.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let (name, message) = (text("name"), text("message"));
+        if name == "builtins.AttributeError" {
+            return (404, json2_error("werkzeug.exceptions.NotFound", &message));
+        }
+        let status = match name.as_str() {
+            "odoo.exceptions.AccessDenied" => 401,
+            "odoo.exceptions.UserError" | "odoo.exceptions.ValidationError" => 422,
+            "odoo.exceptions.AccessError" => 403,
+            _ => 500,
+        };
+        (status, json2_error(&name, &message))
     })
 }
 
@@ -163,12 +312,6 @@ fn execute_kw(db: &OdooDb, args: &[Value]) -> Result<Value, Value> {
         return Err(access_denied());
     }
     let model = model.as_str().unwrap_or("");
-    let Some(records) = db.models.get(model) else {
-        return Err(fault(
-            "odoo.exceptions.UserError",
-            &format!("Object {model} doesn't exist"),
-        ));
-    };
     let method = method.as_str().unwrap_or("");
     let positional = rest
         .first()
@@ -180,6 +323,23 @@ fn execute_kw(db: &OdooDb, args: &[Value]) -> Result<Value, Value> {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
+    let Some(records) = db.models.get(model) else {
+        return Err(fault(
+            "odoo.exceptions.UserError",
+            &format!("Object {model} doesn't exist"),
+        ));
+    };
+    call(records, model, method, &positional, &kwargs)
+}
+
+/// `model.method(*positional, **kwargs)` on the model's records.
+fn call(
+    records: &[Map<String, Value>],
+    model: &str,
+    method: &str,
+    positional: &[Value],
+    kwargs: &Map<String, Value>,
+) -> Result<Value, Value> {
     match method {
         "search_read" => {
             let domain = positional
@@ -188,7 +348,7 @@ fn execute_kw(db: &OdooDb, args: &[Value]) -> Result<Value, Value> {
                 .cloned()
                 .unwrap_or(json!([]));
             let fields = positional.get(1).or(kwargs.get("fields")).cloned();
-            search_read(records, &domain, fields.as_ref(), &kwargs)
+            search_read(records, &domain, fields.as_ref(), kwargs)
         }
         "read_group" => {
             let domain = positional
@@ -601,6 +761,50 @@ pub fn attachment(id: i64, file_size: u64, res_field: Option<&str>) -> Map<Strin
         "name": format!("document-{id}.pdf"),
         "file_size": file_size,
         "res_field": res_field.map_or(Value::Bool(false), Value::from),
+    });
+    v.as_object().cloned().unwrap_or_default()
+}
+
+/// An `ir.cron` record: its action's name (`cron_name`), whether it is
+/// active, and its next call (UTC).
+pub fn cron(
+    id: i64,
+    name: &str,
+    active: bool,
+    nextcall: chrono::DateTime<chrono::Utc>,
+) -> Map<String, Value> {
+    let v = json!({
+        "id": id,
+        "cron_name": name,
+        "active": active,
+        "nextcall": nextcall.format("%Y-%m-%d %H:%M:%S").to_string(),
+        "interval_number": 1,
+        "interval_type": "hours",
+    });
+    v.as_object().cloned().unwrap_or_default()
+}
+
+/// A `queue.job` record (OCA `queue_job`) in `state` (pending, enqueued,
+/// started, done, failed...).
+pub fn queue_job(id: i64, state: &str) -> Map<String, Value> {
+    let v = json!({
+        "id": id,
+        "name": format!("job {id}"),
+        "state": state,
+        "exc_info": if state == "failed" { Value::from("Traceback ...") } else { Value::Bool(false) },
+    });
+    v.as_object().cloned().unwrap_or_default()
+}
+
+/// An `ir.module.module` record: `state` is `installed`, `to upgrade`,
+/// `to install`, `to remove` or `uninstalled`; `latest_version` is the
+/// installed version (`17.0.1.3`).
+pub fn module(id: i64, name: &str, state: &str, latest_version: &str) -> Map<String, Value> {
+    let v = json!({
+        "id": id,
+        "name": name,
+        "state": state,
+        "latest_version": latest_version,
     });
     v.as_object().cloned().unwrap_or_default()
 }

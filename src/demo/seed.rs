@@ -64,6 +64,7 @@ fn up_message(kind: &CheckKind) -> String {
         CheckKind::SshCommand(_) => "exit 0".into(),
         CheckKind::Nagios(_) => "OK".into(),
         CheckKind::Postgres(_) => "primary · archive 2m old · 12/97 connections".into(),
+        CheckKind::Odoo(_) => "Odoo 17.0: crons on time, mail flowing".into(),
     }
 }
 
@@ -76,6 +77,7 @@ fn slow_message(kind: &CheckKind, latency_ms: u32) -> String {
         CheckKind::SshCommand(_) => format!("exit 0, slow ({latency_ms} ms)"),
         CheckKind::Nagios(_) => "WARNING".into(),
         CheckKind::Postgres(_) => "replica lag 45 s".into(),
+        CheckKind::Odoo(_) => "mails queued for 70 min".into(),
     }
 }
 
@@ -87,6 +89,7 @@ fn down_message(kind: &CheckKind) -> String {
         CheckKind::SshCommand(_) => "exit 1".into(),
         CheckKind::Nagios(_) => "CRITICAL".into(),
         CheckKind::Postgres(_) => "WAL archiving failing (3 failed)".into(),
+        CheckKind::Odoo(_) => "Odoo unreachable: connection refused".into(),
     }
 }
 

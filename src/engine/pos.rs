@@ -19,7 +19,7 @@ use crate::model::pos::{
 };
 use crate::model::{CheckKind, Client, Fleet, HttpCheck, JsonCondition, JsonOp, Site};
 use crate::sources::Sources;
-use crate::sources::odoo::{self, JsonRpc, OdooApi, OdooError};
+use crate::sources::odoo::{self, OdooApi, OdooError};
 use crate::store::pos::PosWrite;
 use crate::store::{Reader, WriteHandle, WriteOp};
 
@@ -60,14 +60,7 @@ pub fn odoo_link(client: &Client, sources: &Sources, timeout: std::time::Duratio
     };
     match odoo::secret::read(&conn.secret) {
         Ok(secret) => OdooLink::Api(
-            Arc::new(JsonRpc::new(
-                sources.http_client(),
-                &conn.url,
-                &conn.db,
-                &conn.login,
-                secret,
-                timeout,
-            )),
+            odoo::connect(sources.http_client(), conn, secret, timeout),
             Arc::new(health_check(&conn.url)),
         ),
         Err(e) => OdooLink::Broken(e.problem()),

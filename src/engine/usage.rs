@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 
 use crate::model::usage::{Meter, MeterSource, day_span, due_days};
 use crate::model::{Client, Fleet};
-use crate::sources::odoo::{JsonRpc, OdooApi, secret};
+use crate::sources::odoo::{self as odoo, OdooApi, secret};
 use crate::sources::ssh;
 use crate::sources::usage::{UsageContext, read};
 use crate::store::usage::UsageSample;
@@ -96,18 +96,9 @@ impl Sampler {
         due: Vec<(Meter, MeterSource, Vec<NaiveDate>)>,
         now: DateTime<Utc>,
     ) -> Vec<UsageSample> {
-        let rpc: Option<Result<JsonRpc, String>> = client.odoo.as_ref().map(|o| {
+        let rpc: Option<Result<Arc<dyn OdooApi>, String>> = client.odoo.as_ref().map(|o| {
             secret::read(&o.secret)
-                .map(|key| {
-                    JsonRpc::new(
-                        self.http.clone(),
-                        &o.url,
-                        &o.db,
-                        &o.login,
-                        key,
-                        self.timeout,
-                    )
-                })
+                .map(|key| odoo::connect(self.http.clone(), o, key, self.timeout))
                 .map_err(|e| e.to_string())
         });
         let cx = UsageContext {
@@ -115,7 +106,7 @@ impl Sampler {
             ssh: &self.ssh,
             timeout: self.timeout,
             odoo: rpc.as_ref().map(|r| match r {
-                Ok(api) => Ok(api as &dyn OdooApi),
+                Ok(api) => Ok(api.as_ref()),
                 Err(e) => Err(e.clone()),
             }),
             odoo_login: client.odoo.as_ref().map_or("", |o| o.login.as_str()),

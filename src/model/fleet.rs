@@ -160,6 +160,9 @@ pub enum CheckKind {
     Nagios(NagiosCheck),
     /// Read a PostgreSQL server's replication, archiving and sessions.
     Postgres(super::postgres::PostgresCheck),
+    /// Read a client's Odoo from the inside through its external API
+    /// (scheduled actions, mail queue, queue jobs, modules).
+    Odoo(OdooInsideCheck),
 }
 
 impl CheckKind {
@@ -173,6 +176,7 @@ impl CheckKind {
             CheckKind::SshCommand(_) => "ssh_command",
             CheckKind::Nagios(_) => "nagios",
             CheckKind::Postgres(_) => "postgres",
+            CheckKind::Odoo(_) => "odoo",
         }
     }
 
@@ -185,6 +189,7 @@ impl CheckKind {
             CheckKind::SshCommand(s) => &s.command,
             CheckKind::Nagios(n) => &n.shown,
             CheckKind::Postgres(p) => &p.url,
+            CheckKind::Odoo(o) => &o.shown,
         }
     }
 
@@ -197,7 +202,8 @@ impl CheckKind {
             CheckKind::NodeExporter { .. }
             | CheckKind::SshCommand(_)
             | CheckKind::Nagios(_)
-            | CheckKind::Postgres(_) => false,
+            | CheckKind::Postgres(_)
+            | CheckKind::Odoo(_) => false,
         }
     }
 }
@@ -348,6 +354,17 @@ impl NagiosCheck {
             target: Default::default(),
         }
     }
+}
+
+/// An `odoo` check: the Odoo of `client`, read from the inside.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OdooInsideCheck {
+    pub client: String,
+    /// The client's `[clients.<c>.odoo]`, filled once every client is known.
+    pub connection: Option<crate::model::pos::OdooConnection>,
+    pub limits: crate::model::odoo_inside::InsideLimits,
+    /// The target as shown (`<url> (<db>)`).
+    pub shown: String,
 }
 
 /// One probe of a host, run every `interval` with a `timeout`.

@@ -12,6 +12,7 @@ pub mod hours;
 pub mod maintenance;
 pub mod metric;
 pub mod money;
+pub mod odoo_inside;
 pub mod perfdata;
 pub mod pos;
 pub mod postgres;
@@ -20,6 +21,7 @@ pub mod status;
 pub mod tickets;
 pub mod tracker;
 pub mod tz;
+pub mod tzif;
 pub mod usage;
 pub mod words;
 

@@ -7,9 +7,39 @@
 //! gap, so it lands as far after the gap as it was into it (02:30 in Paris
 //! on the last Sunday of March is 03:30 CEST); a local time that happens
 //! twice (autumn fold) is its first occurrence.
+//!
+//! Whose rules: the system's tzdata when it was loaded (a [`ZoneTable`]
+//! read from `/usr/share/zoneinfo` by `sources::zoneinfo` and installed
+//! process-wide), else the rules embedded at build time (chrono-tz,
+//! tzdata 2025b). The system's win because Debian updates them without a
+//! rebuild: zones changed in 2026 (British Columbia, Alberta, Morocco,
+//! Moldova) are right as soon as the machine's tzdata is.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
+
+use super::tzif::ZoneRules;
+
+/// Zones' rules by IANA name (`Europe/Paris`), read from a tzdata directory.
+pub type ZoneTable = BTreeMap<String, Arc<ZoneRules>>;
+
+/// The system's zones, once loaded; empty until then.
+static SYSTEM: RwLock<ZoneTable> = RwLock::new(BTreeMap::new());
+
+/// Makes `zones` the process's rules for these zones (others keep theirs).
+pub fn install(zones: ZoneTable) {
+    if let Ok(mut table) = SYSTEM.write() {
+        table.extend(zones);
+    }
+}
+
+/// The system rules of `tz`, if loaded.
+fn system(tz: Tz) -> Option<Arc<ZoneRules>> {
+    SYSTEM.read().ok()?.get(tz.name()).cloned()
+}
 
 /// How a local time maps onto instants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,21 +63,59 @@ impl LocalReading {
     }
 }
 
-/// Reads `t` in `tz`, saying whether it was skipped or repeated.
+/// Reads `t` in `tz`, saying whether it was skipped or repeated, by the
+/// system's rules for `tz` if they were loaded, else the embedded ones.
 pub fn read(tz: Tz, t: NaiveDateTime) -> LocalReading {
+    match system(tz) {
+        Some(rules) => read_with(&|l| by_rules(&rules, l), t),
+        None => read_with(&|l| embedded(tz, l), t),
+    }
+}
+
+/// Reads `t` by the rules of `zones` when they hold `tz`, else the
+/// embedded ones: [`read`] with the zone source as a parameter.
+pub fn read_in(zones: &ZoneTable, tz: Tz, t: NaiveDateTime) -> LocalReading {
+    match zones.get(tz.name()) {
+        Some(rules) => read_with(&|l| by_rules(rules, l), t),
+        None => read_with(&|l| embedded(tz, l), t),
+    }
+}
+
+/// The instants at which clocks show a local time, earliest first.
+type Instants = Vec<DateTime<Utc>>;
+
+fn embedded(tz: Tz, t: NaiveDateTime) -> Instants {
     match tz.from_local_datetime(&t) {
-        chrono::LocalResult::Single(x) => LocalReading::Single(x.with_timezone(&Utc)),
+        chrono::LocalResult::Single(x) => vec![x.with_timezone(&Utc)],
         chrono::LocalResult::Ambiguous(a, b) => {
             let (a, b) = (a.with_timezone(&Utc), b.with_timezone(&Utc));
-            LocalReading::Twice(a.min(b), a.max(b))
+            vec![a.min(b), a.max(b)]
         }
-        chrono::LocalResult::None => {
+        chrono::LocalResult::None => Vec::new(),
+    }
+}
+
+fn by_rules(rules: &ZoneRules, t: NaiveDateTime) -> Instants {
+    rules
+        .instants_of(t)
+        .into_iter()
+        .filter_map(|s| DateTime::from_timestamp(s, 0))
+        .map(|d| d + TimeDelta::nanoseconds(i64::from(t.and_utc().timestamp_subsec_nanos())))
+        .collect()
+}
+
+fn read_with(zone: &dyn Fn(NaiveDateTime) -> Instants, t: NaiveDateTime) -> LocalReading {
+    let found = zone(t);
+    match found.as_slice() {
+        [one] => LocalReading::Single(*one),
+        [first, .., last] => LocalReading::Twice(*first, *last),
+        [] => {
             // Walk back to a time that exists and keep its offset.
             let mut back = TimeDelta::minutes(15);
             while back <= TimeDelta::hours(25) {
-                if let Some(before) = tz.from_local_datetime(&(t - back)).earliest() {
+                if let Some(before) = zone(t - back).first() {
                     return LocalReading::Missing {
-                        read_as: before.with_timezone(&Utc) + back,
+                        read_as: *before + back,
                     };
                 }
                 back += TimeDelta::minutes(15);

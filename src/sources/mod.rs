@@ -18,6 +18,7 @@ pub mod ssh;
 pub mod tcp;
 pub mod tickets;
 pub mod usage;
+pub mod zoneinfo;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -149,6 +150,7 @@ impl Sources {
                 CheckKind::SshCommand(c) => ssh::check::probe(c, &self.ssh, timeout).await,
                 CheckKind::Nagios(n) => nagios::probe(n, &self.ssh, timeout).await,
                 CheckKind::Postgres(p) => postgres::probe(p, &self.postgres, timeout).await,
+                CheckKind::Odoo(o) => odoo::inside::probe(&self.http, o, timeout).await,
             }
         };
         match tokio::time::timeout(timeout, run).await {

@@ -263,10 +263,41 @@ fn check_kind(v: &mut Validator, raw: &RawCheck, kind: RawCheckKind) -> CheckKin
             pg.thresholds = thresholds_over(v, raw, pg.thresholds, &[]);
             CheckKind::Postgres(pg)
         }
+        RawCheckKind::Odoo => CheckKind::Odoo(odoo_inside(v, raw)),
     }
 }
 
 const DEFAULT_SLOW_MS: u32 = 1_000;
+
+/// An `odoo` check: `clients` names the one client whose Odoo it reads
+/// (its `[clients.<c>.odoo]` is looked up once every client is known).
+fn odoo_inside(v: &mut Validator, raw: &RawCheck) -> crate::model::OdooInsideCheck {
+    let client = match raw.clients.as_ref().map(|l| l.get_ref().as_slice()) {
+        Some([one]) => one.get_ref().clone(),
+        Some(_) => {
+            if let Some(l) = &raw.clients {
+                v.error(
+                    l.span(),
+                    "an odoo check reads one client's Odoo, expected clients = [\"<client>\"] with one client",
+                );
+            }
+            String::new()
+        }
+        None => {
+            v.error(
+                raw.kind.span(),
+                "kind odoo needs clients = [\"<client>\"]: the client whose [clients.<client>.odoo] is read",
+            );
+            String::new()
+        }
+    };
+    crate::model::OdooInsideCheck {
+        shown: format!("odoo of {client}"),
+        client,
+        connection: None,
+        limits: Default::default(),
+    }
+}
 
 /// An `ssh_command` check's command: one line for the remote shell.
 fn shell_line(v: &mut Validator, raw: &RawCheck, kind: RawCheckKind) -> String {

@@ -216,6 +216,31 @@ pub(crate) fn fleet(
         }
     }
 
+    // An odoo check reads its client's `[clients.<c>.odoo]`.
+    for (h, (_, rh)) in hosts.iter_mut().zip(raw.hosts.iter()) {
+        for (check, rc) in h.checks.iter_mut().zip(rh.checks.iter()) {
+            let crate::model::CheckKind::Odoo(o) = &mut check.kind else {
+                continue;
+            };
+            if o.client.is_empty() {
+                continue;
+            }
+            o.connection = clients
+                .iter()
+                .find(|c| c.id == o.client)
+                .and_then(|c| c.odoo.clone());
+            match &o.connection {
+                Some(conn) => o.shown = format!("{} ({})", crate::urls::masked(&conn.url), conn.db),
+                None => v.error(
+                    rc.kind.span(),
+                    format!(
+                        "kind odoo reads the Odoo of client '{}', which has no [clients.{}.odoo]",
+                        o.client, o.client
+                    ),
+                ),
+            }
+        }
+    }
     let mut clients: Vec<_> = clients;
     let ssh = ssh::settings(&mut v, raw, &clients, &mut hosts);
     usage::resolve_targets(&mut clients, &ssh);

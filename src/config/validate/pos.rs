@@ -7,8 +7,8 @@ use super::Validator;
 use crate::config::raw::{RawConfig, RawPos, RawPosTarget, RawStorePos, RawTraffic};
 use crate::model::Client;
 use crate::model::pos::{
-    OdooConnection, PosSettings, SecretSource, StorePos, Target, Till, TrafficCheck, Uplink,
-    UplinkRole,
+    OdooConnection, OdooTransport, PosSettings, SecretSource, StorePos, Target, Till, TrafficCheck,
+    Uplink, UplinkRole,
 };
 
 /// Fills each client's `odoo` and each site's `pos` from the raw file.
@@ -37,11 +37,28 @@ pub(super) fn attach(v: &mut Validator, raw: &RawConfig, clients: &mut [Client])
                     SecretSource::Env(String::new())
                 }
             };
+            let api = match o.api.as_ref().map(|a| a.get_ref().as_str()) {
+                None | Some("jsonrpc") => OdooTransport::JsonRpc,
+                Some("json2") => OdooTransport::Json2,
+                Some(other) => {
+                    if let Some(a) = &o.api {
+                        v.error(
+                            a.span(),
+                            format!(
+                                "odoo api '{}', expected \"jsonrpc\" (/jsonrpc, Odoo 8 to 21) or \"json2\" (/json/2, Odoo 19 and later)",
+                                crate::sanitize::clean_short(other, 40)
+                            ),
+                        );
+                    }
+                    OdooTransport::JsonRpc
+                }
+            };
             client.odoo = Some(OdooConnection {
                 url,
                 db: o.db.clone(),
                 login: o.login.clone(),
                 secret,
+                api,
             });
         }
         for (site_id, rs) in rc.sites.iter() {

@@ -236,6 +236,19 @@ pub struct OdooConnection {
     pub db: String,
     pub login: String,
     pub secret: SecretSource,
+    pub api: OdooTransport,
+}
+
+/// Which of Odoo's external APIs Vigie speaks (`api = "jsonrpc"` or
+/// `"json2"`): Odoo 19 deprecates `/jsonrpc` and plans to remove it in
+/// Odoo 22; JSON-2 exists from Odoo 19 on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OdooTransport {
+    /// `POST /jsonrpc`, login then `execute_kw` (Odoo 8 to 21).
+    #[default]
+    JsonRpc,
+    /// `POST /json/2/<model>/<method>` with a bearer API key (Odoo 19+).
+    Json2,
 }
 
 /// Where an Odoo API key or password comes from.

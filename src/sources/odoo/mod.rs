@@ -4,6 +4,8 @@
 //! callers. Generic: `execute_kw` on any model; [`sessions`] reads POS
 //! sessions for the POS pane.
 
+pub mod inside;
+pub mod json2;
 pub mod jsonrpc;
 pub mod secret;
 pub mod sessions;
@@ -14,10 +16,33 @@ use std::pin::Pin;
 
 use serde_json::Value;
 
+pub use json2::Json2;
 pub use jsonrpc::JsonRpc;
 pub use sessions::read_sessions;
 
-use crate::model::pos::OdooProblem;
+use crate::model::pos::{OdooConnection, OdooProblem, OdooTransport};
+
+/// The client for `conn` over the API it names, with its key already read.
+pub fn connect(
+    http: reqwest::Client,
+    conn: &OdooConnection,
+    secret: String,
+    timeout: std::time::Duration,
+) -> std::sync::Arc<dyn OdooApi> {
+    match conn.api {
+        OdooTransport::JsonRpc => std::sync::Arc::new(JsonRpc::new(
+            http,
+            &conn.url,
+            &conn.db,
+            &conn.login,
+            secret,
+            timeout,
+        )),
+        OdooTransport::Json2 => {
+            std::sync::Arc::new(Json2::new(http, &conn.url, &conn.db, secret, timeout))
+        }
+    }
+}
 
 /// What can go wrong talking to Odoo, typed from its fault objects.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
