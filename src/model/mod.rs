@@ -12,6 +12,7 @@ pub mod hours;
 pub mod maintenance;
 pub mod metric;
 pub mod money;
+pub mod paging;
 pub mod perfdata;
 pub mod pos;
 pub mod ssh;
