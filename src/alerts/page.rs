@@ -40,7 +40,7 @@ impl PageKind {
 
 /// One message about one or more alerts (changes within the merge window go
 /// out together).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Page {
     pub kind: PageKind,
     pub alerts: Vec<Alert>,
