@@ -193,6 +193,28 @@ pub(super) fn pending(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result
     Ok(out)
 }
 
+/// The alert as the newest page about it said it (a resolved message
+/// after a restart has nothing else to say it from).
+pub(super) fn last_paged(
+    conn: &Connection,
+    alert: &str,
+) -> rusqlite::Result<Option<crate::model::attention::Alert>> {
+    let json: Option<String> = conn
+        .prepare_cached(
+            "SELECT p.page FROM page_alerts a JOIN pages p ON p.id = a.page_id
+             WHERE a.alert_id = ?1 ORDER BY p.id DESC LIMIT 1",
+        )?
+        .query_row(params![alert], |row| row.get(0))
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?;
+    Ok(json
+        .and_then(|j| serde_json::from_str::<Page>(&j).ok())
+        .and_then(|p| p.alerts.into_iter().find(|a| a.id == alert)))
+}
+
 /// Every page about `alert`, oldest first.
 pub(super) fn of_alert(conn: &Connection, alert: &str) -> rusqlite::Result<Vec<PageRecord>> {
     let mut stmt = conn.prepare_cached(

@@ -214,6 +214,14 @@ impl Reader {
         super::pages::pending(&self.conn, now).map_err(|e| self.fail(e))
     }
 
+    /// The alert as the newest page about it said it.
+    pub fn page_alert(
+        &self,
+        alert: &str,
+    ) -> Result<Option<crate::model::attention::Alert>, StoreError> {
+        super::pages::last_paged(&self.conn, alert).map_err(|e| self.fail(e))
+    }
+
     /// Every page about one alert, oldest first.
     pub fn pages_of(&self, alert: &str) -> Result<Vec<super::pages::PageRecord>, StoreError> {
         super::pages::of_alert(&self.conn, alert).map_err(|e| self.fail(e))
