@@ -263,6 +263,29 @@ async fn a_down_check_pages_repeats_escalates_stops_on_ack_and_resolves_once() {
         .collect();
     assert!(late.is_empty(), "paged after the ack: {late:?}");
 
+    // `vigie alerts --format json` shows what was sent, to whom, the answer.
+    let listed = vigie(dir.path(), &config)
+        .args(["alerts", "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .output()
+        .expect("vigie alerts runs");
+    let alerts: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("alerts as JSON");
+    let db = alerts
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["id"] == "checks:erp/db"))
+        .unwrap_or_else(|| panic!("checks:erp/db not listed: {alerts}"));
+    let pages = db["pages"].as_array().cloned().unwrap_or_default();
+    assert_eq!(pages[0]["receiver"], "alix-phone", "{pages:?}");
+    assert_eq!(pages[0]["member"], "Alix");
+    assert_eq!(pages[0]["kind"], "firing");
+    assert_eq!(pages[0]["answer"], "HTTP 200");
+    assert!(
+        pages
+            .iter()
+            .any(|p| p["kind"] == "escalated" && p["member"] == "Bruno"),
+        "{pages:?}"
+    );
+
     // Back up: one resolved message to each person told, once.
     let up = tokio::net::TcpListener::bind(("127.0.0.1", check_port))
         .await
