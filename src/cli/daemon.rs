@@ -109,7 +109,7 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
             }
         }
     }
-    super::snapshot::refresh_domains(&mut app, &setup).await;
+    super::snapshot::refresh_domains(&mut app, &setup, true).await;
     let mut pager = crate::alerts::pager::Pager::start(
         fleet.clone(),
         setup.config.paging.clone(),
@@ -208,7 +208,7 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
             Some(view) = pos_rx.recv() => {
                 app.data.pos.insert((view.client.clone(), view.site.clone()), view);
             }
-            _ = domains.tick() => super::snapshot::refresh_domains(&mut app, &setup).await,
+            _ = domains.tick() => super::snapshot::refresh_domains(&mut app, &setup, true).await,
             _ = heartbeat.tick() => beat(&writer),
             _ = alert_clock.tick() => {
                 let fault = writer.fault().map(|f| f.describe(&setup.db));

@@ -92,7 +92,7 @@ pub(super) async fn console_state(cli: &Cli) -> Result<(App, setup::Setup), CliE
     if setup.demo.is_some() {
         crate::demo::pos::seed_timelines(&mut app.data.pos, &fleet, Utc::now());
     }
-    refresh_domains(&mut app, &setup).await;
+    refresh_domains(&mut app, &setup, false).await;
     Ok((app, setup))
 }
 
@@ -117,18 +117,26 @@ pub(super) fn new_app(setup: &setup::Setup) -> App {
 /// Everything but the checks and the stores, as the console reads it:
 /// backups, maintenance windows, tickets, and the alerts' acknowledgements
 /// and silences. `vigie snapshot`, `vigie alerts` and the daemon's paging
-/// all read the domains through this, so they say the same.
-pub(super) async fn refresh_domains(app: &mut App, setup: &setup::Setup) {
+/// all read the domains through this, so they say the same. `collected`:
+/// the daemon's own collectors keep the backups in the store, so they are
+/// read from it rather than listed again.
+pub(super) async fn refresh_domains(app: &mut App, setup: &setup::Setup, collected: bool) {
     let fleet = app.data.fleet.clone();
     app.data.now = Utc::now();
-    let records = super::backups::records(
-        &fleet,
-        &setup.config.ssh,
-        &setup.db,
-        setup.demo.is_some(),
-        false,
-    )
-    .await;
+    let records = if collected {
+        Reader::open(&setup.db)
+            .and_then(|r| r.backups(app.data.now - crate::ui::panes::backups::RUNS_KEPT))
+            .unwrap_or_default()
+    } else {
+        super::backups::records(
+            &fleet,
+            &setup.config.ssh,
+            &setup.db,
+            setup.demo.is_some(),
+            false,
+        )
+        .await
+    };
     app.data.backups.set(records);
     app.data.maintenance = if setup.demo.is_some() {
         crate::demo::maintenance::windows(app.data.now)
