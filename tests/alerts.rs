@@ -393,8 +393,10 @@ async fn the_daemon_alerts_when_a_check_goes_down() {
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(got[0].auth.as_deref(), Some("Bearer hook-token"));
-    assert_eq!(got[0].body["items"][0]["check"], "erp/db");
-    assert_eq!(got[0].body["level"], "critical");
+    // Paged through the alert list (issue 22): the page names the alert.
+    assert_eq!(got[0].body["alerts"][0], "checks:erp/db");
+    assert_eq!(got[0].body["kind"], "firing");
+    assert_eq!(got[0].body["severity"], "critical");
     let log = std::fs::read_to_string(dir.path().join("vigie.log")).unwrap_or_default();
     assert!(!log.contains("hook-token"), "the token is never logged");
 }
@@ -506,11 +508,12 @@ async fn a_till_down_at_opening_pages_once_across_a_daemon_restart() {
     let daemon = start_daemon(dir.path(), &config);
     let got = rx.wait_delivered(1, 30).await;
     stop(daemon);
-    assert_eq!(got[0].body["level"], "critical", "{}", got[0].body);
-    assert_eq!(got[0].body["items"][0]["check"], "pos:coop/sud");
+    assert_eq!(got[0].body["severity"], "critical", "{}", got[0].body);
+    let id = got[0].body["alerts"][0].as_str().unwrap_or_default();
+    assert!(id.starts_with("pos:coop/sud/"), "{id}");
     let text = got[0].body["text"].as_str().unwrap_or_default();
     assert!(
-        text.contains("Magasin Sud (opening)") && text.contains("Caisse 1"),
+        text.contains("Magasin Sud") && text.contains("Caisse 1"),
         "{text}"
     );
 
@@ -538,13 +541,9 @@ async fn a_till_down_outside_critical_periods_is_a_warning() {
     let daemon = start_daemon(dir.path(), &config);
     let got = rx.wait_delivered(1, 30).await;
     stop(daemon);
-    assert_eq!(got[0].body["level"], "warning", "{}", got[0].body);
-    assert_eq!(got[0].body["items"][0]["level"], "warning");
-    let text = got[0].body["text"].as_str().unwrap_or_default();
-    assert!(
-        text.starts_with("Vigie: WARNING pos:coop/sud: Magasin Sud (open)"),
-        "{text}"
-    );
+    assert_eq!(got[0].body["severity"], "warning", "{}", got[0].body);
+    let title = got[0].body["title"].as_str().unwrap_or_default();
+    assert!(title.starts_with("Vigie: ▲ Magasin Sud"), "{title}");
 }
 
 /// An announced maintenance window on the client covers its stores: the

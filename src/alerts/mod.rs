@@ -6,6 +6,7 @@
 //! summary when it comes back.
 
 pub mod page;
+pub mod pager;
 pub mod receiver;
 
 use std::collections::VecDeque;

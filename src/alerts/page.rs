@@ -9,7 +9,9 @@ use serde::Serialize;
 use crate::model::attention::{Alert, Severity};
 
 /// Why this page is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum PageKind {
     /// The alert is new (or came back after its merge window).
@@ -38,7 +40,7 @@ impl PageKind {
 
 /// One message about one or more alerts (changes within the merge window go
 /// out together).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Page {
     pub kind: PageKind,
     pub alerts: Vec<Alert>,

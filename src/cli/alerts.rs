@@ -33,7 +33,24 @@ pub async fn run(cli: &Cli, client: Option<&str>, format: &str) -> Result<u8, Cl
         .filter(|o| client.is_none_or(|c| o.alert.subject.clients.iter().any(|k| k == c)))
         .collect();
     if format == "json" {
-        let items: Vec<_> = listed.iter().map(|o| to_json(o, setup.tz)).collect();
+        // What paging sent about each alert, when the store has it.
+        let reader = setup
+            .db
+            .exists()
+            .then(|| crate::store::Reader::open(&setup.db).ok())
+            .flatten();
+        let items: Vec<_> = listed
+            .iter()
+            .map(|o| {
+                let pages = reader
+                    .as_ref()
+                    .and_then(|r| r.pages_of(&o.alert.id).ok())
+                    .unwrap_or_default();
+                let mut item = to_json(o, setup.tz);
+                item["pages"] = pages_json(&pages, setup.tz);
+                item
+            })
+            .collect();
         let text = serde_json::to_string_pretty(&items)
             .map_err(|e| CliError::input(format!("cannot write JSON: {e}")))?;
         println!("{text}");
@@ -83,6 +100,27 @@ fn to_json(o: &Open, tz: Tz) -> serde_json::Value {
         })),
         "silenced": o.silenced,
     })
+}
+
+/// Each page about an alert: `to` (receiver, and the rota member it
+/// reached), `kind`, `decided` and `sent` (RFC 3339), `attempts`, and the
+/// receiver's `answer` (or the last error while it is still queued).
+fn pages_json(pages: &[crate::store::pages::PageRecord], tz: Tz) -> serde_json::Value {
+    pages
+        .iter()
+        .map(|p| {
+            json!({
+                "receiver": p.receiver,
+                "member": p.to,
+                "kind": p.kind,
+                "decided": stamp(p.decided, tz),
+                "sent": p.sent.map(|t| stamp(t, tz)),
+                "attempts": p.attempts,
+                "answer": p.answer.as_deref().map(|a| sanitize::clean_short(a, 120)),
+                "gave_up": p.gave_up,
+            })
+        })
+        .collect()
 }
 
 /// One table, unattended first then worst first (the list's own order),

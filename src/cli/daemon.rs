@@ -1,6 +1,7 @@
 //! `vigie daemon`: the engine without a terminal. Consoles and wall displays
 //! follow its store; monitoring goes on when nobody has a console open.
 
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use tokio::sync::mpsc;
 
 use super::setup::{self, NoConfig};
 use super::{Cli, CliError};
+use crate::alerts::receiver::Receiver;
 use crate::demo;
 use crate::engine::{Engine, EngineOptions, Event};
 use crate::sources::Sources;
@@ -16,6 +18,10 @@ use crate::store::{self, Reader, WriteOp, Writer};
 
 /// How often the collector drops history past its retention.
 pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// How often paging reads the domains the engine does not feed (backups,
+/// maintenance windows, tickets).
+pub const DOMAINS_EVERY: Duration = Duration::from_secs(60);
 
 /// How often the daemon says it is alive.
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(10);
@@ -65,26 +71,53 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
     crate::engine::maintenance::refresh(&setup.db, &fleet, &silences);
     let _maintenance =
         crate::engine::maintenance::watch(setup.db.clone(), fleet.clone(), silences.clone());
-    let mut alerter = crate::model::alert::Alerter::new(setup.config.alerts.merge_window);
-    alerter.resume(resume.iter().map(|(id, s)| (id.clone(), *s)));
     // The stores resume too: raised alerts, how long each condition has
-    // lasted, today's timeline, and what was last sent about each store.
+    // lasted, today's timeline.
     let pos_resume = crate::engine::pos::resume_from(&setup.db);
-    alerter.resume_levels(pos_resume.iter().filter_map(|((c, s), r)| {
-        let level = crate::model::alert::Level::of_store(r.status?)?;
-        Some((crate::model::pos::alert_id(c, s), level))
-    }));
     let env = |k: &str| std::env::var(k).ok();
-    let hooks = setup
+    let receivers = setup
         .config
         .alerts
         .webhooks
         .iter()
-        .map(|spec| crate::alerts::Webhook::resolve(spec, &env))
+        .map(|spec| crate::alerts::Webhook::resolve(spec, &env).map(Receiver::Webhook))
         .collect::<Result<Vec<_>, _>>()
         .map_err(CliError::input)?;
-    let outbox = crate::alerts::Outbox::start(hooks, crate::alerts::Backoff::default())
-        .map_err(CliError::input)?;
+    let deliveries = crate::alerts::pager::deliver(
+        receivers,
+        setup.db.clone(),
+        writer.handle(),
+        crate::alerts::Backoff::default(),
+    )
+    .map_err(CliError::input)?;
+    // Paging reads the same alert list as the console, for every domain.
+    // Primed with the states and stores the store keeps, so a restart
+    // does not see an alert paged before as resolved until the first
+    // results come in.
+    let mut app = super::snapshot::new_app(&setup);
+    app.feed = crate::ui::app::Feed::Daemon;
+    if let Ok(reader) = Reader::open(&setup.db) {
+        if let Ok(states) = reader.latest_states() {
+            app.data.checks = states
+                .into_iter()
+                .map(|s| (s.check_id.clone(), crate::ui::panes::LiveCheck::from(s)))
+                .collect();
+        }
+        if let Ok(stores) = reader.pos_stores(None) {
+            for (key, stored) in stores {
+                app.data.pos.insert(key, stored.view);
+            }
+        }
+    }
+    super::snapshot::refresh_domains(&mut app, &setup, true).await;
+    let mut pager = crate::alerts::pager::Pager::start(
+        fleet.clone(),
+        setup.config.paging.clone(),
+        Reader::open(&setup.db).map_err(|e| CliError::input(e.to_string()))?,
+        writer.handle(),
+    );
+    let mut domains =
+        tokio::time::interval_at(tokio::time::Instant::now() + DOMAINS_EVERY, DOMAINS_EVERY);
     let mut alert_clock = tokio::time::interval(Duration::from_secs(1));
     let (pos_tx, mut pos_rx) = mpsc::channel::<crate::model::pos::StoreView>(256);
     let pos = crate::engine::pos::PosMonitor::start_with(
@@ -167,16 +200,15 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         tokio::select! {
             Some(ev) = rx.recv() => {
                 let Event::Result(r) = ev;
-                alerter.observe(&r);
+                app.data.record(&r);
                 if writer.send(WriteOp::Result(r)).is_err() {
                     return Err(CliError { message: "the store writer stopped; see the log".into(), code: 1 });
                 }
             }
             Some(view) = pos_rx.recv() => {
-                let id = crate::model::pos::alert_id(&view.client, &view.site);
-                let silenced = crate::engine::maintenance::silenced(&pos_silences, &id, view.at);
-                alerter.observe_store(&view, silenced);
+                app.data.pos.insert((view.client.clone(), view.site.clone()), view);
             }
+            _ = domains.tick() => super::snapshot::refresh_domains(&mut app, &setup, true).await,
             _ = heartbeat.tick() => beat(&writer),
             _ = alert_clock.tick() => {
                 let fault = writer.fault().map(|f| f.describe(&setup.db));
@@ -186,10 +218,14 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
                     }
                     published = fault;
                 }
-                if let Some(alert) = alerter.due(Utc::now()) {
-                    tracing::info!(items = alert.items.len(), "alert: {}", alert.title());
-                    outbox.send(&alert);
-                }
+                let now = Utc::now();
+                app.data.now = now;
+                app.epoch = app.epoch.wrapping_add(1);
+                let list = Rc::unwrap_or_clone(crate::ui::attention::list(&app));
+                let under = |a: &crate::model::attention::Alert| {
+                    under_maintenance(&pos_silences, a, now)
+                };
+                pager.round(list, &under, now);
             }
             _ = prune.tick() => {
                 let op = WriteOp::PruneHistory { now: Utc::now(), retention: fleet.health.retention };
@@ -202,6 +238,16 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
             _ = hangup.recv() => break,
         }
     }
+    // The delivery tasks and the pager hold the writer's handles: stopped
+    // first, so the writer can finish. A page being sent is sent again
+    // after the restart (the queue marks it delivered only once answered).
+    for d in &deliveries {
+        d.abort();
+    }
+    for d in deliveries {
+        let _ = d.await;
+    }
+    drop(pager);
     drop(engine);
     drop(pos);
     backups.stop().await;
@@ -235,4 +281,20 @@ fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())
         .unwrap_or_else(|_| "unknown".into())
+}
+
+/// Whether an announced maintenance window covers the alert's store or
+/// check: it is recorded, not paged.
+fn under_maintenance(
+    silences: &crate::engine::maintenance::Silences,
+    a: &crate::model::attention::Alert,
+    now: chrono::DateTime<Utc>,
+) -> bool {
+    use crate::model::attention::Domain;
+    let id = match a.domain {
+        Domain::Pos => format!("pos:{}", a.points.row),
+        Domain::Checks => a.id.trim_start_matches("checks:").to_string(),
+        _ => return false,
+    };
+    crate::engine::maintenance::silenced(silences, &id, now)
 }

@@ -12,6 +12,7 @@ pub mod daemon;
 pub mod deadline;
 pub mod logging;
 pub mod maintenance;
+pub mod oncall;
 pub mod pos;
 pub mod report;
 pub mod setup;
@@ -152,6 +153,13 @@ pub enum Command {
     },
     /// Removes an alert's acknowledgement. Audited.
     Unack { id: String },
+    /// Who is on call now (or at --at) and who takes over next, from the
+    /// [oncall] rota.
+    Oncall {
+        /// YYYY-MM-DD HH:MM in the display timezone, or RFC 3339.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
     /// Silences the alerts the matchers select for a while. Audited.
     Silence {
         #[arg(long, value_name = "CLIENT")]
@@ -359,6 +367,7 @@ pub fn main(started: Instant) -> ExitCode {
                 expire,
             }) => ack::ack(&cli, id, comment.as_deref(), expire.as_deref()).await,
             Some(Command::Unack { id }) => ack::unack(&cli, id).await,
+            Some(Command::Oncall { at }) => oncall::run(&cli, at.as_deref()).await,
             Some(Command::Silence {
                 client,
                 host,

@@ -60,20 +60,8 @@ pub async fn run(
 /// draws it; `vigie alerts` lists its alerts, so both say the same.
 pub(super) async fn console_state(cli: &Cli) -> Result<(App, setup::Setup), CliError> {
     let setup = setup::load(cli, false, NoConfig::Refuse).await?;
-    let fleet = Arc::new(setup.config.fleet.clone());
-    let modes = Modes {
-        demo: setup.demo.is_some(),
-        read_only: false,
-    };
-    let mut app = App::new(
-        fleet.clone(),
-        setup.themes.clone(),
-        setup.theme.clone(),
-        setup.keymap.clone(),
-        Utc::now(),
-        setup.tz,
-        modes,
-    );
+    let mut app = new_app(&setup);
+    let fleet = app.data.fleet.clone();
     app.feed = Feed::Snapshot;
     let from_daemon = if setup.db.exists() {
         daemon_states(&setup.db)
@@ -104,15 +92,51 @@ pub(super) async fn console_state(cli: &Cli) -> Result<(App, setup::Setup), CliE
     if setup.demo.is_some() {
         crate::demo::pos::seed_timelines(&mut app.data.pos, &fleet, Utc::now());
     }
-    app.data.now = Utc::now();
-    let records = super::backups::records(
-        &fleet,
-        &setup.config.ssh,
-        &setup.db,
-        setup.demo.is_some(),
-        false,
+    refresh_domains(&mut app, &setup, false).await;
+    Ok((app, setup))
+}
+
+/// An empty console state for `setup`'s fleet (the daemon fills it from
+/// its engine's results and stores' views).
+pub(super) fn new_app(setup: &setup::Setup) -> App {
+    let modes = Modes {
+        demo: setup.demo.is_some(),
+        read_only: false,
+    };
+    App::new(
+        Arc::new(setup.config.fleet.clone()),
+        setup.themes.clone(),
+        setup.theme.clone(),
+        setup.keymap.clone(),
+        Utc::now(),
+        setup.tz,
+        modes,
     )
-    .await;
+}
+
+/// Everything but the checks and the stores, as the console reads it:
+/// backups, maintenance windows, tickets, and the alerts' acknowledgements
+/// and silences. `vigie snapshot`, `vigie alerts` and the daemon's paging
+/// all read the domains through this, so they say the same. `collected`:
+/// the daemon's own collectors keep the backups in the store, so they are
+/// read from it rather than listed again.
+pub(super) async fn refresh_domains(app: &mut App, setup: &setup::Setup, collected: bool) {
+    let fleet = app.data.fleet.clone();
+    app.data.now = Utc::now();
+    let records = if collected {
+        Reader::open(&setup.db)
+            .and_then(|r| r.backups(app.data.now - crate::ui::panes::backups::RUNS_KEPT))
+            .unwrap_or_default()
+    } else {
+        super::backups::records(
+            &fleet,
+            &setup.config.ssh,
+            &setup.db,
+            setup.demo.is_some(),
+            false,
+        )
+        .await
+    };
     app.data.backups.set(records);
     // The shared demo store holds the windows the demo console shows.
     app.data.maintenance = if setup.demo.as_ref().is_some_and(|d| d.private()) {
@@ -125,18 +149,17 @@ pub(super) async fn console_state(cli: &Cli) -> Result<(App, setup::Setup), CliE
         Vec::new()
     };
     let tickets = tickets_feed(&fleet, &setup.db).await;
-    crate::ui::app::update(&mut app, crate::ui::app::Msg::Tickets(Box::new(tickets)));
+    crate::ui::app::update(app, crate::ui::app::Msg::Tickets(Box::new(tickets)));
     if setup.db.exists() {
         if let Ok(reader) = Reader::open(&setup.db) {
             if let (Ok(records), Ok(silences)) =
                 (reader.alert_records(), reader.silences(app.data.now))
             {
                 let l = crate::ui::attention::Lifecycle { records, silences };
-                crate::ui::app::update(&mut app, crate::ui::app::Msg::Attention(Box::new(l)));
+                crate::ui::app::update(app, crate::ui::app::Msg::Attention(Box::new(l)));
             }
         }
     }
-    Ok((app, setup))
 }
 
 /// The tickets as `vigie tickets` has them: synced with the tracker (the

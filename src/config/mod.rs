@@ -26,6 +26,8 @@ pub struct Config {
     pub console: ConsoleSettings,
     /// `[alerts]`: webhooks the daemon calls.
     pub alerts: crate::model::alert::AlertSettings,
+    /// `[oncall]`, `[[alerts.routes]]`, repeats and escalation.
+    pub paging: crate::model::paging::Paging,
     /// `[ssh]` and each host's SSH entry.
     pub ssh: SshSettings,
     /// Where it was read from (or a label such as `<demo>`).
@@ -109,6 +111,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     })?;
     let (fleet, ssh) = validate::fleet(&raw, text).map_err(invalid)?;
     let alerts = validate::alerts::alerts(&raw.alerts, text).map_err(invalid)?;
+    let receivers: Vec<String> = alerts.webhooks.iter().map(|w| w.name.clone()).collect();
+    let paging = validate::paging::paging(&raw.alerts, raw.oncall.as_ref(), &receivers, text)
+        .map_err(invalid)?;
     let console = ConsoleSettings {
         theme: raw.console.theme,
         keymap: raw.console.keymap,
@@ -119,6 +124,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         fleet,
         console,
         alerts,
+        paging,
         ssh,
         path: path.to_path_buf(),
     })
@@ -236,6 +242,10 @@ mod tests {
             keys_of::<super::raw::RawStorePos>(),
             keys_of::<super::raw::RawPosTarget>(),
             keys_of::<super::raw::RawTraffic>(),
+            keys_of::<super::raw::RawRoute>(),
+            keys_of::<super::raw::RawOncall>(),
+            keys_of::<super::raw::RawMember>(),
+            keys_of::<super::raw::RawOverride>(),
         ];
         for (i, struct_keys) in keys.iter().enumerate() {
             assert!(!struct_keys.is_empty(), "no keys read from raw struct #{i}");

@@ -41,6 +41,8 @@ pub(crate) struct RawConfig {
     pub tickets: Option<RawTickets>,
     #[serde(default)]
     pub pos: RawPos,
+    /// `[oncall]`: the rota paging reads (see `validate::paging`).
+    pub oncall: Option<RawOncall>,
 }
 
 /// `[ssh]`: how Vigie speaks SSH (see `validate::ssh`).
@@ -65,6 +67,15 @@ pub(crate) struct RawAlerts {
     pub heartbeat_stale: Option<Spanned<DurationValue>>,
     #[serde(default)]
     pub webhooks: Vec<Spanned<RawWebhook>>,
+    pub repeat_every: Option<Spanned<DurationValue>>,
+    pub escalate_after: Option<Spanned<DurationValue>>,
+    /// Warnings page only in support hours (Monday-Friday 09:00-18:00 in
+    /// the rota's timezone); criticals page at any hour.
+    pub warnings_in_support_hours: Option<bool>,
+    /// Where alerts no route takes go (default: `["oncall"]`).
+    pub default_route: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub routes: Vec<Spanned<RawRoute>>,
 }
 
 /// `[[alerts.webhooks]]`.
@@ -541,4 +552,60 @@ pub(crate) struct RawRecurring {
     pub rule: Spanned<String>,
     pub start: Spanned<String>,
     pub duration: Spanned<DurationValue>,
+}
+
+/// `[[alerts.routes]]`: matchers (each a list; left out matches anything),
+/// where to send, and whether to try the next routes too.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRoute {
+    #[serde(default)]
+    pub client: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub environment: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub domain: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub severity: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub host: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub check: Vec<Spanned<String>>,
+    /// Receiver names, or `"oncall"` for whoever the rota says.
+    pub to: Vec<Spanned<String>>,
+    #[serde(default, rename = "continue")]
+    pub continue_after: bool,
+}
+
+/// `[oncall]`: the rota.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOncall {
+    pub timezone: TimezoneValue,
+    pub handover_day: Spanned<WeekdayValue>,
+    pub handover_at: Spanned<TimeValue>,
+    /// `YYYY-MM-DD`: the week the first of `order` begins.
+    pub start: Spanned<String>,
+    pub order: Spanned<Vec<Spanned<String>>>,
+    pub members: Vec<Spanned<RawMember>>,
+    #[serde(default)]
+    pub overrides: Vec<Spanned<RawOverride>>,
+}
+
+/// `[[oncall.members]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMember {
+    pub name: Spanned<String>,
+    pub receivers: Vec<Spanned<String>>,
+}
+
+/// `[[oncall.overrides]]`: a member covering whole days, `from` and `to`
+/// included.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOverride {
+    pub member: Spanned<String>,
+    pub from: Spanned<String>,
+    pub to: Spanned<String>,
 }

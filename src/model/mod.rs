@@ -13,6 +13,7 @@ pub mod maintenance;
 pub mod metric;
 pub mod money;
 pub mod odoo_inside;
+pub mod paging;
 pub mod perfdata;
 pub mod pos;
 pub mod postgres;

@@ -25,7 +25,34 @@ pub const MIGRATIONS: &[&str] = &[
     USAGE_MONTHS,
     USAGE_MONTHS_FOR_SQLITE_3_40,
     ALERT_LIFECYCLE,
+    PAGES,
 ];
+
+/// Paging (issue 22): every page decided, queued until its receiver takes
+/// it, with its attempts and the receiver's answer or last error, and the
+/// alerts it was about. A restart delivers what is still queued.
+const PAGES: &str = "
+CREATE TABLE pages (
+    id         INTEGER PRIMARY KEY,
+    receiver   TEXT    NOT NULL,
+    kind       TEXT    NOT NULL,
+    step       INTEGER NOT NULL,
+    member     TEXT,
+    decided_ms INTEGER NOT NULL,
+    page       TEXT    NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    next_ms    INTEGER NOT NULL,
+    sent_ms    INTEGER,
+    answer     TEXT,
+    gave_up    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX pages_pending ON pages (receiver, id) WHERE sent_ms IS NULL AND gave_up = 0;
+CREATE TABLE page_alerts (
+    page_id  INTEGER NOT NULL REFERENCES pages (id) ON DELETE CASCADE,
+    alert_id TEXT    NOT NULL,
+    PRIMARY KEY (alert_id, page_id)
+) WITHOUT ROWID;
+";
 
 /// The alerts' lifecycle (issue 21): one record per alert identity (its
 /// first sighting, when it cleared, who acknowledged it) and silences.

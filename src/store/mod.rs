@@ -17,6 +17,7 @@ pub mod history;
 mod maintenance;
 pub mod migrations;
 mod open;
+pub mod pages;
 pub mod pos;
 mod read;
 mod state;

@@ -201,6 +201,32 @@ impl Reader {
         super::attention::records(&self.conn).map_err(|e| self.fail(e))
     }
 
+    /// What paging decided, per alert (the timeline's memory).
+    pub fn pages_sent(&self) -> Result<Vec<crate::model::paging::Sent>, StoreError> {
+        super::pages::sent(&self.conn).map_err(|e| self.fail(e))
+    }
+
+    /// Pages still to deliver whose next try is due at `now`.
+    pub fn pages_pending(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<super::pages::Pending>, StoreError> {
+        super::pages::pending(&self.conn, now).map_err(|e| self.fail(e))
+    }
+
+    /// The alert as the newest page about it said it.
+    pub fn page_alert(
+        &self,
+        alert: &str,
+    ) -> Result<Option<crate::model::attention::Alert>, StoreError> {
+        super::pages::last_paged(&self.conn, alert).map_err(|e| self.fail(e))
+    }
+
+    /// Every page about one alert, oldest first.
+    pub fn pages_of(&self, alert: &str) -> Result<Vec<super::pages::PageRecord>, StoreError> {
+        super::pages::of_alert(&self.conn, alert).map_err(|e| self.fail(e))
+    }
+
     /// Silences not over at `now`.
     pub fn silences(
         &self,

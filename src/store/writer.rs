@@ -81,6 +81,8 @@ pub enum WriteOp {
     /// The alerts' lifecycle: a round's records, acknowledgements and
     /// silences (with their audit rows).
     Alerts(super::attention::AlertWrite),
+    /// Paging's queue: pages decided, delivered, failed.
+    Pages(super::pages::PageWrite),
     /// Answered once everything sent before it is committed (or failed).
     Flush(Sender<()>),
 }
@@ -556,6 +558,7 @@ fn op_kind(op: &WriteOp) -> &'static str {
         WriteOp::Pos(_) => "POS state",
         WriteOp::Usage(_) => "usage",
         WriteOp::Alerts(_) => "alerts",
+        WriteOp::Pages(_) => "pages",
     }
 }
 
@@ -625,6 +628,7 @@ fn apply(conn: &Connection, op: WriteOp) -> Result<(), OpError> {
             }
             Ok(())
         }
+        WriteOp::Pages(w) => Ok(super::pages::apply(conn, w)?),
         // Split off before the batch is written.
         WriteOp::Flush(_) => Ok(()),
     }

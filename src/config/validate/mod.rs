@@ -8,6 +8,9 @@ mod client;
 mod contract;
 mod host;
 mod maintenance;
+pub(crate) mod paging;
+#[cfg(test)]
+mod paging_tests;
 mod pos;
 mod postgres;
 mod ssh;

@@ -37,7 +37,9 @@ pub use domains::{
 pub use lifecycle::{Ack, Open, Record, Silence, round};
 
 /// How urgent an alert is. Ordered so that `max()` is the worst.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing, nothing to do tonight (a quota nearly used).
@@ -93,7 +95,9 @@ impl Severity {
 }
 
 /// Which judge raised an alert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Domain {
     Checks,
@@ -139,7 +143,9 @@ impl Domain {
 
 /// Where the console shows the problem. The names match the console's
 /// panes without depending on the `ui` layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum View {
     Health,
@@ -152,7 +158,7 @@ pub enum View {
 
 /// Where an alert points: a view and the key of its row there (a host
 /// name, a ticket id, a source id, a window UID, `client/site`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub struct Points {
     pub view: View,
     pub row: String,
@@ -160,7 +166,7 @@ pub struct Points {
 
 /// Whom and what an alert concerns, for reading and for silences'
 /// matchers. A mutualised host concerns each of its clients.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub struct Subject {
     /// Client ids (empty for Vigie's own problems).
     pub clients: Vec<String>,
@@ -183,7 +189,7 @@ impl Subject {
 }
 
 /// One problem that needs (or may need) someone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Alert {
     /// Stable across rounds and restarts: `<domain>:<what>`, e.g.
     /// `checks:erp-prod/odoo`, `tickets:42`, `pos:coop/main/till-down:Caisse 2`.
