@@ -134,6 +134,10 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         }
         None => None,
     };
+    // Receivers: the listener where a phone's "Acknowledge" button lands.
+    let ack_listener = crate::alerts::ack::start(&setup.config.alerts, writer.handle())
+        .await
+        .map_err(CliError::input)?;
     eprintln!(
         "vigie daemon: {} checks on {} hosts, {} POS stores, store {}",
         engine.check_count(),
@@ -161,12 +165,27 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         tokio::time::Instant::now() + Duration::from_secs(60),
         PRUNE_EVERY,
     );
+    // Watched from outside: the dead man's switch and systemd's watchdog,
+    // both fed from this loop, so a stuck loop stops them.
+    let mut self_ping = tokio::time::interval(setup.config.watcher.ping_every);
+    let mut pinger = match &setup.config.watcher.ping_url {
+        Some(url) => Some(crate::alerts::deadman::Pinger::new(
+            url,
+            crate::alerts::receiver::http_client().map_err(CliError::input)?,
+        )),
+        None => None,
+    };
+    let mut last_result = std::time::Instant::now();
+    let watchdog_every = crate::systemd::watchdog_every(&env);
+    let mut watchdog = tokio::time::interval(watchdog_every.unwrap_or(Duration::from_secs(3600)));
+    crate::systemd::notify("READY=1", &env);
     let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
     loop {
         tokio::select! {
             Some(ev) = rx.recv() => {
                 let Event::Result(r) = ev;
+                last_result = std::time::Instant::now();
                 alerter.observe(&r);
                 if writer.send(WriteOp::Result(r)).is_err() {
                     return Err(CliError { message: "the store writer stopped; see the log".into(), code: 1 });
@@ -197,11 +216,30 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
                     tracing::warn!("store writer gone: history not pruned");
                 }
             }
+            _ = self_ping.tick(), if pinger.is_some() => {
+                let health = crate::alerts::deadman::Health {
+                    store_fault: writer.fault().map(|f| f.describe(&setup.db)),
+                    since_result: (engine.check_count() > 0).then(|| last_result.elapsed()),
+                    delivery_failing_for: outbox.stats.failing_for(Utc::now()),
+                };
+                let limits = crate::alerts::deadman::Limits {
+                    delivery_grace: setup.config.watcher.delivery_grace,
+                    ..Default::default()
+                };
+                if let Some(p) = pinger.as_mut() {
+                    p.ping(crate::alerts::deadman::verdict(&health, &limits));
+                }
+            }
+            _ = watchdog.tick(), if watchdog_every.is_some() => {
+                crate::systemd::notify("WATCHDOG=1", &env);
+            }
             _ = tokio::signal::ctrl_c() => break,
             _ = terminate.recv() => break,
             _ = hangup.recv() => break,
         }
     }
+    crate::systemd::notify("STOPPING=1", &env);
+    drop(pinger);
     drop(engine);
     drop(pos);
     backups.stop().await;
@@ -210,6 +248,9 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
     if let Some(p) = pings {
         p.abort();
         let _ = p.await;
+    }
+    if let Some(a) = ack_listener {
+        a.stop();
     }
     drop(seeding);
     // Stopped cleanly: the heartbeat says so at once, so consoles take over

@@ -26,6 +26,8 @@ pub struct Config {
     pub console: ConsoleSettings,
     /// `[alerts]`: webhooks the daemon calls.
     pub alerts: crate::model::alert::AlertSettings,
+    /// `[self]`: the dead man's switch.
+    pub watcher: crate::model::watcher::SelfSettings,
     /// `[ssh]` and each host's SSH entry.
     pub ssh: SshSettings,
     /// Where it was read from (or a label such as `<demo>`).
@@ -99,6 +101,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     })?;
     let (fleet, ssh) = validate::fleet(&raw, text).map_err(invalid)?;
     let alerts = validate::alerts::alerts(&raw.alerts, text).map_err(invalid)?;
+    let watcher = validate::receivers::watcher(&raw.watcher, text).map_err(invalid)?;
     let console = ConsoleSettings {
         theme: raw.console.theme,
         keymap: raw.console.keymap,
@@ -109,6 +112,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         fleet,
         console,
         alerts,
+        watcher,
         ssh,
         path: path.to_path_buf(),
     })

@@ -14,12 +14,14 @@ pub mod metric;
 pub mod money;
 pub mod perfdata;
 pub mod pos;
+pub mod receiver;
 pub mod ssh;
 pub mod status;
 pub mod tickets;
 pub mod tracker;
 pub mod tz;
 pub mod usage;
+pub mod watcher;
 
 pub use check::CheckResult;
 pub use fleet::*;

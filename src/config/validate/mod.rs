@@ -9,6 +9,7 @@ mod contract;
 mod host;
 mod maintenance;
 mod pos;
+pub(crate) mod receivers;
 mod ssh;
 mod tickets;
 mod usage;
