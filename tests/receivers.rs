@@ -713,3 +713,54 @@ fn receivers_configuration_is_checked() {
         assert!(e.contains(says), "{bad}: {e}");
     }
 }
+
+// ------------------------------------------------------ vigie alerts test
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vigie_alerts_test_sends_a_test_page_and_prints_the_answer() {
+    let server = StandIn::new(ntfy_publish);
+    let addr = server.start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[contracts.basic]\nintervention = {{ urgent = \"2h\" }}\nhourly_rate = 1\nmonthly_fee = 0\n\
+             [[alerts.receivers]]\nname = \"phone\"\nkind = \"ntfy\"\nurl = \"http://{addr}/vigie-oncall\"\ntoken_env = \"VIGIE_TEST_NTFY\"\n"
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("vigie.db");
+    let run = move |name: &str| {
+        Command::new(env!("CARGO_BIN_EXE_vigie"))
+            .arg("--config")
+            .arg(&config)
+            .arg("--db")
+            .arg(&db)
+            .args(["alerts", "test", "--receiver", name])
+            .env("VIGIE_TEST_NTFY", "tk_phone")
+            .output()
+            .unwrap()
+    };
+    let out = tokio::task::spawn_blocking(move || (run("phone"), run("pager")))
+        .await
+        .unwrap();
+    let (sent, unknown) = out;
+    assert_eq!(
+        String::from_utf8_lossy(&sent.stdout).trim(),
+        "phone: sent; it answered HTTP 200 id sPs71M8A2T",
+        "{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    assert_eq!(sent.status.code(), Some(0));
+    let got = server.got();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].1.body["tags"][0], "test_tube");
+    assert_eq!(got[0].1.body["title"], "Vigie: test: a test message");
+    assert_eq!(unknown.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        said.contains("no receiver is called 'pager'; known: phone"),
+        "{said}"
+    );
+}
