@@ -573,17 +573,21 @@ async fn the_ntfy_button_acknowledges_once_through_the_daemon_listener() {
     // Stopped as the daemon stops it: the store writer can then close.
     serving.abort();
     acks.release();
-    assert!(
+    // A good token once the writer is let go: not recorded, and it can be
+    // pressed again later.
+    let later = vigie::alerts::ack::token(key, "checks:erp-prod/db", "x", i64::MAX);
+    let once = || {
         acks.acknowledge(
-            [127, 0, 0, 1].into(),
-            id,
+            [127, 0, 0, 2].into(),
+            "checks:erp-prod/db",
             "x",
-            "1.x",
+            &later,
             Utc::now(),
-            Instant::now()
+            Instant::now(),
         )
-        .is_err()
-    );
+    };
+    assert_eq!(once(), Err(vigie::alerts::ack::Refusal::Unavailable));
+    assert_eq!(once(), Err(vigie::alerts::ack::Refusal::Unavailable));
 }
 
 // ---------------------------------------------------------------- matrix

@@ -99,6 +99,8 @@ pub enum Refusal {
     Replayed,
     /// Too many requests from this address.
     TooMany,
+    /// The store writer is gone (the daemon stops): press again later.
+    Unavailable,
 }
 
 impl Refusal {
@@ -106,6 +108,7 @@ impl Refusal {
         match self {
             Refusal::Wrong | Refusal::Expired | Refusal::Replayed => StatusCode::FORBIDDEN,
             Refusal::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -115,6 +118,7 @@ impl Refusal {
             Refusal::Expired => "refused: this button has expired; use vigie ack",
             Refusal::Replayed => "refused: this button was already used",
             Refusal::TooMany => "refused: too many requests; wait a minute",
+            Refusal::Unavailable => "not recorded: the daemon is stopping; press again later",
         }
     }
 }
@@ -243,7 +247,7 @@ impl Acks {
             if let Ok(mut used) = self.used.lock() {
                 used.remove(token);
             }
-            return Err(Refusal::Wrong);
+            return Err(Refusal::Unavailable);
         }
         tracing::info!(alert = %crate::sanitize::clean_short(id, 80), by = %crate::sanitize::clean_short(by, 40), "acknowledged from the phone");
         Ok(())
