@@ -16,5 +16,6 @@ pub mod sanitize;
 pub mod secret;
 pub mod sources;
 pub mod store;
+pub mod systemd;
 pub mod ui;
 pub mod urls;

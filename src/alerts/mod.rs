@@ -5,6 +5,10 @@
 //! backoff. Alerts that pile up while a receiver is away are merged into one
 //! summary when it comes back.
 
+pub mod ack;
+pub mod deadman;
+pub mod email;
+pub mod ntfy;
 pub mod page;
 pub mod pager;
 pub mod receiver;
@@ -169,21 +173,9 @@ pub async fn deliver(
         Some(t) => request.bearer_auth(t),
         None => request,
     };
-    // The client's timeout covers headers and body; only the start of a
-    // refusal is read, to say why.
-    let mut response = bounded::send(request).await.map_err(|e| e.to_string())?;
-    let status = response.status();
-    if status.is_success() {
-        return Ok(());
-    }
-    let body = bounded::body(&mut response, bounded::WEBHOOK, Over::Cut)
+    answer(request, hook.kind == WebhookKind::Matrix)
         .await
-        .unwrap_or_default();
-    let why = crate::sanitize::clean_short(&String::from_utf8_lossy(&body.bytes), 80);
-    Err(match why.trim() {
-        "" => format!("HTTP {}", status.as_u16()),
-        why => format!("HTTP {}: {why}", status.as_u16()),
-    })
+        .map(|_| ())
 }
 
 /// Sends one page through a webhook, in the webhook's own shape. Paging
@@ -234,6 +226,70 @@ pub async fn deliver_page(
         Some(t) => request.bearer_auth(t),
         None => request,
     };
+    answer(request, hook.kind == WebhookKind::Matrix).await
+}
+
+/// How many times a Matrix homeserver's "too many requests" is waited out
+/// before the page goes back to its queue.
+pub const MATRIX_RETRIES: u32 = 3;
+/// The longest wait a homeserver's `retry_after_ms` is granted (a longer
+/// one is cut to this: the queue's backoff takes over afterwards).
+pub const MATRIX_MAX_WAIT: Duration = Duration::from_secs(30);
+
+/// How long a Matrix 429 asks to wait: `retry_after_ms` of its JSON body
+/// (the client-server API's rate limit error), else its `Retry-After`
+/// header in seconds, else one second.
+pub fn matrix_retry_after(body: &[u8], retry_after_header: Option<&str>) -> Duration {
+    let from_body = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("retry_after_ms").and_then(|m| m.as_u64()))
+        .map(Duration::from_millis);
+    let from_header = retry_after_header
+        .and_then(|h| h.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    from_body
+        .or(from_header)
+        .unwrap_or(Duration::from_secs(1))
+        .min(MATRIX_MAX_WAIT)
+}
+
+/// Sends a request and says its answer ("HTTP 200") or why not. A Matrix
+/// homeserver's 429 is waited out as it asks, up to `MATRIX_RETRIES`
+/// times, with the same transaction id (it posts the message once).
+async fn answer(request: reqwest::RequestBuilder, matrix: bool) -> Result<String, String> {
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        // A JSON body can always be cloned; a request that cannot be is
+        // sent once. The client's timeout covers headers and body; only
+        // the start of a refusal is read, to say why.
+        let Some(this) = request.try_clone() else {
+            return send_once(request).await;
+        };
+        let mut response = bounded::send(this).await.map_err(|e| e.to_string())?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(format!("HTTP {}", status.as_u16()));
+        }
+        let header = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|h| h.to_str().ok())
+            .map(String::from);
+        let body = bounded::body(&mut response, bounded::WEBHOOK, Over::Cut)
+            .await
+            .unwrap_or_default();
+        if matrix && status == reqwest::StatusCode::TOO_MANY_REQUESTS && attempt <= MATRIX_RETRIES {
+            let wait = matrix_retry_after(&body.bytes, header.as_deref());
+            tracing::info!(wait = ?wait, attempt, "Matrix homeserver asks to wait");
+            tokio::time::sleep(wait).await;
+            continue;
+        }
+        return Err(refusal(status, &body.bytes));
+    }
+}
+
+async fn send_once(request: reqwest::RequestBuilder) -> Result<String, String> {
     let mut response = bounded::send(request).await.map_err(|e| e.to_string())?;
     let status = response.status();
     if status.is_success() {
@@ -242,11 +298,15 @@ pub async fn deliver_page(
     let body = bounded::body(&mut response, bounded::WEBHOOK, Over::Cut)
         .await
         .unwrap_or_default();
-    let why = crate::sanitize::clean_short(&String::from_utf8_lossy(&body.bytes), 80);
-    Err(match why.trim() {
+    Err(refusal(status, &body.bytes))
+}
+
+fn refusal(status: reqwest::StatusCode, body: &[u8]) -> String {
+    let why = crate::sanitize::clean_short(&String::from_utf8_lossy(body), 80);
+    match why.trim() {
         "" => format!("HTTP {}", status.as_u16()),
         why => format!("HTTP {}: {why}", status.as_u16()),
-    })
+    }
 }
 
 /// Waits between attempts: `first`, doubling, at most `max`.
@@ -282,6 +342,32 @@ pub struct Stats {
     pub attempts: AtomicU64,
     pub delivered: AtomicU64,
     pub dropped: AtomicU64,
+    /// When deliveries began failing (Unix ms), 0 while the last one went
+    /// through: the dead man's switch reads it.
+    pub failing_since_ms: std::sync::atomic::AtomicI64,
+}
+
+impl Stats {
+    /// How long deliveries have been failing at `now`.
+    pub fn failing_for(&self, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+        match self.failing_since_ms.load(Ordering::Relaxed) {
+            0 => None,
+            since => u64::try_from(now.timestamp_millis() - since)
+                .ok()
+                .map(Duration::from_millis),
+        }
+    }
+
+    fn delivered_now(&self) {
+        self.failing_since_ms.store(0, Ordering::Relaxed);
+    }
+
+    fn failed_now(&self) {
+        let now = chrono::Utc::now().timestamp_millis().max(1);
+        let _ =
+            self.failing_since_ms
+                .compare_exchange(0, now, Ordering::Relaxed, Ordering::Relaxed);
+    }
 }
 
 /// The alerts on their way, one task per webhook.
@@ -384,11 +470,13 @@ async fn run_hook(
             match deliver(&client, &hook, &alert, &txn).await {
                 Ok(()) => {
                     stats.delivered.fetch_add(1, Ordering::Relaxed);
+                    stats.delivered_now();
                     tracing::info!(webhook = %hook.name, items = alert.items.len(), attempt, "alert delivered");
                     queue.clear();
                     break;
                 }
                 Err(e) => {
+                    stats.failed_now();
                     let wait = backoff.delay(attempt);
                     tracing::warn!(webhook = %hook.name, attempt, error = %e, retry_in = ?wait, "alert not delivered");
                     let sleep = tokio::time::sleep(wait);

@@ -10,7 +10,6 @@ use tokio::sync::mpsc;
 
 use super::setup::{self, NoConfig};
 use super::{Cli, CliError};
-use crate::alerts::receiver::Receiver;
 use crate::demo;
 use crate::engine::{Engine, EngineOptions, Event};
 use crate::sources::Sources;
@@ -75,13 +74,9 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
     // lasted, today's timeline.
     let pos_resume = crate::engine::pos::resume_from(&setup.db);
     let env = |k: &str| std::env::var(k).ok();
-    let receivers = setup
-        .config
-        .alerts
-        .webhooks
-        .iter()
-        .map(|spec| crate::alerts::Webhook::resolve(spec, &env).map(Receiver::Webhook))
-        .collect::<Result<Vec<_>, _>>()
+    // Every receiver (webhooks, e-mail, ntfy), its secrets read now: a
+    // missing one stops the start with its name.
+    let receivers = crate::alerts::receiver::resolve_all(&setup.config.alerts, &env)
         .map_err(CliError::input)?;
     let deliveries = crate::alerts::pager::deliver(
         receivers,
@@ -167,6 +162,10 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         }
         None => None,
     };
+    // Receivers: the listener where a phone's "Acknowledge" button lands.
+    let ack_listener = crate::alerts::ack::start(&setup.config.alerts, writer.handle())
+        .await
+        .map_err(CliError::input)?;
     eprintln!(
         "vigie daemon: {} checks on {} hosts, {} POS stores, store {}",
         engine.check_count(),
@@ -194,6 +193,21 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         tokio::time::Instant::now() + Duration::from_secs(60),
         PRUNE_EVERY,
     );
+    // Watched from outside: the dead man's switch and systemd's watchdog,
+    // both fed from this loop, so a stuck loop stops them.
+    let mut self_ping = tokio::time::interval(setup.config.watcher.ping_every);
+    let mut pinger = match &setup.config.watcher.ping_url {
+        Some(url) => Some(crate::alerts::deadman::Pinger::new(
+            url,
+            crate::alerts::receiver::http_client().map_err(CliError::input)?,
+        )),
+        None => None,
+    };
+    let mut last_result = std::time::Instant::now();
+    let queue = Reader::open(&setup.db).ok();
+    let watchdog_every = crate::systemd::watchdog_every(&env);
+    let mut watchdog = tokio::time::interval(watchdog_every.unwrap_or(Duration::from_secs(3600)));
+    crate::systemd::notify("READY=1", &env);
     let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
     loop {
@@ -201,6 +215,7 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
             Some(ev) = rx.recv() => {
                 let Event::Result(r) = ev;
                 app.data.record(&r);
+                last_result = std::time::Instant::now();
                 if writer.send(WriteOp::Result(r)).is_err() {
                     return Err(CliError { message: "the store writer stopped; see the log".into(), code: 1 });
                 }
@@ -233,6 +248,27 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
                     tracing::warn!("store writer gone: history not pruned");
                 }
             }
+            _ = self_ping.tick(), if pinger.is_some() => {
+                let health = crate::alerts::deadman::Health {
+                    store_fault: writer.fault().map(|f| f.describe(&setup.db)),
+                    since_result: (engine.check_count() > 0).then(|| last_result.elapsed()),
+                    // From the pages' queue: the oldest tried and not delivered.
+                    delivery_failing_for: queue
+                        .as_ref()
+                        .and_then(|r| r.pages_failing_since().ok().flatten())
+                        .and_then(|since| (Utc::now() - since).to_std().ok()),
+                };
+                let limits = crate::alerts::deadman::Limits {
+                    delivery_grace: setup.config.watcher.delivery_grace,
+                    ..Default::default()
+                };
+                if let Some(p) = pinger.as_mut() {
+                    p.ping(crate::alerts::deadman::verdict(&health, &limits));
+                }
+            }
+            _ = watchdog.tick(), if watchdog_every.is_some() => {
+                crate::systemd::notify("WATCHDOG=1", &env);
+            }
             _ = tokio::signal::ctrl_c() => break,
             _ = terminate.recv() => break,
             _ = hangup.recv() => break,
@@ -248,6 +284,8 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         let _ = d.await;
     }
     drop(pager);
+    crate::systemd::notify("STOPPING=1", &env);
+    drop(pinger);
     drop(engine);
     drop(pos);
     backups.stop().await;
@@ -256,6 +294,9 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
     if let Some(p) = pings {
         p.abort();
         let _ = p.await;
+    }
+    if let Some(a) = ack_listener {
+        a.stop();
     }
     drop(seeding);
     // Stopped cleanly: the heartbeat says so at once, so consoles take over

@@ -2,6 +2,7 @@
 
 pub mod ack;
 pub mod alerts;
+pub mod alerts_test;
 pub mod audit;
 pub mod backups;
 pub mod check;
@@ -131,8 +132,12 @@ pub enum Command {
         command: Vec<String>,
     },
     /// Every open alert of every domain, unattended first, worst first;
-    /// exit 0 none, 1 warnings, 2 a critical nobody took.
+    /// exit 0 none, 1 warnings, 2 a critical nobody took. `alerts test
+    /// --receiver NAME` sends a receiver a test page.
+    #[command(args_conflicts_with_subcommands = true)]
     Alerts {
+        #[command(subcommand)]
+        command: Option<AlertsCommand>,
         /// Only this client's alerts.
         #[arg(long, value_name = "CLIENT")]
         client: Option<String>,
@@ -231,6 +236,17 @@ pub enum Command {
         /// md, csv or json.
         #[arg(long, default_value = "md")]
         format: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Sends a test page through one receiver and prints its answer; exit
+    /// 1 when it fails.
+    Test {
+        /// The receiver's (or webhook's) name.
+        #[arg(long, value_name = "NAME")]
+        receiver: String,
     },
 }
 
@@ -358,9 +374,15 @@ pub fn main(started: Instant) -> ExitCode {
             }) => report::run(&cli, month, client.as_deref(), format).await,
             Some(Command::Ssh { host, command }) => ssh::run(&cli, host, command).await,
             Some(Command::Audit { limit }) => audit::run(&cli, *limit).await,
-            Some(Command::Alerts { client, format }) => {
-                alerts::run(&cli, client.as_deref(), format).await
-            }
+            Some(Command::Alerts {
+                command: None,
+                client,
+                format,
+            }) => alerts::run(&cli, client.as_deref(), format).await,
+            Some(Command::Alerts {
+                command: Some(AlertsCommand::Test { receiver }),
+                ..
+            }) => alerts_test::run(&cli, receiver).await,
             Some(Command::Ack {
                 id,
                 comment,

@@ -28,6 +28,8 @@ pub struct Config {
     pub alerts: crate::model::alert::AlertSettings,
     /// `[oncall]`, `[[alerts.routes]]`, repeats and escalation.
     pub paging: crate::model::paging::Paging,
+    /// `[self]`: the dead man's switch.
+    pub watcher: crate::model::watcher::SelfSettings,
     /// `[ssh]` and each host's SSH entry.
     pub ssh: SshSettings,
     /// Where it was read from (or a label such as `<demo>`).
@@ -111,9 +113,16 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     })?;
     let (fleet, ssh) = validate::fleet(&raw, text).map_err(invalid)?;
     let alerts = validate::alerts::alerts(&raw.alerts, text).map_err(invalid)?;
-    let receivers: Vec<String> = alerts.webhooks.iter().map(|w| w.name.clone()).collect();
+    // Routes may name any receiver: webhooks, e-mail and ntfy alike.
+    let receivers: Vec<String> = alerts
+        .webhooks
+        .iter()
+        .map(|w| w.name.clone())
+        .chain(alerts.receivers.iter().map(|r| r.name.clone()))
+        .collect();
     let paging = validate::paging::paging(&raw.alerts, raw.oncall.as_ref(), &receivers, text)
         .map_err(invalid)?;
+    let watcher = validate::receivers::watcher(&raw.watcher, text).map_err(invalid)?;
     let console = ConsoleSettings {
         theme: raw.console.theme,
         keymap: raw.console.keymap,
@@ -125,6 +134,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         console,
         alerts,
         paging,
+        watcher,
         ssh,
         path: path.to_path_buf(),
     })

@@ -36,6 +36,9 @@ pub(crate) struct RawConfig {
     pub maintenance: RawMaintenance,
     #[serde(default)]
     pub alerts: RawAlerts,
+    /// `[self]`: the dead man's switch.
+    #[serde(default, rename = "self")]
+    pub watcher: RawSelf,
     #[serde(default)]
     pub ssh: RawSsh,
     pub tickets: Option<RawTickets>,
@@ -76,6 +79,45 @@ pub(crate) struct RawAlerts {
     pub default_route: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     pub routes: Vec<Spanned<RawRoute>>,
+    #[serde(default)]
+    pub receivers: Vec<Spanned<RawReceiver>>,
+    pub listen: Option<Spanned<String>>,
+    pub ack_url: Option<Spanned<String>>,
+    pub ack_secret_file: Option<Spanned<String>>,
+    pub ack_valid_for: Option<Spanned<DurationValue>>,
+}
+
+/// `[self]`: Vigie watched from outside.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSelf {
+    pub ping_url: Option<Spanned<String>>,
+    pub ping_every: Option<Spanned<DurationValue>>,
+    pub delivery_grace: Option<Spanned<DurationValue>>,
+}
+
+/// `[[alerts.receivers]]`: e-mail or ntfy; `validate::receivers` requires
+/// or refuses each key by `kind`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawReceiver {
+    pub name: Spanned<String>,
+    pub kind: Spanned<String>,
+    // email
+    pub server: Option<Spanned<String>>,
+    pub port: Option<Spanned<u16>>,
+    pub tls: Option<Spanned<String>>,
+    pub username: Option<Spanned<String>>,
+    pub password_env: Option<Spanned<String>>,
+    pub password_file: Option<Spanned<String>>,
+    pub from: Option<Spanned<String>>,
+    pub to: Option<Spanned<Vec<String>>>,
+    // ntfy
+    pub url: Option<Spanned<String>>,
+    pub token_env: Option<Spanned<String>>,
+    pub token_file: Option<Spanned<String>>,
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// `[[alerts.webhooks]]`.

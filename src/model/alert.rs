@@ -76,6 +76,10 @@ pub struct AlertSettings {
     /// Changes within this long of the first are sent as one message.
     pub merge_window: Duration,
     pub webhooks: Vec<WebhookSpec>,
+    /// `[[alerts.receivers]]`: e-mail and ntfy.
+    pub receivers: Vec<super::receiver::ReceiverSpec>,
+    /// Where phones acknowledge (`listen`, `ack_secret_file`).
+    pub ack: Option<super::receiver::AckSettings>,
 }
 
 impl Default for AlertSettings {
@@ -83,6 +87,8 @@ impl Default for AlertSettings {
         AlertSettings {
             merge_window: Duration::from_secs(30),
             webhooks: Vec::new(),
+            receivers: Vec::new(),
+            ack: None,
         }
     }
 }

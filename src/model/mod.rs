@@ -17,6 +17,7 @@ pub mod paging;
 pub mod perfdata;
 pub mod pos;
 pub mod postgres;
+pub mod receiver;
 pub mod ssh;
 pub mod status;
 pub mod tickets;
@@ -24,6 +25,7 @@ pub mod tracker;
 pub mod tz;
 pub mod tzif;
 pub mod usage;
+pub mod watcher;
 pub mod words;
 
 pub use check::CheckResult;

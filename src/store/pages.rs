@@ -193,6 +193,17 @@ pub(super) fn pending(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result
     Ok(out)
 }
 
+/// When the oldest page that was tried and is still not delivered (nor
+/// given up) was decided: how long delivery has been failing.
+pub(super) fn failing_since(conn: &Connection) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    let ms: Option<i64> = conn.query_row(
+        "SELECT min(decided_ms) FROM pages WHERE sent_ms IS NULL AND gave_up = 0 AND attempts > 0",
+        [],
+        |row| row.get(0),
+    )?;
+    Ok(ms.map(from_ms))
+}
+
 /// The alert as the newest page about it said it (a resolved message
 /// after a restart has nothing else to say it from).
 pub(super) fn last_paged(

@@ -214,6 +214,11 @@ impl Reader {
         super::pages::pending(&self.conn, now).map_err(|e| self.fail(e))
     }
 
+    /// Since when the oldest page already tried is still undelivered.
+    pub fn pages_failing_since(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        super::pages::failing_since(&self.conn).map_err(|e| self.fail(e))
+    }
+
     /// The alert as the newest page about it said it.
     pub fn page_alert(
         &self,

@@ -52,6 +52,9 @@ pub(crate) fn alerts(raw: &RawAlerts, text: &str) -> Result<AlertSettings, Vec<D
             out.webhooks.push(spec);
         }
     }
+    let hook_names: Vec<String> = out.webhooks.iter().map(|w| w.name.clone()).collect();
+    out.receivers = super::receivers::receivers(&mut v, raw, &hook_names);
+    out.ack = super::receivers::ack(&mut v, raw);
     if v.diagnostics.is_empty() {
         Ok(out)
     } else {

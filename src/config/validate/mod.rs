@@ -13,6 +13,7 @@ pub(crate) mod paging;
 mod paging_tests;
 mod pos;
 mod postgres;
+pub(crate) mod receivers;
 mod ssh;
 mod tickets;
 mod usage;
