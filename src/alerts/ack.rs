@@ -17,7 +17,7 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 use crate::model::attention::lifecycle::Ack;
@@ -68,7 +68,7 @@ impl Links {
 
 fn mac(key: &[u8], id: &str, by: &str, expires: i64) -> HmacSha256 {
     // HMAC takes keys of any length: this cannot fail.
-    let mut m = <HmacSha256 as Mac>::new_from_slice(key)
+    let mut m = <HmacSha256 as KeyInit>::new_from_slice(key)
         .unwrap_or_else(|_| unreachable!("HMAC accepts every key length"));
     // Newline-separated: an id cannot contain one, so no two triples sign
     // the same bytes.
