@@ -12,6 +12,7 @@ pub mod daemon;
 pub mod deadline;
 pub mod logging;
 pub mod maintenance;
+pub mod month;
 pub mod pos;
 pub mod report;
 pub mod setup;
@@ -259,6 +260,27 @@ pub enum ReportCommand {
         #[arg(long, default_value = "md")]
         format: String,
     },
+    /// One client's month, for the client: availability and credit,
+    /// incidents, maintenance and its notice, tickets and their deadlines,
+    /// time billed, calls, backups and usage (the figures of `report sla`,
+    /// `tickets`, `timesheet`, `backups` and `usage`).
+    Month {
+        /// The client (its key in the configuration).
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+        /// Every client, one file each in --out DIR.
+        #[arg(long)]
+        all: bool,
+        /// The month, like 2026-11.
+        #[arg(long, value_name = "YYYY-MM")]
+        month: String,
+        /// html, md or json
+        #[arg(long, default_value = "md")]
+        format: String,
+        /// The file to write (a directory with --all).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -348,6 +370,16 @@ pub fn main(started: Instant) -> ExitCode {
                         format,
                     },
             }) => report::run(&cli, month, client.as_deref(), format).await,
+            Some(Command::Report {
+                command:
+                    ReportCommand::Month {
+                        client,
+                        all,
+                        month: m,
+                        format,
+                        out,
+                    },
+            }) => month::run(&cli, client.as_deref(), *all, m, format, out.as_deref()).await,
             Some(Command::Ssh { host, command }) => ssh::run(&cli, host, command).await,
             Some(Command::Audit { limit }) => audit::run(&cli, *limit).await,
             Some(Command::Alerts { client, format }) => {

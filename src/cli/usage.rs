@@ -169,6 +169,17 @@ pub fn json(reports: &[UsageReport], year: i32) -> serde_json::Value {
     serde_json::json!({ "year": year, "clients": clients })
 }
 
+/// The demo's year of samples, written before a report reads it.
+pub(super) fn seed_demo(
+    fleet: &Fleet,
+    db: &std::path::Path,
+    now: DateTime<Utc>,
+) -> Result<(), CliError> {
+    let writer = Writer::spawn(db).map_err(|e| CliError::input(e.to_string()))?;
+    let _ = writer.send(WriteOp::Usage(crate::demo::usage::samples(fleet, now)));
+    writer.flush().map_err(|e| CliError::input(e.to_string()))
+}
+
 pub async fn run(
     cli: &Cli,
     year: Option<i32>,
@@ -192,10 +203,7 @@ pub async fn run(
     check_client(fleet, client)?;
     let now = Utc::now();
     if setup.demo.is_some() {
-        // The demo's year of samples, written before the report reads it.
-        let writer = Writer::spawn(&setup.db).map_err(|e| CliError::input(e.to_string()))?;
-        let _ = writer.send(WriteOp::Usage(crate::demo::usage::samples(fleet, now)));
-        writer.flush().map_err(|e| CliError::input(e.to_string()))?;
+        seed_demo(fleet, &setup.db, now)?;
     }
     let reader = Reader::open(&setup.db).map_err(|e| CliError::input(e.to_string()))?;
     let reports =
