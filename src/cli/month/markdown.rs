@@ -6,15 +6,24 @@ use super::MonthReport;
 use super::tables::tables;
 use crate::sanitize::clean;
 
-/// A cell: cleaned, its pipes escaped so the table keeps its columns.
+/// Outside text for Markdown: cleaned, and the characters that would make
+/// it a table column, a link or raw HTML in a wiki backslash-escaped (they
+/// still read as themselves in a plain-text mail).
 fn cell(s: &str) -> String {
-    clean(s).replace('|', "\\|")
+    let mut out = String::with_capacity(s.len());
+    for c in clean(s).chars() {
+        if matches!(c, '\\' | '|' | '<' | '>' | '&' | '[' | ']' | '`') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 pub fn markdown(r: &MonthReport) -> String {
     let mut out = format!(
         "# {} — monthly report, {}\n\nTimes in {}. Generated {}.\n",
-        clean(&r.name),
+        cell(&r.name),
         r.label(),
         r.tz.name(),
         r.generated.to_rfc3339()
@@ -32,7 +41,7 @@ pub fn markdown(r: &MonthReport) -> String {
             }
         }
         for n in &t.notes {
-            let _ = write!(out, "\n{}\n", clean(n));
+            let _ = write!(out, "\n{}\n", cell(n));
         }
     }
     out
