@@ -18,6 +18,7 @@ pub mod report;
 pub mod setup;
 pub mod snapshot;
 pub mod ssh;
+pub mod status_page;
 pub mod tickets;
 pub mod usage;
 
@@ -211,6 +212,14 @@ pub enum Command {
         /// csv or md.
         #[arg(long, default_value = "md")]
         format: String,
+    },
+    /// Each client's public status page, a static site: DIR/<client>/
+    /// index.html, status.json, maintenance.ics, incidents.atom. Public
+    /// names only (`public_name` on checks), written atomically.
+    StatusPage {
+        /// Where to write (default: `[status_page] dir`).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// A year's usage per client for its invoice: base fee, active users,
     /// documents, e-mails and SMS beyond quotas, one line per billed item;
@@ -434,6 +443,7 @@ pub fn main(started: Instant) -> ExitCode {
                 client,
                 format,
             }) => tickets::run_timesheet(&cli, month.as_deref(), client.as_deref(), format).await,
+            Some(Command::StatusPage { out }) => status_page::run(&cli, out.as_deref()).await,
             Some(Command::Usage {
                 year,
                 client,

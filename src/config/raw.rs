@@ -41,6 +41,14 @@ pub(crate) struct RawConfig {
     pub tickets: Option<RawTickets>,
     #[serde(default)]
     pub pos: RawPos,
+    /// `[status_page]`: where `vigie status-page` writes by default.
+    pub status_page: Option<RawStatusPage>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStatusPage {
+    pub dir: Option<String>,
 }
 
 /// `[ssh]`: how Vigie speaks SSH (see `validate::ssh`).
@@ -373,6 +381,9 @@ pub(crate) struct RawCheck {
     pub over_ssh: Option<Spanned<bool>>,
     pub expect_exit: Option<Spanned<i32>>,
     pub expect_output: Option<Spanned<String>>,
+    /// The name the client's status page shows for this service (never the
+    /// host or check name).
+    pub public_name: Option<Spanned<String>>,
 }
 
 /// `command`: one string, or a list of strings (a program and its
