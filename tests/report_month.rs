@@ -376,3 +376,145 @@ fn the_demo_month_has_the_backups_and_usage_of_their_commands() {
     );
     assert_eq!(ours["backups"], backups["sources"]);
 }
+
+/// The PNG's pixels as RGB (8-bit RGB or RGBA, non-interlaced: what
+/// Chromium writes), unfiltered per RFC 2083.
+fn png_pixels(png: &[u8]) -> (u32, u32, Vec<[u8; 3]>) {
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    let (mut at, mut idat) = (8, Vec::new());
+    let (mut w, mut h, mut channels) = (0u32, 0u32, 0usize);
+    while at + 8 <= png.len() {
+        let len = u32::from_be_bytes(png[at..at + 4].try_into().unwrap()) as usize;
+        let kind = &png[at + 4..at + 8];
+        let data = &png[at + 8..at + 8 + len];
+        match kind {
+            b"IHDR" => {
+                w = u32::from_be_bytes(data[0..4].try_into().unwrap());
+                h = u32::from_be_bytes(data[4..8].try_into().unwrap());
+                assert_eq!(data[8], 8, "8 bits per sample");
+                channels = match data[9] {
+                    2 => 3,
+                    6 => 4,
+                    c => panic!("colour type {c}"),
+                };
+                assert_eq!(data[12], 0, "not interlaced");
+            }
+            b"IDAT" => idat.extend_from_slice(data),
+            _ => {}
+        }
+        at += 12 + len;
+    }
+    let raw = miniz_oxide::inflate::decompress_to_vec_zlib(&idat).unwrap();
+    let stride = w as usize * channels;
+    let mut prev = vec![0u8; stride];
+    let mut pixels = Vec::with_capacity((w * h) as usize);
+    for row in raw.chunks(stride + 1).take(h as usize) {
+        let (filter, line) = (row[0], &row[1..]);
+        let mut cur = vec![0u8; stride];
+        for i in 0..stride {
+            let a = if i >= channels { cur[i - channels] } else { 0 };
+            let b = prev[i];
+            let c = if i >= channels { prev[i - channels] } else { 0 };
+            let pred = match filter {
+                0 => 0,
+                1 => a,
+                2 => b,
+                3 => ((a as u16 + b as u16) / 2) as u8,
+                4 => {
+                    let p = a as i16 + b as i16 - c as i16;
+                    let (pa, pb, pc) = (
+                        (p - a as i16).abs(),
+                        (p - b as i16).abs(),
+                        (p - c as i16).abs(),
+                    );
+                    if pa <= pb && pa <= pc {
+                        a
+                    } else if pb <= pc {
+                        b
+                    } else {
+                        c
+                    }
+                }
+                f => panic!("filter {f}"),
+            };
+            cur[i] = line[i].wrapping_add(pred);
+        }
+        pixels.extend(cur.chunks(channels).map(|p| [p[0], p[1], p[2]]));
+        prev = cur;
+    }
+    (w, h, pixels)
+}
+
+/// The HTML opened in Debian's headless Chromium at phone and desktop
+/// widths: each screenshot has text and the charts' colours, and the
+/// rendered document's text carries the figures.
+#[tokio::test]
+async fn the_html_renders_in_chromium_at_phone_and_desktop_widths() {
+    let chromium = Path::new("/usr/bin/chromium");
+    assert!(
+        chromium.exists(),
+        "/usr/bin/chromium is missing: install the Debian package chromium (scripts/test does)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let r = gathered(dir.path()).await;
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, vigie::cli::month::html(&r)).unwrap();
+    let url = format!("file://{}", page.display());
+    let base = |profile: &str| {
+        let mut c = std::process::Command::new(chromium);
+        c.args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join(profile).display()
+        ));
+        c
+    };
+    for (width, height) in [(390, 844), (1280, 900)] {
+        let shot = dir.path().join(format!("shot-{width}.png"));
+        let out = base(&format!("profile-{width}"))
+            .arg(format!("--window-size={width},{height}"))
+            .arg(format!("--screenshot={}", shot.display()))
+            .arg(&url)
+            .output()
+            .unwrap();
+        let png = std::fs::read(&shot).unwrap_or_else(|e| {
+            panic!(
+                "no screenshot ({e}): {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        let (w, h, pixels) = png_pixels(&png);
+        assert_eq!((w, h), (width, height));
+        let white = pixels.iter().filter(|p| p.iter().all(|&c| c > 240)).count();
+        let dark = pixels.iter().filter(|p| p.iter().all(|&c| c < 80)).count();
+        // The availability bars' green (#2e7d32) and the 10th's red.
+        let green = pixels.iter().filter(|p| **p == [0x2e, 0x7d, 0x32]).count();
+        let red = pixels.iter().filter(|p| **p == [0xc6, 0x28, 0x28]).count();
+        assert!(white < pixels.len(), "{width}px: blank");
+        assert!(dark > 200, "{width}px: no text ({dark} dark pixels)");
+        assert!(
+            green > 100 && red > 10,
+            "{width}px: chart missing (green {green}, red {red})"
+        );
+    }
+    let out = base("profile-dom")
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout);
+    for figure in ["99.865 %", "30.00 EUR (10 %)", "150.00 EUR", "1.25 h"] {
+        assert!(dom.contains(figure), "{figure} not rendered: {dom}");
+    }
+    assert!(!dom.contains("<script>alert"), "{dom}");
+}
