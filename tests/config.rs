@@ -130,6 +130,18 @@ fn the_example_loads_with_its_documented_values() {
     assert_eq!(cfg.path, example_path());
     assert_eq!(cfg.console.theme.as_deref(), Some("dark"));
     assert_eq!(cfg.console.keymap.as_deref(), Some("default"));
+    assert_eq!(
+        cfg.status_page.dir.as_deref(),
+        Some(Path::new("/var/www/status"))
+    );
+    assert_eq!(
+        cfg.status_page
+            .public_names
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect::<Vec<_>>(),
+        [("odoo-prod/web", "ERP")]
+    );
 
     let fleet = &cfg.fleet;
     let ids: Vec<&str> = fleet.clients.iter().map(|c| c.id.as_str()).collect();

@@ -260,7 +260,7 @@ fn cell(s: &str) -> String {
     clean(s).replace('|', "\\|")
 }
 
-fn to_json(
+pub(super) fn to_json(
     fleet: &Fleet,
     records: &BTreeMap<String, SourceRecord>,
     o: &Overview,

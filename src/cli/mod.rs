@@ -13,12 +13,14 @@ pub mod daemon;
 pub mod deadline;
 pub mod logging;
 pub mod maintenance;
+pub mod month;
 pub mod oncall;
 pub mod pos;
 pub mod report;
 pub mod setup;
 pub mod snapshot;
 pub mod ssh;
+pub mod status_page;
 pub mod tickets;
 pub mod usage;
 
@@ -224,6 +226,14 @@ pub enum Command {
         #[arg(long, default_value = "md")]
         format: String,
     },
+    /// Each client's public status page, a static site: DIR/<client>/
+    /// index.html, status.json, maintenance.ics, incidents.atom. Public
+    /// names only (`public_name` on checks), written atomically.
+    StatusPage {
+        /// Where to write (default: `[status_page] dir`).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// A year's usage per client for its invoice: base fee, active users,
     /// documents, e-mails and SMS beyond quotas, one line per billed item;
     /// days without a reading and counters that went backwards are listed.
@@ -282,6 +292,27 @@ pub enum ReportCommand {
         /// md, csv or json
         #[arg(long, default_value = "md")]
         format: String,
+    },
+    /// One client's month, for the client: availability and credit,
+    /// incidents, maintenance and its notice, tickets and their deadlines,
+    /// time billed, calls, backups and usage (the figures of `report sla`,
+    /// `tickets`, `timesheet`, `backups` and `usage`).
+    Month {
+        /// The client (its key in the configuration).
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+        /// Every client, one file each in --out DIR.
+        #[arg(long)]
+        all: bool,
+        /// The month, like 2026-11.
+        #[arg(long, value_name = "YYYY-MM")]
+        month: String,
+        /// html, md or json
+        #[arg(long, default_value = "md")]
+        format: String,
+        /// The file to write (a directory with --all).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -372,6 +403,16 @@ pub fn main(started: Instant) -> ExitCode {
                         format,
                     },
             }) => report::run(&cli, month, client.as_deref(), format).await,
+            Some(Command::Report {
+                command:
+                    ReportCommand::Month {
+                        client,
+                        all,
+                        month: m,
+                        format,
+                        out,
+                    },
+            }) => month::run(&cli, client.as_deref(), *all, m, format, out.as_deref()).await,
             Some(Command::Ssh { host, command }) => ssh::run(&cli, host, command).await,
             Some(Command::Audit { limit }) => audit::run(&cli, *limit).await,
             Some(Command::Alerts {
@@ -433,6 +474,7 @@ pub fn main(started: Instant) -> ExitCode {
                 client,
                 format,
             }) => tickets::run_timesheet(&cli, month.as_deref(), client.as_deref(), format).await,
+            Some(Command::StatusPage { out }) => status_page::run(&cli, out.as_deref()).await,
             Some(Command::Usage {
                 year,
                 client,

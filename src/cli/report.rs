@@ -34,6 +34,10 @@ pub struct ClientReport {
     pub credit: Decimal,
     pub currency: String,
     pub incidents: Vec<ReportIncident>,
+    /// Each local day of the month with its availability (the same
+    /// intervals and rule as the month's figure), for the monthly report's
+    /// chart; `None` where nothing was measurable.
+    pub days: Vec<(chrono::NaiveDate, Option<f64>)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -129,6 +133,13 @@ pub fn build(
             })
             .collect();
         let time = availability::of_checks(&per_check, start, end, now);
+        let days = per_day(client.timezone, year, month)
+            .into_iter()
+            .map(|(d, from, to)| {
+                let p = availability::of_checks(&per_check, from, to, now).percent();
+                (d, p)
+            })
+            .collect();
         let percent = time.percent();
         let contract = fleet.contracts.get(&client.contract);
         let tiers = contract.map(|c| c.tiers.as_slice()).unwrap_or_default();
@@ -171,9 +182,48 @@ pub fn build(
             ),
             currency: contract.map(|c| c.currency.clone()).unwrap_or_default(),
             incidents,
+            days,
         });
     }
     Ok(out)
+}
+
+/// Each local day of `year-month` in `tz` with its UTC bounds.
+fn per_day(
+    tz: chrono_tz::Tz,
+    year: i32,
+    month: u32,
+) -> Vec<(chrono::NaiveDate, DateTime<Utc>, DateTime<Utc>)> {
+    use chrono::TimeZone;
+    let Some(first) = chrono::NaiveDate::from_ymd_opt(year, month, 1) else {
+        return Vec::new();
+    };
+    let midnight = |d: chrono::NaiveDate| {
+        // A midnight skipped by a clock change starts the day an hour later.
+        tz.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
+            .earliest()
+            .or_else(|| {
+                tz.from_local_datetime(&(d.and_time(chrono::NaiveTime::MIN) + TimeDelta::hours(1)))
+                    .earliest()
+            })
+            .map(|t| t.with_timezone(&Utc))
+    };
+    first
+        .iter_days()
+        .take_while(|d| chrono::Datelike::month(d) == month)
+        .filter_map(|d| Some((d, midnight(d)?, midnight(d.succ_opt()?)?)))
+        .collect()
+}
+
+/// Writes the demo's history into the store before a report reads it.
+pub(super) fn seed_demo(fleet: &Fleet, writer: &Writer) -> Result<(), CliError> {
+    let now = Utc::now();
+    for (_, check) in fleet.checks() {
+        let history =
+            crate::demo::seed::history(check, now, crate::demo::SEED_DAYS, crate::demo::SEED_STEP);
+        let _ = writer.send(WriteOp::Results(history));
+    }
+    writer.flush().map_err(|e| CliError::input(e.to_string()))
 }
 
 /// "3h05m", "12m", "0s".
@@ -331,17 +381,7 @@ pub async fn run(
     if setup.demo.as_ref().is_some_and(|d| d.private()) {
         // A private demo store's history, written before the report reads
         // it (the shared demo store was seeded once).
-        let now = Utc::now();
-        for (_, check) in fleet.checks() {
-            let history = crate::demo::seed::history(
-                check,
-                now,
-                crate::demo::SEED_DAYS,
-                crate::demo::SEED_STEP,
-            );
-            let _ = writer.send(WriteOp::Results(history));
-        }
-        writer.flush().map_err(|e| CliError::input(e.to_string()))?;
+        seed_demo(fleet, &writer)?;
     }
     let reader = Reader::open(&setup.db).map_err(|e| CliError::input(e.to_string()))?;
     let reports = build(&reader, fleet, year, m, client, Utc::now())

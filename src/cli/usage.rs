@@ -169,6 +169,17 @@ pub fn json(reports: &[UsageReport], year: i32) -> serde_json::Value {
     serde_json::json!({ "year": year, "clients": clients })
 }
 
+/// The demo's year of samples, written before a report reads it.
+pub(super) fn seed_demo(
+    fleet: &Fleet,
+    db: &std::path::Path,
+    now: DateTime<Utc>,
+) -> Result<(), CliError> {
+    let writer = Writer::spawn(db).map_err(|e| CliError::input(e.to_string()))?;
+    let _ = writer.send(WriteOp::Usage(crate::demo::usage::samples(fleet, now)));
+    writer.flush().map_err(|e| CliError::input(e.to_string()))
+}
+
 pub async fn run(
     cli: &Cli,
     year: Option<i32>,
@@ -194,9 +205,7 @@ pub async fn run(
     if setup.demo.as_ref().is_some_and(|d| d.private()) {
         // A private demo store's year of samples, written before the
         // report reads it (the shared demo store was seeded once).
-        let writer = Writer::spawn(&setup.db).map_err(|e| CliError::input(e.to_string()))?;
-        let _ = writer.send(WriteOp::Usage(crate::demo::usage::samples(fleet, now)));
-        writer.flush().map_err(|e| CliError::input(e.to_string()))?;
+        seed_demo(fleet, &setup.db, now)?;
     }
     let reader = Reader::open(&setup.db).map_err(|e| CliError::input(e.to_string()))?;
     let reports =

@@ -32,8 +32,20 @@ pub struct Config {
     pub watcher: crate::model::watcher::SelfSettings,
     /// `[ssh]` and each host's SSH entry.
     pub ssh: SshSettings,
+    /// `[status_page]` and each check's `public_name`.
+    pub status_page: StatusPageSettings,
     /// Where it was read from (or a label such as `<demo>`).
     pub path: PathBuf,
+}
+
+/// What the clients' status pages may show.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatusPageSettings {
+    /// `[status_page] dir`: where `vigie status-page` writes without `--out`.
+    pub dir: Option<PathBuf>,
+    /// Check id (`host/name`) to the name the client reads; a check
+    /// without one is shown under a neutral name.
+    pub public_names: std::collections::BTreeMap<String, String>,
 }
 
 /// The `[console]` table: names resolved later by the theme and keymap
@@ -129,6 +141,23 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         bell: raw.console.bell.unwrap_or(true),
         timezone: raw.console.timezone.map(|t| t.0),
     };
+    let status_page = StatusPageSettings {
+        dir: raw
+            .status_page
+            .as_ref()
+            .and_then(|s| s.dir.as_ref())
+            .map(PathBuf::from),
+        public_names: raw
+            .hosts
+            .iter()
+            .flat_map(|(host, h)| {
+                h.checks.iter().filter_map(move |c| {
+                    let name = c.public_name.as_ref()?.get_ref().trim().to_string();
+                    (!name.is_empty()).then(|| (format!("{host}/{}", c.name.get_ref()), name))
+                })
+            })
+            .collect(),
+    };
     Ok(Config {
         fleet,
         console,
@@ -136,6 +165,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         paging,
         watcher,
         ssh,
+        status_page,
         path: path.to_path_buf(),
     })
 }

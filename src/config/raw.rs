@@ -46,6 +46,14 @@ pub(crate) struct RawConfig {
     pub pos: RawPos,
     /// `[oncall]`: the rota paging reads (see `validate::paging`).
     pub oncall: Option<RawOncall>,
+    /// `[status_page]`: where `vigie status-page` writes by default.
+    pub status_page: Option<RawStatusPage>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStatusPage {
+    pub dir: Option<String>,
 }
 
 /// `[ssh]`: how Vigie speaks SSH (see `validate::ssh`).
@@ -441,6 +449,9 @@ pub(crate) struct RawCheck {
     pub password_env: Option<Spanned<String>>,
     pub password_file: Option<Spanned<String>>,
     pub replicas: Option<Spanned<u32>>,
+    /// The name the client's status page shows for this service (never the
+    /// host or check name).
+    pub public_name: Option<Spanned<String>>,
 }
 
 /// `command`: one string, or a list of strings (a program and its
