@@ -949,3 +949,26 @@ fn the_header_says_what_is_taken_and_leads_with_what_is_not() {
         "{header}"
     );
 }
+
+/// The header names who is on call, as `vigie oncall` says it, where there
+/// is room; under 100 columns the counts and the clock keep the line.
+#[test]
+fn the_header_names_who_is_on_call() {
+    let mut app = common::app();
+    let config = vigie::demo::config_for(std::net::SocketAddr::from(([127, 0, 0, 1], 9))).unwrap();
+    let rota = config.paging.rota.clone().unwrap();
+    let who = rota.header_words(app.data.now).unwrap();
+    app.rota = Some(rota);
+    let wide = snapshot::text(&snapshot::frame(&app, 160, 40).unwrap());
+    let header = wide.lines().next().unwrap_or_default().to_string();
+    assert!(header.contains(&who), "{header}");
+    let narrow = snapshot::text(&snapshot::frame(&app, 80, 24).unwrap());
+    assert!(
+        !narrow
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("on call"),
+        "{narrow}"
+    );
+}

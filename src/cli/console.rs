@@ -62,6 +62,7 @@ pub async fn run(cli: &Cli, force_demo: bool, started: Instant) -> Result<u8, Cl
         .wall
         .then(|| crate::ui::wall::Wall::for_env(&|k| std::env::var(k).ok()));
     app.bell = setup.config.console.bell;
+    app.rota = setup.config.paging.rota.clone();
     let console = Console {
         app,
         db: setup.db.clone(),

@@ -81,10 +81,7 @@ pub fn describe(rota: &Rota, now: DateTime<Utc>, tz: Tz) -> String {
 
 /// The header's few words: `on call: Léa`.
 pub fn header(rota: Option<&Rota>, now: DateTime<Utc>) -> Option<String> {
-    let rota = rota?;
-    let s = rota.on_call(now)?;
-    let m = rota.members.get(s.member)?;
-    Some(format!("on call: {}", sanitize::clean_short(&m.name, 16)))
+    rota?.header_words(now)
 }
 
 #[cfg(test)]

@@ -103,7 +103,7 @@ pub(super) fn new_app(setup: &setup::Setup) -> App {
         demo: setup.demo.is_some(),
         read_only: false,
     };
-    App::new(
+    let mut app = App::new(
         Arc::new(setup.config.fleet.clone()),
         setup.themes.clone(),
         setup.theme.clone(),
@@ -111,7 +111,9 @@ pub(super) fn new_app(setup: &setup::Setup) -> App {
         Utc::now(),
         setup.tz,
         modes,
-    )
+    );
+    app.rota = setup.config.paging.rota.clone();
+    app
 }
 
 /// Everything but the checks and the stores, as the console reads it:

@@ -157,6 +157,8 @@ pub struct App {
     pub bell: bool,
     /// Why the followed daemon cannot write the store, shown in the header.
     pub store_fault: Option<String>,
+    /// The on-call rota (`[oncall]`), so the header names who is on call.
+    pub rota: Option<crate::model::paging::Rota>,
     /// Since when this console has seen that fault (the alert's `since`).
     pub store_fault_since: Option<DateTime<Utc>>,
     /// The open critical alerts the bell has rung for (see
@@ -221,6 +223,7 @@ impl App {
             editor: None,
             bell: false,
             store_fault: None,
+            rota: None,
             store_fault_since: None,
             rung: None,
             watching_since: now,

@@ -200,6 +200,14 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect) {
         ));
         badges.push(Span::raw(" "));
     }
+    // Who is on call, where there is room: the rota's word, as `vigie
+    // oncall` says it.
+    if !compact {
+        if let Some(who) = app.rota.as_ref().and_then(|r| r.header_words(app.data.now)) {
+            badges.push(Span::styled(who, theme.style(Role::Text)));
+            badges.push(Span::styled(" · ", theme.style(Role::Muted)));
+        }
+    }
     let feed = match app.feed {
         Feed::LocalEngine => "local engine",
         Feed::Daemon => "daemon",

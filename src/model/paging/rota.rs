@@ -110,6 +110,16 @@ impl Rota {
         })
     }
 
+    /// The header's few words: `on call: Léa`.
+    pub fn header_words(&self, now: DateTime<Utc>) -> Option<String> {
+        let s = self.on_call(now)?;
+        let m = self.members.get(s.member)?;
+        Some(format!(
+            "on call: {}",
+            crate::sanitize::clean_short(&m.name, 16)
+        ))
+    }
+
     /// Who is on call at `now`: an override if one covers it, else the turn.
     /// A turn ends early where an override begins.
     pub fn on_call(&self, now: DateTime<Utc>) -> Option<Shift> {
