@@ -132,6 +132,39 @@ pub fn store_alerts(stores: &[&StoreView], out: &mut Vec<Alert>) {
 /// missing, RPO broken) or degraded (suspect point, retention short), with
 /// its verdict. Since: when the RPO broke (newest point + RPO) if that is
 /// what is wrong, else `now` (the store's lifecycle keeps the first time).
+/// What is wrong with a backup source, first: a verdict that begins with
+/// "RPO ok" (the pane's line) would hide the broken rule behind it once cut
+/// to a header's width.
+fn backup_reason(verdict: &str, eval: &crate::model::backup::SourceEval) -> String {
+    if !verdict.starts_with("RPO ok") {
+        return verdict.to_string();
+    }
+    let mut wrong = Vec::new();
+    if eval.present < eval.required {
+        let missing = eval.required - eval.present;
+        wrong.push(format!(
+            "{missing} day{} without a restore point ({}/{})",
+            if missing == 1 { "" } else { "s" },
+            eval.present,
+            eval.required
+        ));
+    }
+    if eval.suspects > 0 {
+        wrong.push(format!(
+            "{} suspect point{}",
+            eval.suspects,
+            if eval.suspects == 1 { "" } else { "s" }
+        ));
+    }
+    if eval.last_run_failed {
+        wrong.push("last run failed".to_string());
+    }
+    if wrong.is_empty() {
+        return verdict.to_string();
+    }
+    format!("{} · {verdict}", wrong.join(", "))
+}
+
 pub fn backup_alerts(fleet: &Fleet, o: &Overview, now: DateTime<Utc>, out: &mut Vec<Alert>) {
     for row in &o.sources {
         let Some(severity) = Severity::of_status(row.judged.status) else {
@@ -155,7 +188,7 @@ pub fn backup_alerts(fleet: &Fleet, o: &Overview, now: DateTime<Utc>, out: &mut 
                 item: sanitize::clean(&src.name),
             },
             since,
-            reason: sanitize::clean_short(&row.judged.verdict, 80),
+            reason: sanitize::clean_short(&backup_reason(&row.judged.verdict, eval), 80),
             points: Points {
                 view: View::Backups,
                 row: src.id.clone(),

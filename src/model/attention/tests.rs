@@ -311,6 +311,37 @@ fn a_broken_rpo_dates_from_when_the_newest_point_got_too_old() {
     assert_eq!(out[0].since, newest + TimeDelta::hours(26));
 }
 
+#[test]
+fn a_backup_alert_says_the_broken_rule_before_the_rpo_that_holds() {
+    let fleet = fleet();
+    let mut records = BTreeMap::new();
+    // One fresh point: the RPO holds, the days before have none.
+    records.insert(
+        "coop-db".to_string(),
+        SourceRecord {
+            checked: Some(ago(1)),
+            points: vec![crate::model::backup::RestorePoint {
+                id: "odoo_fresh.sql.gz".into(),
+                at: now() - TimeDelta::hours(1),
+                size: Some(1 << 20),
+                duration: None,
+                detail: String::new(),
+            }],
+            ..SourceRecord::default()
+        },
+    );
+    let o = overview(&fleet, &records, now());
+    let mut out = Vec::new();
+    backup_alerts(&fleet, &o, now(), &mut out);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(!out[0].reason.starts_with("RPO ok"), "{}", out[0].reason);
+    assert!(
+        out[0].reason.contains("without a restore point"),
+        "{}",
+        out[0].reason
+    );
+}
+
 fn ticket(id: u64, priority: &str, created: DateTime<Utc>) -> Ticket {
     Ticket {
         id,
