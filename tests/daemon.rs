@@ -7,8 +7,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use vigie::store::DAEMON_MAX_AGE;
 use vigie::store::Reader;
-use vigie::ui::run::DAEMON_MAX_AGE;
 
 fn spawn_daemon(home: &Path, db: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_vigie"))

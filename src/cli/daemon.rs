@@ -15,15 +15,9 @@ use crate::engine::{Engine, EngineOptions, Event};
 use crate::sources::Sources;
 use crate::store::{self, Reader, WriteOp, Writer};
 
-/// How often the collector drops history past its retention.
-pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
-
 /// How often paging reads the domains the engine does not feed (backups,
 /// maintenance windows, tickets).
 pub const DOMAINS_EVERY: Duration = Duration::from_secs(60);
-
-/// How often the daemon says it is alive.
-pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(10);
 
 pub async fn run(cli: &Cli) -> Result<u8, CliError> {
     let setup = setup::load(cli, false, NoConfig::Refuse).await?;
@@ -186,12 +180,12 @@ pub async fn run(cli: &Cli) -> Result<u8, CliError> {
         }
     };
     beat(&writer);
-    let mut heartbeat = tokio::time::interval(HEARTBEAT_EVERY);
+    let mut heartbeat = tokio::time::interval(store::HEARTBEAT_EVERY);
     // What the claim file says about the store failing, as last written.
     let mut published: Option<String> = None;
     let mut prune = tokio::time::interval_at(
         tokio::time::Instant::now() + Duration::from_secs(60),
-        PRUNE_EVERY,
+        store::PRUNE_EVERY,
     );
     // Watched from outside: the dead man's switch and systemd's watchdog,
     // both fed from this loop, so a stuck loop stops them.

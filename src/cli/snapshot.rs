@@ -10,10 +10,10 @@ use super::setup::{self, NoConfig};
 use super::{Cli, CliError};
 use crate::engine;
 use crate::sources::Sources;
+use crate::store::DAEMON_MAX_AGE;
 use crate::store::Reader;
 use crate::ui::app::{App, Feed, Modes};
 use crate::ui::panes::{LiveCheck, PaneId};
-use crate::ui::run::DAEMON_MAX_AGE;
 use crate::ui::snapshot;
 
 pub async fn run(

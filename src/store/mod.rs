@@ -27,6 +27,17 @@ mod writer;
 
 use std::path::{Path, PathBuf};
 
+/// How often a collector (the daemon, or a console collecting itself)
+/// drops history past its retention.
+pub const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// How often the daemon writes its heartbeat.
+pub const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A daemon whose heartbeat is older than this is gone: consoles take over
+/// collecting, and `vigie snapshot` reads no daemon.
+pub const DAEMON_MAX_AGE: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+
 use chrono::{DateTime, Utc};
 
 pub use error::StoreError;

@@ -22,8 +22,7 @@ use crate::model::Fleet;
 use crate::sources::Sources;
 use crate::store::{self, Reader, WriteOp, Writer};
 
-/// A daemon whose heartbeat is older than this is considered gone.
-pub const DAEMON_MAX_AGE: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+use crate::store::DAEMON_MAX_AGE;
 /// How often a console looks at the store for a daemon's new results.
 pub const FOLLOW_EVERY: Duration = Duration::from_millis(500);
 
@@ -290,7 +289,7 @@ pub async fn run(console: Console) -> std::io::Result<u8> {
         if quit {
             break Ending::Quit;
         }
-        if engine.is_some() && pruned_at.elapsed() >= crate::cli::daemon::PRUNE_EVERY {
+        if engine.is_some() && pruned_at.elapsed() >= crate::store::PRUNE_EVERY {
             pruned_at = Instant::now();
             let op = WriteOp::PruneHistory {
                 now: Utc::now(),
