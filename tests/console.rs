@@ -346,6 +346,7 @@ fn help_is_generated_from_the_active_keymap() {
         );
     }
     assert!(text.contains('j'), "vim keys in help:\n{text}");
+    assert!(text.contains("ctrl-z"), "the terminal's own key:\n{text}");
 }
 
 #[test]

@@ -497,6 +497,19 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
             Span::styled(what, theme.style(Role::Text)),
         ]));
     }
+    // Keys the terminal gives, not the keymap: said here too.
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(
+        "terminal",
+        theme.style(Role::Title),
+    )));
+    lines.push(Line::from(vec![
+        Span::styled(format!("  {:<44}", "ctrl-z"), theme.style(Role::Accent)),
+        Span::styled(
+            "give the terminal back (fg resumes)",
+            theme.style(Role::Text),
+        ),
+    ]));
     lines
 }
 
