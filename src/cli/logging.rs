@@ -6,11 +6,16 @@ use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
 /// `$XDG_STATE_HOME/vigie/vigie.log`, else `~/.local/state/vigie/vigie.log`.
+/// A relative or empty value is ignored, as the XDG spec says: a log never
+/// lands in whatever directory Vigie was started from.
 pub fn default_path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+    default_path_in(&|k| std::env::var_os(k))
+}
+
+fn default_path_in(env: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> Option<PathBuf> {
+    let absolute = |k: &str| env(k).map(PathBuf::from).filter(|p| p.is_absolute());
+    let base =
+        absolute("XDG_STATE_HOME").or_else(|| absolute("HOME").map(|h| h.join(".local/state")))?;
     Some(base.join("vigie").join("vigie.log"))
 }
 
@@ -33,4 +38,30 @@ pub fn init(path: Option<&Path>) -> Option<WorkerGuard> {
         .with_env_filter(filter)
         .try_init();
     ok.ok().map(|_| guard)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_never_goes_to_a_relative_directory() {
+        let env = |home: &'static str, state: &'static str| {
+            move |k: &str| match k {
+                "HOME" => Some(home.into()),
+                "XDG_STATE_HOME" => Some(state.into()),
+                _ => None,
+            }
+        };
+        assert_eq!(default_path_in(&env("", "")), None);
+        assert_eq!(default_path_in(&env("rel", "state")), None);
+        assert_eq!(
+            default_path_in(&env("/home/op", "")),
+            Some(PathBuf::from("/home/op/.local/state/vigie/vigie.log"))
+        );
+        assert_eq!(
+            default_path_in(&env("/home/op", "/var/state")),
+            Some(PathBuf::from("/var/state/vigie/vigie.log"))
+        );
+    }
 }
