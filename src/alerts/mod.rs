@@ -142,11 +142,48 @@ pub async fn deliver(
     alert: &Alert,
     txn: &str,
 ) -> Result<(), String> {
+    let request = shaped(client, hook, &generic_payload(alert), &alert.text(), txn)?;
+    answer(request, hook.kind == WebhookKind::Matrix)
+        .await
+        .map(|_| ())
+}
+
+/// Sends one page through a webhook, in the webhook's own shape.
+pub async fn deliver_page(
+    client: &reqwest::Client,
+    hook: &Webhook,
+    page: &page::Page,
+) -> Result<String, String> {
+    let ids: Vec<&str> = page.alerts.iter().map(|a| a.id.as_str()).collect();
+    let payload = serde_json::json!({
+        "source": "vigie",
+        "kind": page.kind,
+        "title": page.title(),
+        "text": page.text(),
+        "severity": page.worst(),
+        "alerts": ids,
+        "at": page.at.to_rfc3339(),
+    });
+    let text = format!("{}\n{}", page.title(), page.text());
+    let request = shaped(client, hook, &payload, &text, &new_txn())?;
+    answer(request, hook.kind == WebhookKind::Matrix).await
+}
+
+/// The request a webhook of each kind expects: the generic JSON document
+/// as is, `{"text"}` for Mattermost/Slack, a room message PUT under the
+/// transaction id `txn` for Matrix; with the bearer token when there is one.
+fn shaped(
+    client: &reqwest::Client,
+    hook: &Webhook,
+    generic: &serde_json::Value,
+    text: &str,
+    txn: &str,
+) -> Result<reqwest::RequestBuilder, String> {
     let request = match hook.kind {
-        WebhookKind::Generic => client.post(&hook.url).json(&generic_payload(alert)),
+        WebhookKind::Generic => client.post(&hook.url).json(generic),
         WebhookKind::Slack => client
             .post(&hook.url)
-            .json(&serde_json::json!({ "text": alert.text() })),
+            .json(&serde_json::json!({ "text": text })),
         WebhookKind::Matrix => {
             let mut url = reqwest::Url::parse(&hook.url).map_err(|_| "bad URL".to_string())?;
             let room = hook.room.as_deref().unwrap_or_default();
@@ -165,68 +202,14 @@ pub async fn deliver(
                 ]);
             client.put(url).json(&serde_json::json!({
                 "msgtype": "m.text",
-                "body": alert.text(),
+                "body": text,
             }))
         }
     };
-    let request = match &hook.token {
+    Ok(match &hook.token {
         Some(t) => request.bearer_auth(t),
         None => request,
-    };
-    answer(request, hook.kind == WebhookKind::Matrix)
-        .await
-        .map(|_| ())
-}
-
-/// Sends one page through a webhook, in the webhook's own shape. Paging
-/// (routes, repeats) will move every message onto this path.
-pub async fn deliver_page(
-    client: &reqwest::Client,
-    hook: &Webhook,
-    page: &page::Page,
-) -> Result<String, String> {
-    let ids: Vec<&str> = page.alerts.iter().map(|a| a.id.as_str()).collect();
-    let payload = serde_json::json!({
-        "source": "vigie",
-        "kind": page.kind,
-        "title": page.title(),
-        "text": page.text(),
-        "severity": page.worst(),
-        "alerts": ids,
-        "at": page.at.to_rfc3339(),
-    });
-    let request = match hook.kind {
-        WebhookKind::Generic => client.post(&hook.url).json(&payload),
-        WebhookKind::Slack => client
-            .post(&hook.url)
-            .json(&serde_json::json!({ "text": format!("{}\n{}", page.title(), page.text()) })),
-        WebhookKind::Matrix => {
-            let mut url = reqwest::Url::parse(&hook.url).map_err(|_| "bad URL".to_string())?;
-            let room = hook.room.as_deref().unwrap_or_default();
-            url.path_segments_mut()
-                .map_err(|_| "bad URL".to_string())?
-                .pop_if_empty()
-                .extend([
-                    "_matrix",
-                    "client",
-                    "v3",
-                    "rooms",
-                    room,
-                    "send",
-                    "m.room.message",
-                    &new_txn(),
-                ]);
-            client.put(url).json(&serde_json::json!({
-                "msgtype": "m.text",
-                "body": format!("{}\n{}", page.title(), page.text()),
-            }))
-        }
-    };
-    let request = match &hook.token {
-        Some(t) => request.bearer_auth(t),
-        None => request,
-    };
-    answer(request, hook.kind == WebhookKind::Matrix).await
+    })
 }
 
 /// How many times a Matrix homeserver's "too many requests" is waited out
