@@ -79,11 +79,6 @@ pub fn describe(rota: &Rota, now: DateTime<Utc>, tz: Tz) -> String {
     out
 }
 
-/// The header's few words: `on call: Léa`.
-pub fn header(rota: Option<&Rota>, now: DateTime<Utc>) -> Option<String> {
-    rota?.header_words(now)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,7 +105,7 @@ mod tests {
             assert_eq!(describe(&rota, now, paris), want, "at {at}");
         }
         let local = moment("2026-01-12 08:59", paris).unwrap_or_else(|e| panic!("{}", e.message));
-        assert_eq!(header(Some(&rota), local).as_deref(), Some("on call: Léa"));
+        assert_eq!(rota.header_words(local).as_deref(), Some("on call: Léa"));
         assert!(moment("tomorrow", paris).is_err());
     }
 }

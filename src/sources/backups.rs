@@ -51,7 +51,7 @@ impl BackupLister {
             Ok(r) => r,
             Err(_) => Some(Err(format!(
                 "listing took more than {}",
-                super::human_duration(guard)
+                crate::model::words::human_duration(guard)
             ))),
         }
     }

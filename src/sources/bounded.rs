@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::time::Instant;
 
-use super::human_duration;
+use crate::model::words::human_duration;
 
 /// A status page or an HTTP check's body: only its start is judged.
 pub const PAGE: usize = 64 * 1024;

@@ -139,7 +139,7 @@ pub async fn run_with(
         }),
         Err(ReadError::Late { .. }) => Err(format!(
             "{program} gave no answer within {} and was stopped",
-            super::human_duration(timeout)
+            crate::model::words::human_duration(timeout)
         )),
         Err(ReadError::TooLarge { limit }) => Err(format!(
             "{program} printed more than {} and was stopped; narrow what it lists",

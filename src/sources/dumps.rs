@@ -55,7 +55,7 @@ pub async fn list(
             return Err(format!(
                 "listing {} took more than {}",
                 src.directory,
-                super::human_duration(timeout)
+                crate::model::words::human_duration(timeout)
             ));
         }
     };
@@ -67,7 +67,7 @@ pub fn is_remote(dir: &str) -> bool {
     remote_parts(dir).is_some()
 }
 
-pub use crate::model::backup::remote_parts;
+use crate::model::backup::remote_parts;
 
 fn read_local(dir: &str) -> Result<Vec<Entry>, String> {
     let rd = std::fs::read_dir(dir).map_err(|e| match e.kind() {

@@ -155,7 +155,10 @@ impl Sources {
         };
         match tokio::time::timeout(timeout, run).await {
             Ok(probe) => probe,
-            Err(_) => Probe::down(format!("no answer within {}", human_duration(timeout))),
+            Err(_) => Probe::down(format!(
+                "no answer within {}",
+                crate::model::words::human_duration(timeout)
+            )),
         }
     }
 }
@@ -177,9 +180,6 @@ fn client(
     }
     b.build()
 }
-
-/// Kept here for callers of the adapters' old path.
-pub use crate::model::words::human_duration;
 
 pub(crate) fn elapsed_ms(start: std::time::Instant) -> u32 {
     u32::try_from(start.elapsed().as_millis()).unwrap_or(u32::MAX)

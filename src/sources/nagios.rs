@@ -79,7 +79,7 @@ async fn local(check: &NagiosCheck, timeout: Duration) -> Result<Run, Probe> {
         // critical: what it watches did not answer in time.
         Err(_) if start.elapsed() >= timeout => Err(Probe::down(format!(
             "plugin gave no answer within {} and was stopped",
-            super::human_duration(timeout)
+            crate::model::words::human_duration(timeout)
         ))),
         Err(e) => Err(unknown(e)),
     }

@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 use futures::future::join_all;
 
 use super::bounded::{self, Over};
-use super::{elapsed_ms, human_duration};
+use super::elapsed_ms;
 use crate::model::Status;
 use crate::model::pos::{Reading, StorePos, Target, TrafficCheck, UplinkRole};
+use crate::model::words::human_duration;
 use crate::sanitize;
 
 /// Bytes of a status page read at most.
